@@ -1,0 +1,70 @@
+"""Every setting, declared once: name, default, help. Read from environment variables.
+
+The README's settings table is checked against this class by a test, and docker-compose.yml's
+environment by another, so a setting cannot be documented or wired under a name the code ignores.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback) / "cablegraph"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    neo4j_uri: str | None = Field(
+        None, description="Use this Neo4j server (bolt://, neo4j://, neo4j+s://) and provision nothing."
+    )
+    neo4j_user: str = Field("neo4j", description="Neo4j user name.")
+    neo4j_password: str | None = Field(
+        None,
+        description="Neo4j password. For the local server: generated once and stored with mode 0600 when unset.",
+    )
+    neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+    neo4j_version: str = Field("5.26.30", description="Neo4j Community version resolved from Maven Central.")
+    neo4j_browser_version: str = Field(
+        "5.24.0", description="Neo4j Browser version resolved from Maven Central."
+    )
+    neo4j_bolt_port: int = Field(7687, description="Bolt port of the local Neo4j server (loopback only).")
+    neo4j_http_port: int = Field(
+        7474, description="HTTP port of the local Neo4j server; Neo4j Browser is at /browser/."
+    )
+    neo4j_heap: str = Field("1g", description="Java heap of the local Neo4j server.")
+    neo4j_pagecache: str = Field("512m", description="Page cache of the local Neo4j server.")
+    neo4j_start_timeout: float = Field(
+        120.0, description="Seconds to wait for the local Neo4j server to answer."
+    )
+    cablegraph_cache: Path = Field(
+        default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache"),
+        description="Where the Neo4j jars are cached after the first download (default ~/.cache/cablegraph).",
+    )
+    cablegraph_data: Path = Field(
+        default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "neo4j",
+        description="The local Neo4j server's home: config, data, logs, password (default ~/.local/share/cablegraph/neo4j).",
+    )
+    cablegraph_host: str = Field("127.0.0.1", description="Address the API listens on.")
+    cablegraph_port: int = Field(8000, description="Port the API listens on.")
+    cablegraph_query_timeout: float = Field(
+        10.0, description="Seconds a single Neo4j transaction may run before it is cancelled."
+    )
+
+    @property
+    def local(self) -> bool:
+        """True when we run our own Neo4j rather than a user's server."""
+        return not self.neo4j_uri
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+
+
+def env_name(field: str) -> str:
+    return field.upper()

@@ -1,0 +1,1 @@
+"""Sources to graph records: readers, curated knowledge, alias matching, NER and the load pipeline."""
