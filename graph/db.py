@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase, Query
+from neo4j import GraphDatabase, unit_of_work
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from graph.server import LocalServer
@@ -54,10 +54,10 @@ class Graph:
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """One read transaction, one round trip; rows as dicts."""
         self.reads += 1
-        query = Query(cypher, timeout=self.timeout)
 
+        @unit_of_work(timeout=self.timeout)
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return tx.run(query, params).data()
+            return tx.run(cypher, params).data()
 
         with self._session() as session:
             return session.execute_read(work)
@@ -77,7 +77,8 @@ def connect(settings: Settings) -> Graph:
     """Connect to NEO4J_URI, or to the local server (which must be started)."""
     password = settings.neo4j_password if not settings.local else LocalServer(settings).password()
     driver = GraphDatabase.driver(
-        settings.bolt_uri, auth=(settings.neo4j_user, password or ""), max_connection_pool_size=64
+        settings.bolt_uri, auth=(settings.neo4j_user, password or ""), max_connection_pool_size=64,
+        notifications_min_severity="OFF",
     )
     graph = Graph(driver, settings.neo4j_database, settings.cablegraph_query_timeout)
     try:

@@ -48,7 +48,8 @@ class Settings(BaseSettings):
     )
     cablegraph_data: Path = Field(
         default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "neo4j",
-        description="The local Neo4j server's home: config, data, logs, password (default ~/.local/share/cablegraph/neo4j).",
+        description="The local Neo4j server's home: config, data, logs, password "
+        "(default ~/.local/share/cablegraph/neo4j).",
     )
     cablegraph_host: str = Field("127.0.0.1", description="Address the API listens on.")
     cablegraph_port: int = Field(8000, description="Port the API listens on.")

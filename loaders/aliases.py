@@ -44,14 +44,19 @@ def is_acronym(alias: str) -> bool:
 
 
 def _token_pattern(token: str) -> str:
+    """Apostrophes and dots are optional; a transliteration apostrophe may follow any inner vowel
+    ("Asaib" also matches "Asa’ib", "Baath" matches "Ba’ath")."""
     out = []
-    for ch in token:
+    for i, ch in enumerate(token):
         if ch in APOSTROPHES:
             out.append(f"[{APOSTROPHES}]?")
         elif ch == ".":
             out.append(r"\.?")
         else:
             out.append(re.escape(ch))
+            nxt = token[i + 1] if i + 1 < len(token) else ""
+            if ch.lower() in "aeiou" and nxt.isalpha():
+                out.append(f"[{APOSTROPHES}]?")
     return "".join(out)
 
 

@@ -60,7 +60,9 @@ def _fields(entry: Any, allowed: set[str], where: str) -> dict:
         raise InvalidData(f"{where}: expected a mapping, got {type(entry).__name__}")
     unknown = set(entry) - allowed - {"__line__"}
     if unknown:
-        raise InvalidData(f"{where}: unknown field(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})")
+        raise InvalidData(
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+        )
     return entry
 
 
@@ -148,7 +150,7 @@ def read_noise_rules(data: dict, path: Path) -> list[NoiseRule]:
 
 
 def claim_id(doc_id: str, predicate: str, subject: str, obj: str, quote: str) -> str:
-    digest = hashlib.sha1(f"{predicate}|{subject}|{obj}|{quote}".encode()).hexdigest()[:12]
+    digest = hashlib.sha256(f"{predicate}|{subject}|{obj}|{quote}".encode()).hexdigest()[:12]
     return f"{doc_id}:{digest}"
 
 

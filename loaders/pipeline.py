@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.write import DocumentRecord, EntityRecord, MentionRecord, WriteResult, Writer
+from graph.write import DocumentRecord, EntityRecord, MentionRecord, Writer, WriteResult
 from loaders import ner
 from loaders.aliases import AliasMatcher
 from loaders.boilerplate import noise_spans

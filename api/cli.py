@@ -1,0 +1,207 @@
+"""The front door: `cablegraph up` runs everything; each step is also a command of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from graph.db import Graph, GraphUnavailable, connect
+from graph.migrate import migrate
+from graph.server import LocalServer, ServerError
+from graph.settings import Settings
+from graph.write import Writer
+from loaders.pipeline import Pipeline, Report, discover
+from schema.model import InvalidData, InvalidModel, load_model
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+console = Console(stderr=True)
+app = typer.Typer(help="Cablegraph: the Iran Cables as a knowledge graph, served over GraphQL.", no_args_is_help=True)
+neo4j_app = typer.Typer(help="Run a local Neo4j Community server (no Docker needed).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Known failures print what to do, not a traceback."""
+    try:
+        yield
+    except (ServerError, GraphUnavailable, InvalidData, InvalidModel) as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def _print_status(server: LocalServer) -> None:
+    s = server.status()
+    state = f"[green]running[/] (pid {s.pid})" if s.running else "[yellow]stopped[/]"
+    console.print(f"Neo4j {state}\n  bolt:    {s.bolt_uri}\n  browser: {s.browser_url}\n  home:    {s.home}")
+    if s.running:
+        console.print(f"  login:   user {server.settings.neo4j_user}, password in {server.password_file}")
+
+
+def _local(s: Settings) -> LocalServer:
+    if not s.local:
+        console.print(f"[bold red]error:[/] NEO4J_URI is set ({s.neo4j_uri}); no local server is managed.")
+        raise typer.Exit(1)
+    return LocalServer(s)
+
+
+@neo4j_app.command("start")
+def neo4j_start() -> None:
+    """Download Neo4j from Maven Central once, then start it on loopback with Neo4j Browser."""
+    with friendly_errors():
+        server = _local(settings())
+        server.start(log=console.print)
+        _print_status(server)
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j server cleanly."""
+    with friendly_errors():
+        stopped = _local(settings()).stop()
+        console.print("Neo4j stopped." if stopped else "Neo4j was not running.")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Say whether the local Neo4j server runs, and where."""
+    _print_status(_local(settings()))
+
+
+@app.command()
+def init() -> None:
+    """Apply constraints, indexes and the full-text index derived from schema/model.yaml (idempotent)."""
+    with friendly_errors(), connect(settings()) as graph:
+        for statement in migrate(graph, load_model()):
+            console.print(f"  {statement}")
+
+
+def run_load(graph: Graph, paths: list[Path], force: bool) -> Report:
+    model = load_model()
+    migrate(graph, model)
+    _, docs = discover(paths)
+    with Progress(
+        TextColumn("[bold]loading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(docs))
+        report = Pipeline(Writer(graph, model), model).load(
+            paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name)
+        )
+    _print_report(report)
+    return report
+
+
+def _print_report(report: Report) -> None:
+    if report.catalogue:
+        written, removed, kept = report.catalogue
+        console.print(f"catalogue: {written} curated entities, {removed} removed")
+        if kept:
+            console.print(f"[yellow]kept, still cited by claims:[/] {', '.join(kept)}")
+    table = Table("document", "status", "claims +", "claims -", "mentions")
+    for o in report.outcomes:
+        r = o.result
+        if o.error:
+            table.add_row(o.path.name, "[red]failed[/]", "", "", "")
+        elif r:
+            table.add_row(o.doc_id, r.status, str(r.claims_added), str(r.claims_removed),
+                          str(r.mentions) if r.status != "unchanged" else "")
+    console.print(table)
+    for o in report.errors:
+        console.print(f"[bold red]error:[/] {o.error}")
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to load (default: seeds/).")] = None,
+    force: Annotated[bool, typer.Option(help="Rewrite documents even when nothing changed.")] = False,
+) -> None:
+    """Load documents (one transaction each) and the curated catalogue; loading twice changes nothing."""
+    with friendly_errors(), connect(settings()) as graph:
+        report = run_load(graph, paths or [SEEDS], force)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (CABLEGRAPH_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (CABLEGRAPH_PORT).")] = None,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    with friendly_errors():
+        _serve(settings(), connect(settings()), host, port)
+
+
+def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    host, port = host or s.cablegraph_host, port or s.cablegraph_port
+    console.print(f"GraphQL API: http://{host}:{port}/graphql")
+    uvicorn.run(create_app(graph), host=host, port=port, log_level="info")
+
+
+@app.command()
+def up(
+    keep_neo4j: Annotated[bool, typer.Option(help="Leave the local Neo4j running when the API stops.")] = False,
+) -> None:
+    """Start Neo4j if needed, create the schema, load seeds/ and serve the API: everything, in one command."""
+    s = settings()
+    server = LocalServer(s) if s.local else None
+    started = False
+    with friendly_errors():
+        if server and not server.status().running:
+            server.start(log=console.print)
+            started = True
+        if server:
+            _print_status(server)
+        graph = connect(s)
+        report = run_load(graph, [SEEDS], force=False)
+        if report.errors:
+            console.print("[yellow]some documents failed; serving what loaded[/]")
+        try:
+            _serve(s, graph, None, None)
+        finally:
+            if started and not keep_neo4j:
+                server.stop()
+                console.print("Neo4j stopped.")
+
+
+@app.command()
+def query(
+    text: Annotated[str, typer.Argument(help="A GraphQL query, or @file to read it from a file.")],
+    variables: Annotated[str | None, typer.Option(help="Variables as JSON.")] = None,
+) -> None:
+    """Run one GraphQL query in-process, no server needed; prints the JSON result."""
+    from api.batch import Batches
+    from api.schema import schema
+    from graph.queries import Reads
+
+    source = Path(text[1:]).read_text() if text.startswith("@") else text
+    with friendly_errors(), connect(settings()) as graph:
+        context = {"batches": Batches(Reads(graph, load_model()))}
+        result = asyncio.run(
+            schema.execute(source, variable_values=json.loads(variables) if variables else None,
+                           context_value=context)
+        )
+    out = {"data": result.data}
+    if result.errors:
+        out["errors"] = [{"message": e.message, "path": e.path} for e in result.errors]
+    typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    if result.errors:
+        raise typer.Exit(1)

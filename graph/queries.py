@@ -1,0 +1,223 @@
+"""Named read queries: the only Cypher the API runs. Each method is one round trip in a read
+transaction and takes a batch of keys where the API may ask for many (so a nested GraphQL
+selection costs one query per level, not one per object).
+
+Labels and relationship types are spliced in only from the model; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from graph.db import Graph
+from graph.migrate import FULLTEXT_INDEX
+from schema.model import Model
+
+MAX_HOPS = 6
+LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+
+
+@dataclass(frozen=True)
+class EntityFilter:
+    """Family is a label; kinds match any; tags must all be present; ids restrict to a set."""
+
+    family: str | None = None
+    kinds: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
+    ids: tuple[str, ...] | None = None
+
+    def params(self, prefix: str) -> dict[str, Any]:
+        return {
+            f"{prefix}family": self.family,
+            f"{prefix}kinds": list(self.kinds) if self.kinds is not None else None,
+            f"{prefix}tags": list(self.tags) if self.tags is not None else None,
+            f"{prefix}ids": list(self.ids) if self.ids is not None else None,
+        }
+
+
+def filter_clause(var: str, prefix: str) -> str:
+    return (
+        f"(${prefix}family IS NULL OR ${prefix}family IN labels({var})) "
+        f"AND (${prefix}kinds IS NULL OR {var}.kind IN ${prefix}kinds) "
+        f"AND (${prefix}tags IS NULL OR all(t IN ${prefix}tags WHERE t IN coalesce({var}.tags, []))) "
+        f"AND (${prefix}ids IS NULL OR {var}.id IN ${prefix}ids)"
+    )
+
+
+def lucene_query(text: str) -> str:
+    """User text to a Lucene query: each word exact (boosted), as a prefix, or within two edits."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w]
+    parts = []
+    for word in words[:12]:
+        w = LUCENE_SPECIAL.sub(r"\\\1", word)
+        fuzzy = f" OR {w}~" if len(word) > 3 else ""
+        parts.append(f"({w}^3 OR {w}*{fuzzy})")
+    return " OR ".join(parts)
+
+
+def entity(var: str) -> str:
+    """Projection of an entity node, with its family label as a field."""
+    return (
+        f"{var} {{.id, .name, .aliases, .kind, .tags, .description, .reviewed, "
+        f"family: [l IN labels({var}) WHERE l IN $families][0]}}"
+    )
+
+
+def rel(var: str) -> str:
+    """Projection of a fact edge: type, endpoint ids and the summary of its claims."""
+    return (
+        f"{var} {{type: type({var}), source: startNode({var}).id, target: endNode({var}).id, "
+        f".claim_ids, .confidence, .first_date, .last_date}}"
+    )
+
+
+class Reads:
+    def __init__(self, graph: Graph, model: Model):
+        self.graph = graph
+        self.model = model
+        self.families = list(model.families)
+        self.facts = list(model.fact_types)
+        self.fact_pattern = "|".join(model.rel_type(t) for t in model.fact_types)
+
+    def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        return self.graph.read(cypher, families=self.families, facts=self.facts, **params)
+
+    # -- entities -------------------------------------------------------------------------------
+    def entities_by_id(self, ids: list[str]) -> dict[str, dict]:
+        rows = self._read(f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {entity('e')} AS e", ids=ids)
+        return {r["e"]["id"]: r["e"] for r in rows}
+
+    def entities_page(self, flt: EntityFilter, skip: int, limit: int) -> tuple[int, list[dict]]:
+        where = filter_clause("e", "f_")
+        rows = self._read(
+            f"CALL () {{ MATCH (e:Entity) WHERE {where} RETURN count(e) AS total }} "
+            f"CALL () {{ MATCH (e:Entity) WHERE {where} WITH e ORDER BY e.id SKIP $skip LIMIT $limit "
+            f"  RETURN collect({entity('e')}) AS page }} "
+            "RETURN total, page",
+            skip=skip, limit=limit, **flt.params("f_"),
+        )
+        return rows[0]["total"], rows[0]["page"]
+
+    def search(self, text: str, family: str | None, limit: int) -> list[tuple[dict, float]]:
+        query = lucene_query(text)
+        if not query:
+            return []
+        rows = self._read(
+            "CALL db.index.fulltext.queryNodes($index, $q, {limit: $scan}) YIELD node, score "
+            "WHERE $family IS NULL OR $family IN labels(node) "
+            f"RETURN {entity('node')} AS e, score ORDER BY score DESC, node.id LIMIT $limit",
+            index=FULLTEXT_INDEX, q=query, family=family, limit=limit, scan=max(limit * 5, 50),
+        )
+        return [(r["e"], r["score"]) for r in rows]
+
+    def relationships(self, ids: list[str], types: list[str] | None, direction: str) -> dict[str, list[dict]]:
+        rows = self._read(
+            "UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+            f"CALL (e) {{ MATCH (e)-[r:{self.fact_pattern}]-(:Entity) "
+            "  WHERE ($types IS NULL OR type(r) IN $types) "
+            "    AND ($dir = 'BOTH' OR ($dir = 'OUT' AND startNode(r) = e) OR ($dir = 'IN' AND endNode(r) = e)) "
+            f"  RETURN {rel('r')} AS rel ORDER BY rel.type, rel.source, rel.target }} "
+            "RETURN id, collect(rel) AS rels",
+            ids=ids, types=types, dir=direction,
+        )
+        return {r["id"]: r["rels"] for r in rows}
+
+    def documents_of_entities(self, ids: list[str]) -> dict[str, list[dict]]:
+        """Documents that name the entity or state a claim about it."""
+        rows = self._read(
+            "UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+            "CALL (e) { MATCH (d:Document)-[:MENTIONS]->(e) RETURN d "
+            "  UNION MATCH (d:Document)<-[:STATED_IN]-(:Claim)-[:SUBJECT|OBJECT]->(e) RETURN d } "
+            "WITH id, d ORDER BY d.id "
+            f"RETURN id, collect(d {{{DOC_FIELDS}}}) AS docs",
+            ids=ids,
+        )
+        return {r["id"]: r["docs"] for r in rows}
+
+    # -- documents and claims -------------------------------------------------------------------
+    def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
+        rows = self._read(f"MATCH (d:Document) WHERE d.id IN $ids RETURN d {{{DOC_FIELDS}}} AS d", ids=ids)
+        return {r["d"]["id"]: r["d"] for r in rows}
+
+    def documents_page(self, skip: int, limit: int) -> tuple[int, list[dict]]:
+        rows = self._read(
+            "CALL () { MATCH (d:Document) RETURN count(d) AS total } "
+            "CALL () { MATCH (d:Document) WITH d ORDER BY d.id SKIP $skip LIMIT $limit "
+            f"  RETURN collect(d {{{DOC_FIELDS}}}) AS page }} "
+            "RETURN total, page",
+            skip=skip, limit=limit,
+        )
+        return rows[0]["total"], rows[0]["page"]
+
+    def mentions_of_documents(self, ids: list[str]) -> dict[str, list[dict]]:
+        rows = self._read(
+            "UNWIND $ids AS id MATCH (d:Document {id: id}) "
+            "CALL (d) { MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN m.count AS count, e.id AS entity "
+            "  ORDER BY count DESC, entity } "
+            "RETURN id, collect({entity: entity, count: count}) AS mentions",
+            ids=ids,
+        )
+        return {r["id"]: r["mentions"] for r in rows}
+
+    def claims_of_documents(self, ids: list[str]) -> dict[str, list[dict]]:
+        rows = self._read(
+            "UNWIND $ids AS id MATCH (d:Document {id: id}) "
+            "CALL (d) { MATCH (d)<-[:STATED_IN]-(c:Claim) "
+            f"  {CLAIM_MATCH} RETURN {CLAIM} AS claim ORDER BY c.start, c.id }} "
+            "RETURN id, collect(claim) AS claims",
+            ids=ids,
+        )
+        return {r["id"]: r["claims"] for r in rows}
+
+    def claims_by_id(self, ids: list[str]) -> dict[str, dict]:
+        rows = self._read(f"MATCH (c:Claim) WHERE c.id IN $ids {CLAIM_MATCH} RETURN {CLAIM} AS claim", ids=ids)
+        return {r["claim"]["id"]: r["claim"] for r in rows}
+
+    # -- questions ------------------------------------------------------------------------------
+    def contacts(self, of: str, linked: EntityFilter) -> list[dict]:
+        """Who dealt directly with `of` or its members, and is linked to something matching `linked`."""
+        members = "|".join(self.model.rel_type(t) for t in self.model.membership_types)
+        contact = "|".join(self.model.rel_type(t) for t in self.model.contact_types)
+        return self._read(
+            "MATCH (org:Entity {id: $of}) "
+            f"CALL (org) {{ OPTIONAL MATCH (m:Entity)-[:{members}]->(org) WITH org, collect(DISTINCT m) AS ms "
+            "  RETURN ms + [org] AS side } "
+            f"UNWIND side AS s MATCH (s)-[d:{contact}]-(c:Entity) WHERE NOT c IN side "
+            "WITH org, c, collect(DISTINCT d) AS dealings "
+            f"MATCH (c)-[l:{self.fact_pattern}]-(x:Entity) WHERE x <> org AND {filter_clause('x', 'l_')} "
+            "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
+            f"RETURN c.id AS contact, [d IN dealings | {rel('d')}] AS dealings, x.id AS linked, "
+            f"[l IN links | {rel('l')}] AS links",
+            of=of, **linked.params("l_"),
+        )
+
+    def paths(self, source: str, target: str, max_hops: int, limit: int = 10) -> list[dict]:
+        if not 1 <= max_hops <= MAX_HOPS:
+            raise ValueError(f"maxHops must be between 1 and {MAX_HOPS}")
+        if source == target:
+            return []
+        return self._read(
+            "MATCH (a:Entity {id: $source}), (b:Entity {id: $target}) "
+            f"MATCH p = allShortestPaths((a)-[:{self.fact_pattern}*..{int(max_hops)}]-(b)) "
+            "WITH p LIMIT $limit "
+            f"RETURN [n IN nodes(p) | n.id] AS entities, [r IN relationships(p) | {rel('r')}] AS rels",
+            source=source, target=target, limit=limit,
+        )
+
+    def stats(self) -> dict[str, int]:
+        facts = " + ".join(f"COUNT {{ ()-[:{t}]->() }}" for t in self.fact_pattern.split("|"))
+        rows = self._read(
+            "RETURN COUNT { (:Document) } AS documents, COUNT { (:Entity) } AS entities, "
+            f"{facts} AS relationships, COUNT {{ (:Claim) }} AS claims"
+        )
+        return rows[0]
+
+
+DOC_FIELDS = ".id, .title, .publisher, .authors, .published, .kind, .url"
+CLAIM_MATCH = (
+    "MATCH (c)-[:STATED_IN]->(doc:Document) MATCH (c)-[:SUBJECT]->(s:Entity) MATCH (c)-[:OBJECT]->(o:Entity) "
+    "OPTIONAL MATCH (c)-[:CLAIMED_BY]->(w:Entity)"
+)
+CLAIM = "c {.*, document: doc.id, subject: s.id, object: o.id, claimed_by: w.id}"

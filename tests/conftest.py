@@ -1,0 +1,107 @@
+"""A real Neo4j for the integration tests: the one NEO4J_URI names (its data is wiped!), or a
+throwaway server started through the same code as `cablegraph neo4j start`, on free ports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.db import Graph, connect
+from graph.migrate import migrate
+from graph.server import LocalServer, free_port
+from graph.settings import Settings
+from graph.write import Writer
+from loaders.pipeline import Pipeline
+from schema.model import Model, load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def model() -> Model:
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    if os.environ.get("NEO4J_URI"):
+        return Settings()
+    return Settings(
+        neo4j_uri=None,
+        neo4j_password=None,
+        cablegraph_data=tmp_path_factory.mktemp("neo4j-home"),
+        neo4j_bolt_port=free_port(),
+        neo4j_http_port=free_port(),
+        neo4j_heap="512m",
+        neo4j_pagecache="128m",
+    )
+
+
+@pytest.fixture(scope="session")
+def server(settings: Settings) -> Iterator[LocalServer | None]:
+    if not settings.local:
+        yield None
+        return
+    local = LocalServer(settings)
+    local.start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture(scope="session")
+def graph(settings: Settings, server: LocalServer | None, model: Model) -> Iterator[Graph]:
+    with connect(settings) as g:
+        migrate(g, model)
+        yield g
+
+
+def wipe(graph: Graph) -> None:
+    graph.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS")
+
+
+def load(graph: Graph, model: Model, *paths: Path, force: bool = False):
+    return Pipeline(Writer(graph, model), model).load(list(paths), force=force)
+
+
+@pytest.fixture
+def empty_graph(graph: Graph) -> Graph:
+    wipe(graph)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def seeded(graph: Graph, model: Model) -> Graph:
+    """The five seed documents, loaded once per test module that reads them."""
+    wipe(graph)
+    report = load(graph, model, SEEDS)
+    assert not report.errors, [o.error for o in report.errors]
+    return graph
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A private copy of seeds/ that a test may edit."""
+    dest = tmp_path / "seeds"
+    shutil.copytree(SEEDS, dest)
+    return dest
+
+
+def snapshot(graph: Graph) -> dict:
+    """Counts and a checksum of every node and relationship with its properties."""
+    nodes = graph.read(
+        "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props ORDER BY n.id"
+    )
+    rels = graph.read(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS type, a.id AS a, b.id AS b, properties(r) AS props"
+    )
+    node_rows = sorted(json.dumps([sorted(n["labels"]), n["props"]], sort_keys=True) for n in nodes)
+    rel_rows = sorted(json.dumps(r, sort_keys=True) for r in rels)
+    digest = hashlib.sha256("\n".join(node_rows + rel_rows).encode()).hexdigest()
+    return {"nodes": len(nodes), "relationships": len(rels), "checksum": digest}

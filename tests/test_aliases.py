@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+
+from loaders.aliases import AliasMatcher, alias_pattern, is_acronym, normalize
+from loaders.curated import read_catalogue
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def matcher(model) -> AliasMatcher:
+    return AliasMatcher((e.id, e.aliases) for e in read_catalogue(SEEDS / "entities.yaml", model))
+
+
+def found(matcher: AliasMatcher, text: str) -> dict[str, list[str]]:
+    return {k: [text[s:e] for s, e in v] for k, v in matcher.find(text).items()}
+
+
+@pytest.mark.parametrize(
+    "text, entity, surface",
+    [
+        ("Irans spies were everywhere", "iran", "Iran"),  # possessive that lost its apostrophe
+        ("Iran’s spies", "iran", "Iran"),
+        ("[Qassem] Suleimani and Soleimani", "qassem-soleimani", "[Qassem] Suleimani"),
+        ("Suleimani and Sulaimani", "qassem-soleimani", "Suleimani"),
+        ("Kaka Hama told them", "mohammed-haji-mahmoud", "Kaka Hama"),
+        ("attacks on ISISpositions", "isis", "ISIS"),  # lost space after an acronym
+        ("the fight onISIS", "isis", "ISIS"),
+        ("Daesh fighters", "isis", "Daesh"),
+        ("al-Muhandis arrived", "abu-mahdi-al-muhandis", "al-Muhandis"),
+        ("Muhandiss men", "abu-mahdi-al-muhandis", "Muhandis"),
+        ("Adil Abdul-Mahdi resigned", "adil-abdul-mahdi", "Adil Abdul-Mahdi"),
+        ("Asa’ib Ahl al-Haq", "asaib-ahl-al-haq", "Asa’ib Ahl al-Haq"),
+        ("Asaib Ahl Al Haq", "asaib-ahl-al-haq", "Asaib Ahl Al Haq"),
+        ("the Ba’ath Party", "baath-party", "Ba’ath Party"),
+        ("near Jurf al Sakhar", "jurf-al-sakhar", "Jurf al Sakhar"),
+        ("the MOISs officers", "mois", "MOIS"),
+        ("Ministry of Intelligence and Security", "mois", "Ministry of Intelligence and Security"),
+        ("ministry of intelligence and security", "mois", "ministry of intelligence and security"),
+    ],
+)
+def test_mangled_seed_spellings_resolve(matcher, text, entity, surface):
+    assert surface in found(matcher, text).get(entity, []), found(matcher, text)
+
+
+def test_acronyms_are_case_sensitive(matcher):
+    hits = found(matcher, "Let us go. The US and the U.S. agreed; mois is not a word.")
+    assert hits["united-states"] == ["US", "U.S."]
+    assert "mois" not in hits
+
+
+def test_no_match_inside_longer_words(matcher):
+    assert "iran" not in found(matcher, "Iranian officials")
+    assert found(matcher, "Baghdadi spoke") == {"abu-bakr-al-baghdadi": ["Baghdadi"]}
+
+
+def test_longest_alias_wins_and_spans_point_into_the_text(matcher):
+    text = "Maj. Gen. Qassem Soleimani, head of the Quds Force"
+    spans = matcher.find(text)
+    assert [text[s:e] for s, e in spans["qassem-soleimani"]] == ["Maj. Gen. Qassem Soleimani"]
+    assert [text[s:e] for s, e in spans["quds-force"]] == ["Quds Force"]
+
+
+def test_skip_spans_hide_boilerplate(matcher):
+    text = "Soleimani spoke. 12 Comments Soleimani is great"
+    assert matcher.find(text, skip=[(17, len(text))]) == {"qassem-soleimani": [(0, 9)]}
+
+
+def test_ambiguous_aliases_are_not_guessed():
+    m = AliasMatcher([("a", ["Salih"]), ("b", ["Salih", "Wisam Salih"])])
+    assert m.find("Salih said") == {}
+    assert m.find("Wisam Salih said") == {"b": [(0, 11)]}
+    assert m.lookup("salih") == {"a", "b"}
+
+
+def test_normalize_and_lookup():
+    assert normalize("Al-Muhandis") == normalize("Muhandis") == "muhandis"
+    assert normalize("the Islamic State") == normalize("Islamic State")
+    assert normalize("Asa’ib") == normalize("Asaib")
+    assert normalize("U.S.") == normalize("US")
+    m = AliasMatcher([("iran", ["Iran"])])
+    assert m.lookup("Irans") == {"iran"}
+    assert m.lookup("Iraq") == set()
+
+
+def test_patterns():
+    assert is_acronym("MOIS") and is_acronym("U.S.") and not is_acronym("Iran")
+    assert "al" in alias_pattern("Jurf al-Sakhar")

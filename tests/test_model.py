@@ -1,0 +1,90 @@
+import copy
+
+import pytest
+import yaml
+
+from schema.model import MODEL_PATH, InvalidData, InvalidModel, parse_date, parse_model
+
+
+@pytest.fixture
+def raw() -> dict:
+    return yaml.safe_load(MODEL_PATH.read_text())
+
+
+def test_model_declares_families_kinds_tags_and_facts(model):
+    assert model.families == ("Person", "Organization", "Operation", "Location")
+    for tag in ("kurdish", "sunni", "shia", "iranian", "iraqi", "us", "baathist"):
+        assert tag in model.tags
+    assert "political_party" in model.nodes["Organization"].kinds
+    assert model.nodes["Person"].labels == ("Entity", "Person")
+    assert "name" in model.nodes["Person"].properties  # inherited from Entity
+    for rel in ("MEMBER_OF", "LEADS", "MET_WITH", "SOURCE_FOR", "HANDLED_BY", "TRAINED", "FUNDED", "ARMED",
+                "SUPPORTED", "ALLIED_WITH", "OPPOSED", "PART_OF", "PARTICIPATED_IN", "TARGETED", "LOCATED_IN",
+                "RELATIVE_OF"):
+        assert rel in model.fact_types
+        assert model.relationships[rel].description
+    assert "MENTIONS" not in model.fact_types
+    assert set(model.contact_types) <= set(model.fact_types)
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r["nodes"]["Person"].update(extends="Nobody"), "extends unknown"),
+        (lambda r: r["relationships"]["LEADS"]["edge"].update(source=["Planet"]), "unknown label 'Planet'"),
+        (lambda r: r["relationships"]["LEADS"]["edge"].update(target=[]), "edge.target is empty"),
+        (lambda r: r["nodes"]["Location"].update(kinds=[]), "declares no kinds"),
+        (lambda r: r["nodes"]["Claim"]["properties"]["quote"].update(type="blob"), "type must be one of"),
+        (lambda r: r["relationships"].update(bad_name={"edge": {"source": ["Person"], "target": ["Person"]}}),
+         "UPPER_SNAKE_CASE"),
+        (lambda r: r.update(version=2), "version: 1"),
+    ],
+)
+def test_invalid_model_is_refused_with_the_culprit_named(raw, mutate, message):
+    broken = copy.deepcopy(raw)
+    mutate(broken)
+    with pytest.raises(InvalidModel, match=message):
+        parse_model(broken)
+
+
+def test_fact_endpoints_follow_the_model(model):
+    model.check_fact("LEADS", "Person", "Organization", "here")
+    with pytest.raises(InvalidData, match="here: LEADS cannot end at a Location"):
+        model.check_fact("LEADS", "Person", "Location", "here")
+    with pytest.raises(InvalidData, match="unknown relationship type 'LIKES'"):
+        model.check_fact("LIKES", "Person", "Person", "here")
+    with pytest.raises(InvalidData, match="unknown relationship type 'MENTIONS'"):
+        model.check_fact("MENTIONS", "Person", "Person", "here")
+
+
+def test_entity_checks_name_the_bad_value(model):
+    model.check_entity("Organization", "militia", ["shia", "iraqi"], "e")
+    with pytest.raises(InvalidData, match="kind 'city' is not a Person kind"):
+        model.check_entity("Person", "city", [], "e")
+    with pytest.raises(InvalidData, match="unknown family 'Planet'"):
+        model.check_entity("Planet", "x", [], "e")
+    with pytest.raises(InvalidData, match="unknown tag 'martian'"):
+        model.check_entity("Person", "person", ["martian"], "e")
+
+
+def test_labels_and_types_only_come_from_the_model(model):
+    assert model.label("Document") == "Document"
+    with pytest.raises(InvalidData):
+        model.label("Document) DETACH DELETE (n")
+    with pytest.raises(InvalidData):
+        model.rel_type("MET_WITH]->() DELETE r //")
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(2014, ("2014", "year")), ("2014-12", ("2014-12", "month")), ("2014-12-07", ("2014-12-07", "day")),
+     (None, (None, None))],
+)
+def test_dates_keep_their_precision(value, expected):
+    assert parse_date(value, "x") == expected
+
+
+@pytest.mark.parametrize("value", ["2014-13", "Dec 2014", "2014-12-7", "2014-02-32"])
+def test_bad_dates_are_refused(value):
+    with pytest.raises(InvalidData, match="x"):
+        parse_date(value, "x")
