@@ -1,14 +1,22 @@
-"""The Starlette app: GraphQL at /graphql (GraphiQL in a browser), health at /health."""
+"""The Starlette app: GraphQL at /graphql (GraphiQL in a browser), health at /health.
+
+GraphiQL's scripts and styles are served from local copies installed from the npm registry at
+setup (api/static/package.json): the page works with the network off. The files are byte-identical
+to the ones Strawberry's page names, so its subresource-integrity hashes still hold.
+"""
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+import re
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from api.batch import Batches, off_thread
@@ -17,11 +25,24 @@ from graph.db import Graph, GraphUnavailable
 from graph.queries import Reads
 from schema.model import load_model
 
+VENDOR = Path(__file__).resolve().parent / "static" / "node_modules"
+VENDOR_URL = "/static/vendor/"
+CDN = re.compile(r"https://[^/\s\"]+/(@?[^@\s\"]+)@[0-9][^/\s\"]*/")
+
+
+def local_assets(html: str) -> str:
+    """Point every CDN URL of a page at our vendored copy of the same package."""
+    return CDN.sub(lambda m: f"{VENDOR_URL}{m.group(1)}/", html)
+
 
 class CablegraphGraphQL(GraphQL):
     def __init__(self, reads: Reads, **kwargs: Any):
         super().__init__(schema, **kwargs)
         self.reads = reads
+
+    @cached_property
+    def graphql_ide_html(self) -> str:
+        return local_assets(super().graphql_ide_html)
 
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         return {"request": request, "response": response, "batches": Batches(self.reads)}
@@ -40,16 +61,11 @@ def create_app(graph: Graph) -> Starlette:
     async def home(request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette):
-        yield
-        graph.close()
-
     return Starlette(
         routes=[
             Route("/", home),
             Route("/health", health),
             Route("/graphql", CablegraphGraphQL(reads), methods=["GET", "POST"]),
+            Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),
         ],
-        lifespan=lifespan,
     )

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -35,7 +36,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except (ServerError, GraphUnavailable, InvalidData, InvalidModel) as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -121,7 +122,7 @@ def _print_report(report: Report) -> None:
                           str(r.mentions) if r.status != "unchanged" else "")
     console.print(table)
     for o in report.errors:
-        console.print(f"[bold red]error:[/] {o.error}")
+        console.print(f"[bold red]error:[/] {escape(o.error)}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -142,8 +143,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on (CABLEGRAPH_PORT).")] = None,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
-    with friendly_errors():
-        _serve(settings(), connect(settings()), host, port)
+    with friendly_errors(), connect(settings()) as graph:
+        _serve(settings(), graph, host, port)
 
 
 def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> None:
@@ -170,12 +171,12 @@ def up(
             started = True
         if server:
             _print_status(server)
-        graph = connect(s)
-        report = run_load(graph, [SEEDS], force=False)
-        if report.errors:
-            console.print("[yellow]some documents failed; serving what loaded[/]")
         try:
-            _serve(s, graph, None, None)
+            with connect(s) as graph:
+                report = run_load(graph, [SEEDS], force=False)
+                if report.errors:
+                    console.print("[yellow]some documents failed; serving what loaded[/]")
+                _serve(s, graph, None, None)
         finally:
             if started and not keep_neo4j:
                 server.stop()

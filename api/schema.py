@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -354,7 +354,13 @@ class Query:
         ]
 
     @strawberry.field(description=f"All shortest paths of typed facts between two entities, up to {MAX_HOPS} hops.")
-    async def paths(self, info: Info, from_: strawberry.ID, to: strawberry.ID, max_hops: int = 4) -> list[Path]:
+    async def paths(
+        self,
+        info: Info,
+        from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID,
+        max_hops: int = 4,
+    ) -> list[Path]:
         b = batches(info)
         rows = await off_thread(b.reads.paths, str(from_), str(to), max_hops)
         ids = list({i for r in rows for i in r["entities"]})

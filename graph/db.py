@@ -78,7 +78,7 @@ def connect(settings: Settings) -> Graph:
     password = settings.neo4j_password if not settings.local else LocalServer(settings).password()
     driver = GraphDatabase.driver(
         settings.bolt_uri, auth=(settings.neo4j_user, password or ""), max_connection_pool_size=64,
-        notifications_min_severity="OFF",
+        notifications_min_severity="OFF", max_transaction_retry_time=10,
     )
     graph = Graph(driver, settings.neo4j_database, settings.cablegraph_query_timeout)
     try:

@@ -203,10 +203,10 @@ class LocalServer:
                 env=self._env(), capture_output=True, text=True,
             )
             if proc.returncode != 0:
-                raise ServerError(f"could not set the initial Neo4j password: {proc.stderr.strip()[-500:]}")
+                raise ServerError(f"could not set the initial Neo4j password:\n{java_error(proc.stdout + proc.stderr)}")
         with open(self.console_log, "ab") as out:
             proc = subprocess.Popen(
-                [java, "-XX:+UseG1GC", "-cp", classpath, ENTRY_POINT,
+                [java, f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC", "-cp", classpath, ENTRY_POINT,
                  f"--home-dir={self.home}", f"--config-dir={self.conf_dir}"],
                 env=self._env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
@@ -260,6 +260,12 @@ class LocalServer:
         text = "\n".join(p.read_text(errors="replace") for p in logs if p.exists())
         tail = "\n".join(text.strip().splitlines()[-lines:])
         return f"--- last lines of the Neo4j log ({self.home / 'logs'}) ---\n{tail}" if tail else "(no log)"
+
+
+def java_error(output: str, lines: int = 5) -> str:
+    """The messages of a Java failure without its stack frames."""
+    kept = [line for line in output.splitlines() if line.strip() and not line.startswith(("\tat ", "\t..."))]
+    return "\n".join(kept[:lines]) or "(no output)"
 
 
 def _reap(pid: int) -> None:

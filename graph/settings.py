@@ -37,8 +37,10 @@ class Settings(BaseSettings):
     neo4j_http_port: int = Field(
         7474, description="HTTP port of the local Neo4j server; Neo4j Browser is at /browser/."
     )
-    neo4j_heap: str = Field("1g", description="Java heap of the local Neo4j server.")
-    neo4j_pagecache: str = Field("512m", description="Page cache of the local Neo4j server.")
+    neo4j_heap: str = Field("1g", pattern=r"^\d+[kmgKMG]?$", description="Java heap of the local Neo4j server.")
+    neo4j_pagecache: str = Field(
+        "512m", pattern=r"^\d+[kmgKMG]?$", description="Page cache of the local Neo4j server."
+    )
     neo4j_start_timeout: float = Field(
         120.0, description="Seconds to wait for the local Neo4j server to answer."
     )

@@ -7,7 +7,9 @@ from schema.model import InvalidData
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TEXT = "Intro line.\nSoleimani met Kaka Hama in Erbil on December 7, 2014.\n12 Comments\nSoleimani met Kaka Hama.\n"
-FAMILIES = {"qassem-soleimani": "Person", "mohammed-haji-mahmoud": "Person", "erbil": "Location", "mois": "Organization"}
+FAMILIES = {
+    "qassem-soleimani": "Person", "mohammed-haji-mahmoud": "Person", "erbil": "Location", "mois": "Organization"
+}
 
 
 def sidecar(tmp_path: Path, body: str) -> Path:

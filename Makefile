@@ -1,0 +1,40 @@
+# The two commands of the quick start, and what they need. Everything is installed here, from
+# Debian's packages, PyPI, the npm registry and Maven Central (Neo4j, on first start), nowhere else.
+VENV   := .venv
+STAMP  := $(VENV)/.installed
+ASSETS := api/static/node_modules/.package-lock.json
+
+.PHONY: up test lint install system clean
+
+up: install                      ## start Neo4j if needed, load seeds/, serve the API and Neo4j Browser
+	$(VENV)/bin/cablegraph up
+
+test: install                    ## lint, then every test against a real Neo4j started for the run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+install: system $(STAMP) $(ASSETS)
+
+system:                          ## Java 17+, Maven and npm, from Debian's packages when missing
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v python3 >/dev/null || missing="$$missing python3 python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "Please install:$$missing" >&2; exit 1; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+$(ASSETS): api/static/package.json api/static/package-lock.json
+	npm ci --prefix api/static --no-audit --no-fund --ignore-scripts --loglevel=error
+
+clean:                           ## remove the virtualenv and the installed browser assets
+	rm -rf $(VENV) api/static/node_modules

@@ -1,0 +1,59 @@
+"""The HTTP surface: GraphQL over POST and GET, GraphiQL from local files, health."""
+
+import base64
+import hashlib
+import re
+
+import pytest
+from neo4j import GraphDatabase
+from starlette.testclient import TestClient
+
+from api.app import VENDOR, VENDOR_URL, create_app
+from graph.db import Graph
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture(scope="module")
+def client(seeded):
+    with TestClient(create_app(seeded)) as c:
+        yield c
+
+
+def test_graphql_post_and_get(client):
+    query = '{ entity(id: "mois") { name family } }'
+    posted = client.post("/graphql", json={"query": query})
+    assert posted.status_code == 200
+    assert posted.json() == {"data": {"entity": {"name": "Ministry of Intelligence and Security",
+                                                 "family": "ORGANIZATION"}}}
+    got = client.get("/graphql", params={"query": query}, headers={"accept": "application/json"})
+    assert got.json() == posted.json()
+
+
+def test_graphiql_is_served_from_local_files_with_matching_integrity(client):
+    page = client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert not re.search(r"(src|href)=\"https?://", page.text), "the page must not load anything from the network"
+    assets = re.findall(r'(?:src|href)="(/static/vendor/[^"]+)"\s+integrity="([^"]+)"', page.text)
+    assert len(assets) >= 5
+    for url, integrity in assets:
+        served = client.get(url)
+        assert served.status_code == 200, url
+        digest = "sha384-" + base64.b64encode(hashlib.sha384(served.content).digest()).decode()
+        assert digest == integrity, url
+        assert (VENDOR / url[len(VENDOR_URL):]).exists()
+
+
+def test_health(client):
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["documents"] == 5
+
+
+def test_health_and_queries_say_when_neo4j_is_down():
+    driver = GraphDatabase.driver("bolt://127.0.0.1:9", auth=("neo4j", "x"), max_transaction_retry_time=1)
+    dead = Graph(driver, "neo4j", 2.0)
+    with TestClient(create_app(dead)) as c:
+        health = c.get("/health")
+        assert health.status_code == 503 and health.json()["status"] == "unavailable"
+        result = c.post("/graphql", json={"query": "{ stats { documents } }"}).json()
+        assert result["data"] is None and "not reachable" in result["errors"][0]["message"]

@@ -1,0 +1,198 @@
+"""Loading against a real Neo4j: idempotence, all-or-nothing documents, edits, unannotated text."""
+
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, load, snapshot, wipe
+
+from loaders.pipeline import discover, read_text
+from schema.model import InvalidData
+
+pytestmark = pytest.mark.neo4j
+
+
+def with_facts(sidecar_text: str, facts: str) -> str:
+    """Append facts (written at column 0) in the sidecar's own list indentation."""
+    indent = " " * (len(sidecar_text.split("- subject:")[0].rsplit("\n", 1)[-1]))
+    return sidecar_text.rstrip("\n") + "\n" + "".join(indent + line + "\n" for line in facts.splitlines())
+
+
+def test_seeds_load_fully(empty_graph, model):
+    report = load(empty_graph, model, SEEDS)
+    assert not report.errors
+    assert [o.result.status for o in report.outcomes] == ["added"] * 5
+    stats = empty_graph.read(
+        "RETURN COUNT { (:Document) } AS docs, COUNT { (:Entity {reviewed: true}) } AS entities, "
+        "COUNT { (:Claim) } AS claims, COUNT { (:Entity {reviewed: false}) } AS unreviewed"
+    )[0]
+    assert stats["docs"] == 5 and stats["entities"] > 80 and stats["claims"] > 100
+    assert stats["unreviewed"] == 0  # every seed document is curated
+    # every claim is stated in a document, verbatim, at its offsets
+    rows = empty_graph.read(
+        "MATCH (c:Claim)-[:STATED_IN]->(d:Document) RETURN c.quote AS quote, c.start AS s, c.end AS e, d.text AS text"
+    )
+    assert len(rows) == stats["claims"]
+    assert all(r["text"][r["s"]:r["e"]] == r["quote"] for r in rows)
+    # every fact edge is backed by the claims it lists
+    orphan = empty_graph.read(
+        "MATCH (a)-[r]->(b) WHERE r.claim_ids IS NOT NULL "
+        "AND NOT all(id IN r.claim_ids WHERE EXISTS { (:Claim {id: id, predicate: type(r)})-[:SUBJECT]->(a) }) "
+        "RETURN count(r) AS n"
+    )
+    assert orphan[0]["n"] == 0
+
+
+def test_loading_twice_changes_nothing(empty_graph, model):
+    load(empty_graph, model, SEEDS)
+    first = snapshot(empty_graph)
+    report = load(empty_graph, model, SEEDS)
+    assert [o.result.status for o in report.outcomes] == ["unchanged"] * 5
+    assert snapshot(empty_graph) == first
+    load(empty_graph, model, SEEDS, force=True)  # rewriting every document gives the same graph too
+    assert snapshot(empty_graph) == first
+
+
+def test_load_order_does_not_matter(empty_graph, model):
+    docs = sorted(SEEDS.glob("*.txt"))
+    load(empty_graph, model, SEEDS / "entities.yaml", *reversed(docs))
+    reversed_order = snapshot(empty_graph)
+    wipe(empty_graph)
+    load(empty_graph, model, SEEDS)
+    assert snapshot(empty_graph) == reversed_order
+
+
+def test_a_bad_document_loads_nothing_and_keeps_its_previous_version(empty_graph, model, seed_copy):
+    load(empty_graph, model, seed_copy)
+    before = snapshot(empty_graph)
+    sidecar = seed_copy / "002_6a9d2407a8ec5682.yaml"
+    text = sidecar.read_text()
+    # a valid new fact first, then one whose quote is not in the text: the document must not half-load
+    sidecar.write_text(with_facts(text, (
+        "- subject: mois\n  predicate: OPPOSED\n  object: isis\n"
+        "  quote: \"Iran moved to establish itself as the dominant power in Iraq\"\n  confidence: 0.5\n"
+        "- subject: mois\n  predicate: OPPOSED\n  object: irgc\n"
+        "  quote: \"This sentence is not in the article\"\n  confidence: 0.5\n"
+    )))
+    report = load(empty_graph, model, seed_copy)
+    [failed] = report.errors
+    assert failed.path.name == "002_6a9d2407a8ec5682.txt"
+    assert "002_6a9d2407a8ec5682.yaml:" in failed.error and "not found verbatim" in failed.error
+    assert [o.result.status for o in report.outcomes if not o.error] == ["unchanged"] * 4
+    assert snapshot(empty_graph) == before
+
+
+def test_a_failing_write_rolls_back_the_whole_document(empty_graph, model, monkeypatch):
+    """A document whose write fails midway (here: after its claims) leaves no trace."""
+    from graph.write import Writer
+
+    def boom(self, tx, pairs):
+        raise RuntimeError("injected failure after claims were written")
+
+    monkeypatch.setattr(Writer, "_recompute_facts", boom)
+    with pytest.raises(RuntimeError, match="injected"):
+        load(empty_graph, model, SEEDS)
+    counts = empty_graph.read("RETURN COUNT { (:Document) } AS d, COUNT { (:Claim) } AS c")[0]
+    assert counts == {"d": 0, "c": 0}
+
+
+def test_editing_an_annotation_updates_exactly_what_changed(empty_graph, model, seed_copy):
+    load(empty_graph, model, seed_copy)
+    sidecar = seed_copy / "002_6a9d2407a8ec5682.yaml"
+    text = sidecar.read_text()
+    old_quote = "Tensions between the seemingly more pragmatic MOIS approach"
+    assert old_quote in text
+    new_fact = (
+        "- subject: mois\n  predicate: SOURCE_FOR\n  object: irgc\n"
+        "  quote: \"Iran already had substantial ties with the dissidents within the community\"\n"
+        "  confidence: 0.55\n  date: \"2003\"\n"
+    )
+    sidecar.write_text(with_facts(text, new_fact))
+    report = load(empty_graph, model, seed_copy)
+    statuses = {o.doc_id: o.result for o in report.outcomes}
+    assert statuses["002_6a9d2407a8ec5682"].status == "updated"
+    assert (statuses["002_6a9d2407a8ec5682"].claims_added, statuses["002_6a9d2407a8ec5682"].claims_removed) == (1, 0)
+    assert all(r.status == "unchanged" for d, r in statuses.items() if d != "002_6a9d2407a8ec5682")
+    [edge] = empty_graph.read(
+        "MATCH (:Entity {id: 'mois'})-[r:SOURCE_FOR]->(:Entity {id: 'irgc'}) RETURN r {.*} AS r"
+    )
+    assert edge["r"]["confidence"] == 0.55 and edge["r"]["first_date"] == "2003"
+    # and removing it again removes the claim and the edge it alone supported
+    sidecar.write_text(text)
+    load(empty_graph, model, seed_copy)
+    assert not empty_graph.read("MATCH (:Entity {id: 'mois'})-[r:SOURCE_FOR]->(:Entity {id: 'irgc'}) RETURN r")
+    wipe(empty_graph)
+
+
+def test_editing_the_catalogue_updates_entities_and_mentions(empty_graph, model, seed_copy):
+    load(empty_graph, model, seed_copy)
+    catalogue = seed_copy / "entities.yaml"
+    text = catalogue.read_text()
+    query = (
+        "MATCH (e:Entity {id: 'halabja'}) "
+        "RETURN e.aliases AS aliases, COUNT { (:Document)-[:MENTIONS]->(e) } AS docs"
+    )
+    [before] = empty_graph.read(query)
+    catalogue.write_text(text.replace("- id: halabja\n", "- id: halabja\n  aliases: [secretarian]\n", 1))
+    load(empty_graph, model, seed_copy)
+    [after] = empty_graph.read(query)
+    assert "secretarian" in after["aliases"] and after["docs"] == before["docs"] + 1
+    # an entity dropped from the catalogue that no claim cites disappears
+    catalogue.write_text(text + "- id: test-only\n  name: Zzyzx Qqq\n  family: Person\n  kind: person\n")
+    load(empty_graph, model, seed_copy)
+    assert empty_graph.read("MATCH (e:Entity {id: 'test-only'}) RETURN e.reviewed AS r") == [{"r": True}]
+    catalogue.write_text(text)
+    report = load(empty_graph, model, seed_copy)
+    assert report.catalogue[1] == 1
+    assert not empty_graph.read("MATCH (e:Entity {id: 'test-only'}) RETURN e")
+
+
+def test_an_unannotated_document_gets_ner_entities_and_links(empty_graph, model, tmp_path):
+    load(empty_graph, model, SEEDS)
+    doc = tmp_path / "new-report.txt"
+    doc.write_text(
+        "Brigadier Farhad Zamani of the MOIS met Kaka Hama in Sulaimaniyah on Tuesday.\n"
+        "Zamani later travelled to Vienna with officials of Suleimani's Quds Force.\n"
+        "3 Comments\nReader Jane Doe says Zamani is a fraud.\n"
+    )
+    report = load(empty_graph, model, doc)
+    assert not report.errors and report.outcomes[0].result.status == "added"
+    rows = empty_graph.read(
+        "MATCH (:Document {id: 'new-report'})-[m:MENTIONS]->(e:Entity) RETURN e.id AS id, e.reviewed AS reviewed"
+    )
+    found = {r["id"]: r["reviewed"] for r in rows}
+    for linked in ("mois", "mohammed-haji-mahmoud", "sulaimaniyah", "qassem-soleimani", "quds-force"):
+        assert found.get(linked) is True, (linked, found)
+    new = {k for k, v in found.items() if v is False}
+    assert "vienna" in new and any("zamani" in k for k in new)
+    assert not any("jane" in k for k in found)  # reader comments are never evidence or mentions
+    again = load(empty_graph, model, doc)
+    assert again.outcomes[0].result.status == "unchanged"
+
+
+def test_reader_errors_name_the_file(tmp_path):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("first line\ncaf\xe9".encode("latin-1"))
+    with pytest.raises(InvalidData, match=r"latin1.txt:2: not UTF-8"):
+        read_text(bad)
+    empty = tmp_path / "empty.md"
+    empty.write_text("  \n")
+    with pytest.raises(InvalidData, match="empty.md: the document is empty"):
+        read_text(empty)
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"abc\x00def")
+    with pytest.raises(InvalidData, match="looks binary"):
+        read_text(binary)
+    with pytest.raises(InvalidData, match="no such file"):
+        discover([tmp_path / "missing"])
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(b"%PDF")
+    with pytest.raises(InvalidData, match="cannot read .pdf files"):
+        discover([pdf])
+
+
+def test_a_bad_file_among_good_ones_does_not_stop_the_rest(empty_graph, model, tmp_path):
+    (tmp_path / "good.txt").write_text("The MOIS met Kaka Hama.\n")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00\x00")
+    report = load(empty_graph, model, Path(tmp_path))
+    outcome = {o.path.name: o for o in report.outcomes}
+    assert outcome["bad.txt"].error and outcome["good.txt"].result.status == "added"

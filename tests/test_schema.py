@@ -1,0 +1,181 @@
+"""Every Query field against the seed graph in a real Neo4j."""
+
+import asyncio
+
+import pytest
+
+from api.batch import Batches
+from api.schema import encode_cursor, schema
+from graph.queries import Reads
+
+pytestmark = pytest.mark.neo4j
+
+
+def run(graph, model, query: str, **variables) -> dict:
+    result = asyncio.run(
+        schema.execute(query, variable_values=variables, context_value={"batches": Batches(Reads(graph, model))})
+    )
+    assert result.errors is None, result.errors
+    return result.data
+
+
+def fails(graph, model, query: str, **variables) -> str:
+    result = asyncio.run(
+        schema.execute(query, variable_values=variables, context_value={"batches": Batches(Reads(graph, model))})
+    )
+    assert result.errors, result.data
+    return result.errors[0].message
+
+
+def test_the_question_mois_contacts_linked_to_kurdish_parties(seeded, model):
+    data = run(seeded, model, """{
+      contacts(of: "mois", linkedTo: {kinds: ["political_party"], tags: ["kurdish"]}) {
+        contact { id name aliases }
+        contactEvidence { type source { id } target { id } evidence { quote document { id } claimedBy { id } } }
+        linkedEntity { id kind tags }
+        link { type source { id } target { id } evidence { quote document { id } } }
+      }}""")
+    links = {c["contact"]["id"]: c for c in data["contacts"]}
+    kaka = links["mohammed-haji-mahmoud"]
+    assert "Kaka Hama" in kaka["contact"]["aliases"]
+    assert kaka["linkedEntity"]["id"] == "ksdp"
+    assert kaka["linkedEntity"]["kind"] == "political_party" and "kurdish" in kaka["linkedEntity"]["tags"]
+    dealings = {d["type"] for d in kaka["contactEvidence"]}
+    assert "MET_WITH" in dealings
+    quotes = [e["quote"] for d in kaka["contactEvidence"] for e in d["evidence"]]
+    assert any("MOIS officers met with Mahmoud" in q for q in quotes)
+    link_quotes = [e["quote"] for rel in kaka["link"] for e in rel["evidence"]]
+    assert any("Mohammed Haji Mahmoud, also known as Kaka Hama" in q for q in link_quotes)
+    for c in data["contacts"]:
+        assert c["contactEvidence"] and c["link"]
+        assert all(ev["evidence"] for ev in c["contactEvidence"] + c["link"])
+        assert c["contact"]["id"] != "mois" and c["linkedEntity"]["id"] != "mois"
+        assert "kurdish" in c["linkedEntity"]["tags"] and c["linkedEntity"]["kind"] == "political_party"
+
+
+def test_contacts_include_dealings_with_members(seeded, model):
+    """Someone who met a member of an organization is that organization's contact."""
+    data = run(seeded, model, """{ contacts(of: "quds-force", linkedTo: {family: PERSON}) {
+        contact { id } contactEvidence { type source { id } target { id } } } }""")
+    sources = {(d["source"]["id"], d["target"]["id"]) for c in data["contacts"] for d in c["contactEvidence"]}
+    members = run(seeded, model, """{ entity(id: "quds-force") {
+        relationships(types: ["MEMBER_OF", "LEADS", "PART_OF"], direction: IN) { source { id } } } }""")
+    member_ids = {r["source"]["id"] for r in members["entity"]["relationships"]}
+    assert member_ids and any(s in member_ids or t in member_ids for s, t in sources)
+
+
+def test_entity_with_relationships_evidence_and_documents(seeded, model):
+    data = run(seeded, model, """{ entity(id: "qassem-soleimani") {
+        id name aliases family kind tags description reviewed
+        relationships(types: ["LEADS"], direction: OUT) {
+          type source { id } target { id name } confidence firstDate lastDate
+          evidence { id quote start end date datePrecision confidence method claimedBy { id } document { id title } }
+        }
+        documents { id publisher }
+      } }""")
+    e = data["entity"]
+    assert e["family"] == "PERSON" and e["reviewed"] is True and "Suleimani" in e["aliases"]
+    assert {r["target"]["id"] for r in e["relationships"]} >= {"quds-force"}
+    for r in e["relationships"]:
+        assert r["type"] == "LEADS" and r["source"]["id"] == "qassem-soleimani" and r["evidence"]
+        for ev in r["evidence"]:
+            assert ev["method"] == "curated" and ev["end"] - ev["start"] == len(ev["quote"])
+    assert len(e["documents"]) >= 3
+    assert run(seeded, model, '{ entity(id: "no-such-entity") { id } }') == {"entity": None}
+
+
+def test_relationship_direction(seeded, model):
+    q = '{ entity(id: "ksdp") { relationships(types: ["LEADS"], direction: %s) { source { id } target { id } } } }'
+    incoming = run(seeded, model, q % "IN")["entity"]["relationships"]
+    outgoing = run(seeded, model, q % "OUT")["entity"]["relationships"]
+    both = run(seeded, model, q % "BOTH")["entity"]["relationships"]
+    assert {"source": {"id": "mohammed-haji-mahmoud"}, "target": {"id": "ksdp"}} in incoming
+    assert all(r["source"]["id"] == "ksdp" for r in outgoing)
+    assert len(both) == len(incoming) + len(outgoing)
+
+
+def test_entities_filter_and_pages(seeded, model):
+    q = """query($filter: EntityFilter, $after: String) { entities(filter: $filter, first: 3, after: $after) {
+        totalCount edges { cursor node { id kind tags family } } pageInfo { hasNextPage endCursor } } }"""
+    flt = {"family": "ORGANIZATION", "kinds": ["political_party", "armed_force", "government_body"],
+           "tags": ["kurdish"]}
+    first = run(seeded, model, q, filter=flt)["entities"]
+    total = first["totalCount"]
+    assert total >= 3
+    seen = []
+    page = first
+    while True:
+        seen += [e["node"]["id"] for e in page["edges"]]
+        for e in page["edges"]:
+            assert e["node"]["family"] == "ORGANIZATION" and "kurdish" in e["node"]["tags"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        page = run(seeded, model, q, filter=flt, after=page["pageInfo"]["endCursor"])["entities"]
+    assert len(seen) == len(set(seen)) == total and {"kdp", "ksdp", "peshmerga"} <= set(seen)
+    by_ids = run(seeded, model, q, filter={"ids": ["mois", "irgc"]})["entities"]
+    assert by_ids["totalCount"] == 2
+    assert "invalid cursor" in fails(seeded, model, q, after="garbage")
+    assert "first must be between" in fails(seeded, model, "{ entities(first: 100000) { totalCount } }")
+
+
+def test_search_is_typo_tolerant(seeded, model):
+    q = "query($q: String!, $f: Family) { search(query: $q, family: $f, first: 5) { score entity { id family } } }"
+    for text, expected in [
+        ("Solemani", "qassem-soleimani"), ("kaka hama", "mohammed-haji-mahmoud"), ("Daesh", "isis"),
+        ("Ministry of Intelligence", "mois"), ("muhandis", "abu-mahdi-al-muhandis"),
+    ]:
+        hits = run(seeded, model, q, q=text)["search"]
+        assert hits and hits[0]["entity"]["id"] == expected, (text, hits)
+        assert hits == sorted(hits, key=lambda h: -h["score"])
+    places = run(seeded, model, q, q="Baghdad", f="LOCATION")["search"]
+    assert places and all(h["entity"]["family"] == "LOCATION" for h in places)
+    assert run(seeded, model, q, q='"(*~:\\')["search"] == []  # nothing searchable, no Lucene syntax error
+
+
+def test_documents_and_document(seeded, model):
+    data = run(seeded, model, """{ documents(first: 2) { totalCount edges { cursor node { id } }
+        pageInfo { hasNextPage endCursor } } }""")["documents"]
+    assert data["totalCount"] == 5 and data["pageInfo"]["hasNextPage"] and len(data["edges"]) == 2
+    assert data["edges"][0]["cursor"] == encode_cursor(0)
+    doc = run(seeded, model, """{ document(id: "001_9e368b0eaaa11057") { id title publisher authors published kind
+        mentions { count entity { id } } claims { quote document { id } } } }""")["document"]
+    assert doc["authors"][:2] == ["Tim Arango", "James Risen"] and doc["published"] == "2019-11-18"
+    assert doc["kind"] == "news-article"
+    assert {"qassem-soleimani", "mois", "iran"} <= {m["entity"]["id"] for m in doc["mentions"]}
+    assert all(m["count"] >= 1 for m in doc["mentions"])
+    assert doc["claims"] and all(c["document"]["id"] == doc["id"] for c in doc["claims"])
+    assert run(seeded, model, '{ document(id: "nope") { id } }') == {"document": None}
+
+
+def test_paths(seeded, model):
+    data = run(seeded, model, """{ paths(from: "qassem-soleimani", to: "ksdp", maxHops: 4) {
+        entities { id } relationships { type source { id } target { id } evidence { quote } } } }""")
+    assert data["paths"]
+    for p in data["paths"]:
+        ids = [e["id"] for e in p["entities"]]
+        assert ids[0] == "qassem-soleimani" and ids[-1] == "ksdp"
+        assert len(p["relationships"]) == len(ids) - 1 <= 4
+        for step, rel in enumerate(p["relationships"]):
+            assert {rel["source"]["id"], rel["target"]["id"]} == {ids[step], ids[step + 1]}
+            assert rel["evidence"]
+    assert run(seeded, model, '{ paths(from: "mois", to: "mois") { entities { id } } }') == {"paths": []}
+    too_far = '{ paths(from: "mois", to: "isis", maxHops: 50) { entities { id } } }'
+    assert "maxHops must be between" in fails(seeded, model, too_far)
+
+
+def test_stats(seeded, model):
+    stats = run(seeded, model, "{ stats { documents entities relationships claims } }")["stats"]
+    assert stats["documents"] == 5 and stats["entities"] > 80 and stats["claims"] > 100
+    [edges] = seeded.read("MATCH ()-[r]->() WHERE r.claim_ids IS NOT NULL RETURN count(r) AS n")
+    assert stats["relationships"] == edges["n"]
+
+
+def test_nested_selections_cost_a_bounded_number_of_round_trips(seeded, model):
+    query = """{ entities(filter: {family: ORGANIZATION}, first: 30) { edges { node {
+        id relationships { type source { id name } target { id name }
+          evidence { quote claimedBy { name } document { id title } } }
+        documents { id mentions { count entity { id } } } } } } }"""
+    before = seeded.reads
+    run(seeded, model, query)
+    # entities page, relationships, entities at both ends, claims, claimants, documents, mentions, entities
+    assert seeded.reads - before <= 10
