@@ -135,8 +135,8 @@ class Relationship:
 
     @strawberry.field(description="The claims (quotes in documents) behind this fact.")
     async def evidence(self, info: Info) -> list[Claim]:
-        rows = await batches(info).claim.load_many(self.claim_ids)
-        return [Claim.of(r) for r in rows if r is not None]
+        rows = [r for r in await batches(info).claim.load_many(self.claim_ids) if r is not None]
+        return [Claim.of(r) for r in sorted(rows, key=lambda r: (r["document"], r["start"]))]
 
 
 @strawberry.type(description="A person, organization, operation or place.")
