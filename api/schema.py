@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import base64
 import enum
+import logging
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 from strawberry.types import Info
 
 from api.batch import Batches, off_thread
+from graph.db import GraphUnavailable
 from graph.queries import MAX_HOPS
 from graph.queries import EntityFilter as QueryFilter
 from schema.model import load_model
 
+log = logging.getLogger("cablegraph.api")
 MODEL = load_model()
 MAX_PAGE = 200
 
@@ -375,4 +380,17 @@ class Query:
         return Stats(**await off_thread(batches(info).reads.stats))
 
 
-schema = strawberry.Schema(query=Query)
+def internal(error: GraphQLError) -> bool:
+    """Hide unexpected failures (driver and Cypher internals) from clients; log them for operators.
+    Bad arguments (ValueError) and an unreachable database are the client's to know."""
+    original = error.original_error
+    if original is None or isinstance(original, ValueError | GraphUnavailable):
+        return False
+    log.error("query failed: %s", error.message, exc_info=original)
+    return True
+
+
+schema = strawberry.Schema(
+    query=Query,
+    extensions=[lambda: MaskErrors(should_mask_error=internal, error_message="Internal error; see the server log.")],
+)

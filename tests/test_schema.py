@@ -179,3 +179,12 @@ def test_nested_selections_cost_a_bounded_number_of_round_trips(seeded, model):
     run(seeded, model, query)
     # entities page, relationships, entities at both ends, claims, claimants, documents, mentions, entities
     assert seeded.reads - before <= 10
+
+
+def test_internal_errors_are_masked_but_argument_errors_are_not(seeded, model, monkeypatch):
+    def broken(self):
+        raise RuntimeError("MATCH (secret) internals")
+
+    monkeypatch.setattr(Reads, "stats", broken)
+    assert fails(seeded, model, "{ stats { claims } }") == "Internal error; see the server log."
+    assert "first must be between" in fails(seeded, model, "{ documents(first: -1) { totalCount } }")
