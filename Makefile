@@ -4,12 +4,12 @@ VENV   := .venv
 STAMP  := $(VENV)/.installed
 ASSETS := api/static/node_modules/.package-lock.json
 
-.PHONY: up test lint install system clean
+.PHONY: up test install system browser clean
 
 up: install                      ## start Neo4j if needed, load seeds/, serve the API and Neo4j Browser
 	$(VENV)/bin/cablegraph up
 
-test: install                    ## lint, then every test against a real Neo4j started for the run
+test: install browser            ## lint, then every test against a real Neo4j started for the run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
@@ -25,6 +25,13 @@ system:                          ## Java 17+, Maven and npm, from Debian's packa
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	  else echo "Please install:$$missing" >&2; exit 1; fi; \
+	fi
+
+browser:                         ## headless Chromium and its driver for the browser tests (Debian's packages)
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	  else echo "Please install chromium and chromium-driver" >&2; exit 1; fi; \
 	fi
 
 $(STAMP): pyproject.toml

@@ -172,6 +172,7 @@ class LocalServer:
                 f"server.memory.pagecache.size={s.neo4j_pagecache}",
                 f"db.transaction.timeout={int(s.cablegraph_query_timeout * 6)}s",
                 "dbms.usage_report.enabled=false",
+                "client.allow_telemetry=false",
                 "",
             ])
         )
