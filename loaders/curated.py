@@ -165,15 +165,17 @@ def find_quote(text: str, quote: str, noise: list[tuple[int, int]]) -> int | Non
 
 
 def read_annotations(
-    path: Path, doc_id: str, text: str, families: dict[str, str], model: Model
+    path: Path, default_id: str, text: str, families: dict[str, str], model: Model
 ) -> Annotations:
-    """Parse and check a sidecar. `families` maps every known entity id to its family."""
+    """Parse and check a sidecar. `families` maps every known entity id to its family; the
+    document id is the sidecar's `document.id`, else `default_id`."""
     data = read_yaml(path)
     unknown = set(data) - SIDECAR_SECTIONS - {"__line__"}
     if unknown:
         hint = " (entities belong in entities.yaml)" if "entities" in unknown else ""
         raise InvalidData(f"{path}: unknown section(s) {', '.join(sorted(unknown))}{hint}")
     metadata = read_metadata(data, path, model)
+    doc_id = metadata.setdefault("id", default_id)
     noise = noise_spans(text, read_noise_rules(data, path))
     claims: dict[str, ClaimRecord] = {}
     for entry in data.get("facts") or []:

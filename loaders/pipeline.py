@@ -97,10 +97,8 @@ class Pipeline:
         metadata: dict = {}
         if sidecar:
             annotations = read_annotations(sidecar, doc_id, text, families, self.model)
-            doc_id = annotations.metadata.get("id", doc_id)
-            if doc_id != path.stem:  # claim ids carry the document id
-                annotations = read_annotations(sidecar, doc_id, text, families, self.model)
             metadata, noise, claims = annotations.metadata, annotations.noise, annotations.claims
+            doc_id = metadata["id"]
             side_hash = hashlib.sha256(sidecar.read_bytes()).hexdigest()
         else:
             noise, claims, side_hash = noise_spans(text, []), [], None

@@ -132,3 +132,13 @@ def test_the_seed_annotations_are_valid_and_substantial(model):
             assert not any(a <= claim.start < b for a, b in ann.noise)
         total += len(ann.claims)
     assert total > 100
+
+
+def test_the_sidecar_may_name_the_document_id(tmp_path, model):
+    path = sidecar(tmp_path, "document:\n  id: khazali-logs\n  kind: opinion-article\nfacts:\n"
+                   + FACT.format(quote="Soleimani met Kaka Hama in Erbil"))
+    ann = read_annotations(path, "file-stem", TEXT, FAMILIES, model)
+    assert ann.metadata["id"] == "khazali-logs" and ann.claims[0].id.startswith("khazali-logs:")
+    assert read_annotations(sidecar(tmp_path, "facts: []\n"), "file-stem", TEXT, FAMILIES, model).metadata == {
+        "id": "file-stem"
+    }
