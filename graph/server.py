@@ -200,7 +200,7 @@ class LocalServer:
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         if not (self.home / "data" / "dbms" / "auth.ini").exists():
             proc = subprocess.run(
-                [java, "-cp", classpath, ADMIN_TOOL, "dbms", "set-initial-password", self.password()],
+                [java, "-cp", classpath, ADMIN_TOOL, "dbms", "set-initial-password", "--", self.password()],
                 env=self._env(), capture_output=True, text=True,
             )
             if proc.returncode != 0:

@@ -51,6 +51,19 @@ def test_password_is_generated_once_and_private(tmp_path):
     assert LocalServer(local_settings(tmp_path, neo4j_password="given")).password() == "given"
 
 
+@pytest.mark.neo4j
+def test_a_password_that_looks_like_an_option_is_still_a_password(tmp_path):
+    """token_urlsafe can start with '-'; the admin tool must not read it as a flag."""
+    settings = local_settings(tmp_path, neo4j_password="-starts-with-a-dash")
+    server = LocalServer(settings)
+    try:
+        server.start()
+        with connect(settings.model_copy(update={"neo4j_uri": settings.bolt_uri})) as graph:
+            assert graph.read("RETURN 1 AS one") == [{"one": 1}]
+    finally:
+        server.stop()
+
+
 def test_sizes_are_checked_before_anything_starts(tmp_path):
     with pytest.raises(ValidationError, match="neo4j_heap"):
         local_settings(tmp_path, neo4j_heap="1GiB")
