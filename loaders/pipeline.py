@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.write import DocumentRecord, EntityRecord, MentionRecord, Writer, WriteResult
-from loaders import ner
-from loaders.aliases import AliasMatcher
 from loaders.boilerplate import noise_spans
 from loaders.curated import CATALOGUE_NAME, read_annotations, read_catalogue, sidecar_for
+from loaders.extract import extract
+from loaders.resolve import Resolver
 from schema.model import MODEL_PATH, InvalidData, Model
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -87,7 +87,7 @@ class Pipeline:
         self.writer = writer
         self.model = model
 
-    def prepare(self, path: Path, catalogue: list[EntityRecord], matcher: AliasMatcher, version: str) -> DocumentRecord:
+    def prepare(self, path: Path, catalogue: list[EntityRecord], resolver: Resolver, version: str) -> DocumentRecord:
         """Read, check and extract one document; no database access."""
         text = read_text(path)
         sha = hashlib.sha256(text.encode()).hexdigest()
@@ -100,15 +100,12 @@ class Pipeline:
             metadata, noise, claims = annotations.metadata, annotations.noise, annotations.claims
             doc_id = metadata["id"]
             side_hash = hashlib.sha256(sidecar.read_bytes()).hexdigest()
+            found = resolver.matcher.find(text, skip=noise)
+            new_entities: list[EntityRecord] = []
         else:
-            noise, claims, side_hash = noise_spans(text, []), [], None
-        found = matcher.find(text, skip=noise)
-        new_entities: list[EntityRecord] = []
-        if not sidecar:
-            taken = noise + [s for spans in found.values() for s in spans]
-            new_entities, extra = ner.extract(text, matcher, taken, set(families))
-            for entity_id, spans in extra.items():
-                found[entity_id] = sorted(found.get(entity_id, []) + spans)
+            noise, side_hash = noise_spans(text, []), None
+            extraction = extract(doc_id, text, noise, resolver, self.model)
+            new_entities, found, claims = extraction.entities, extraction.mentions, extraction.claims
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         return DocumentRecord(
             id=doc_id,
@@ -137,7 +134,7 @@ class Pipeline:
             curated = read_catalogue(catalogue_path, self.model)
             known = {e.id: e for e in curated}
         catalogue = sorted(known.values(), key=lambda e: e.id)
-        matcher = AliasMatcher((e.id, e.aliases) for e in catalogue)
+        resolver = Resolver.build((e.id, e.family, e.aliases) for e in catalogue)
         version = fingerprint(
             MODEL_PATH.read_text(encoding="utf-8"), [(e.id, e.family, e.aliases) for e in catalogue]
         )
@@ -149,7 +146,7 @@ class Pipeline:
             outcome = Outcome(path=path, doc_id=None)
             report.outcomes.append(outcome)
             try:
-                record = self.prepare(path, catalogue, matcher, version)
+                record = self.prepare(path, catalogue, resolver, version)
                 outcome.doc_id = record.id
                 if record.id in seen:
                     raise InvalidData(f"{path}: document id {record.id!r} is also the id of {seen[record.id]}")

@@ -1,0 +1,88 @@
+"""Extraction for a document nobody has annotated: names (catalogue aliases first, then spaCy),
+resolution to known entities, new unreviewed entities with review candidates, and typed facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from graph.write import ClaimRecord, EntityRecord
+from loaders import ner, relations
+from loaders.aliases import slug
+from loaders.resolve import Resolver, name_key
+from schema.model import Model
+
+ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a mention of a known group, never a new entity
+
+
+@dataclass
+class Extraction:
+    entities: list[EntityRecord] = field(default_factory=list)
+    mentions: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    claims: list[ClaimRecord] = field(default_factory=list)
+
+
+def _longer_name(text: str, name: ner.Name, inner: list[tuple[int, int]]) -> bool:
+    """A proper name that merely contains a known alias: the extra words are capitalised name parts."""
+    rest = text[name.start:name.end]
+    for s, e in sorted(inner, reverse=True):
+        rest = rest[: s - name.start] + " " + rest[e - name.start:]
+    words = [w for w in rest.replace("-", " ").split() if w.lower() not in ("of", "the", "al", "and")]
+    return bool(words) and all(w[:1].isupper() for w in words) and not rest.strip().startswith(("'", "’"))
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def extract(
+    doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model
+) -> Extraction:
+    found = resolver.matcher.find(text, skip=noise)
+    taken = noise + [s for spans in found.values() for s in spans]
+    doc = ner.nlp()(text)
+    local = resolver.for_document()
+    for entity_id in sorted(found, key=lambda k: found[k][0]):
+        local.note(entity_id)
+    families = dict(resolver.families)
+    acronyms = local.define_acronyms(text)
+    new: dict[str, EntityRecord] = {}
+    mentions = {k: list(v) for k, v in found.items()}
+    for name in ner.names(doc):
+        inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
+        if inner and not _overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
+                and _longer_name(text, name, inner):
+            # "Kataib Hezbollah" is not "Hezbollah", nor "Kurdistan Toilers Party" "Kurdistan"
+            for k in mentions:
+                mentions[k] = [sp for sp in mentions[k] if sp not in inner]
+            taken = [t for t in taken if t not in inner]
+        if _overlaps(name.start, name.end, taken):
+            continue
+        resolution = local.resolve(acronyms.get(name.text, name.text))
+        entity_id = resolution.entity
+        if entity_id is None:
+            if name.label in ONLY_LINKED or not name_key(name.text):
+                continue
+            entity_id = slug(name.text)
+            if entity_id in resolver.families and entity_id not in new:
+                entity_id = f"{entity_id}-{name.family.lower()}"
+            if entity_id not in new:
+                candidates = [f"{c} {score:.2f}" for c, score in resolution.candidates]
+                new[entity_id] = EntityRecord(
+                    id=entity_id, name=name.text, family=name.family, kind=name.kind, aliases=[name.text],
+                    reviewed=False, candidates=candidates,
+                )
+                local.introduce(entity_id, name.family, name.text)
+                families[entity_id] = name.family
+        local.note(entity_id)
+        mentions.setdefault(entity_id, []).append((name.start, name.end))
+        taken.append((name.start, name.end))
+    mentions = {k: v for k, v in mentions.items() if v}
+    mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
+    sentences = [s for s in ner.sentences(doc) if not _overlaps(*s, noise)]
+    claims = relations.extract(doc_id, text, sentences, mention_list, families, model)
+    return Extraction(
+        entities=sorted(new.values(), key=lambda e: e.id),
+        mentions={k: sorted(v) for k, v in sorted(mentions.items())},
+        claims=claims,
+    )

@@ -1,0 +1,246 @@
+"""Typed facts from sentences: when two entity mentions in one sentence are joined by a phrase that
+states a relationship ("met with", "the head of", "was trained by", "-backed"), the sentence
+becomes a Claim of that type, with the sentence as its quote, a date when the sentence gives one,
+a confidence, and who asserts it when the sentence attributes it ("according to X", "X told his
+interrogators that ...").
+
+Patterns are matched on a window "<before><A><between><B>" built around two neighbouring mentions
+(or neighbouring groups of mentions joined by "and" or commas), so each pattern is one readable
+regular expression, and the model decides which endpoint families a type allows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graph.write import ClaimRecord
+from loaders.curated import claim_id
+from loaders.dates import find_date
+from schema.model import InvalidData, Model
+
+VERB_CONFIDENCE, NOUN_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.8
+MAX_GAP = 90
+KIN = r"(?:son|sons|brother|father|cousin|nephew|uncle|wife|daughter|sister|mother|relative|brother-in-law|son-in-law)"
+LEAD_NOUN = r"(?:head|leader|chief|commander|director|founder|secretary-general|chairman|boss|head of operations)"
+MEMBER_NOUN = (r"(?:member|officer|official|operative|agent|fighter|militant|spokesman|representative|deputy|"
+               r"adviser|advisor|envoy|diplomat|minister|lawmaker|politician|employee|case officer|"
+               r"intelligence officer|ambassador)s?")
+SOURCE_NOUN = r"(?:source|informant|asset|informer|spy)s?"
+WEAPONS = r"(?:weapons|arms|rockets|missiles|jets|ammunition|explosives|guns|rifles|mortars|drones|equipment)"
+ART = r"(?:(?:the|a|an|his|her|their|its)\s+)?"
+ADV = r"(?:(?:\w+ly|also|later|again|then|secretly|repeatedly|personally|directly|had|has|have)\s+){0,2}"
+AUX = r"(?:(?:was|were|is|are|had been|has been|have been|being|been)\s+)"
+
+# (predicates tried in order until the model allows the endpoints, pattern, subject marker, confidence)
+PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
+    # leadership
+    (("LEADS",), rf"{LEAD_NOUN} of {ART}<A>,? {ART}<B>$", "B", NOUN_CONFIDENCE),
+    (("LEADS",), rf"<A>,? {ART}(?:\w+ ){{0,2}}{LEAD_NOUN} of {ART}<B>", "A", NOUN_CONFIDENCE),
+    (("LEADS",), rf"<A>(?:'s|s)? (?:\w+ )?{LEAD_NOUN},? <B>", "B", NOUN_CONFIDENCE),
+    (("LEADS",), rf"<A>,? {ADV}(?:leads|led|heads|headed|commands|commanded|runs|ran|founded|directs|directed) {ART}<B>",
+     "A", VERB_CONFIDENCE),
+    (("LEADS",), rf"<A>,? {ADV}(?:is|was|became|remains) {ART}(?:\w+ )?{LEAD_NOUN} of {ART}<B>", "A", VERB_CONFIDENCE),
+    # informing and handling
+    (("SOURCE_FOR",), rf"<A>,? {ART}(?:\w+ ){{0,2}}{SOURCE_NOUN} (?:for|of|inside|within|to) {ART}<B>", "A",
+     NOUN_CONFIDENCE),
+    (("SOURCE_FOR",), rf"<A>(?:'s|s)? {SOURCE_NOUN},? <B>", "B", NOUN_CONFIDENCE),
+    (("SOURCE_FOR",), rf"<A>,? {ADV}(?:informed|briefed|tipped off|spied for|(?:passed|provided|gave|sold|fed) "
+                      rf"(?:\w+ ){{0,2}}(?:information|intelligence|details|reports?) to|reported to) {ART}<B>",
+     "A", VERB_CONFIDENCE),
+    (("HANDLED_BY",), rf"<A>,? {ADV}{AUX}?(?:handled|run|directed|tasked|controlled|managed|debriefed) by {ART}<B>",
+     "A", VERB_CONFIDENCE),
+    (("HANDLED_BY",), r"<A>(?:'s|s)? (?:case officer|handler),? <B>", "A", NOUN_CONFIDENCE),
+    (("HANDLED_BY",), rf"<A>,? {ADV}(?:handled|handles|ran|runs|tasked|tasks|debriefed) {ART}<B>", "B", VERB_CONFIDENCE),
+    # recruitment, training, money, weapons, support
+    (("RECRUITED",), rf"<A>,? {ADV}{AUX}(?:recruited|co-opted|cultivated|enlisted) by {ART}<B>", "B", VERB_CONFIDENCE),
+    (("RECRUITED",), rf"<A>,? {ADV}(?:recruited|co-opted|co-opt|cultivated|enlisted|tried to recruit|sought to recruit)"
+                     rf"(?: \w+){{0,2}} {ART}<B>", "A", VERB_CONFIDENCE),
+    (("TRAINED",), rf"<A>,? {ADV}{AUX}trained (?:\w+ ){{0,3}}by {ART}<B>", "B", VERB_CONFIDENCE),
+    (("TRAINED",), rf"<A>,? {ADV}(?:received|underwent|got) (?:\w+ ){{0,2}}training (?:\w+ ){{0,3}}(?:from|by) {ART}<B>",
+     "B", VERB_CONFIDENCE),
+    (("TRAINED",), rf"<A>,? {ADV}(?:trained|trains|instructed|had trained) {ART}<B>", "A", VERB_CONFIDENCE),
+    (("FUNDED",), rf"<A>,? {ADV}{AUX}(?:funded|financed|paid|bankrolled) by {ART}<B>", "B", VERB_CONFIDENCE),
+    (("FUNDED",), rf"<A>,? {ADV}(?:received|got|accepted) (?:\w+ ){{0,3}}(?:money|funding|funds|payments?|cash|salaries|"
+                  rf"dollars) (?:\w+ ){{0,2}}from {ART}<B>", "B", VERB_CONFIDENCE),
+    (("FUNDED",), rf"<A>,? {ADV}(?:funded|funds|financed|finances|paid|pays|bankrolled|(?:gave|provided|sent) "
+                  rf"(?:\w+ ){{0,3}}(?:money|funding|funds|cash|salaries) to) {ART}<B>", "A", VERB_CONFIDENCE),
+    (("ARMED",), rf"<A>,? {ADV}{AUX}armed by {ART}<B>", "B", VERB_CONFIDENCE),
+    (("ARMED",), rf"<A>,? {ADV}(?:armed|supplied|provided|gave|sent|delivered|shipped|smuggled) (?:\w+ ){{0,4}}{WEAPONS}"
+                 rf"(?: \w+){{0,3}} to {ART}<B>", "A", VERB_CONFIDENCE),
+    (("ARMED",), rf"<A>,? {ADV}(?:armed|supplied|provided|equipped) {ART}<B>$", "A", VERB_CONFIDENCE),
+    (("SUPPORTED",), r"<A>-(?:backed|supported|sponsored|funded|aligned) <B>", "A", NOUN_CONFIDENCE),
+    (("SUPPORTED",), rf"<A>,? {ADV}{AUX}(?:backed|supported|sponsored|aided|assisted|advised) by {ART}<B>", "B",
+     VERB_CONFIDENCE),
+    (("SUPPORTED",), rf"<A>,? {ADV}(?:supported|supports|backed|backs|aided|aids|assisted|helped|advised|advises|"
+                     rf"sponsored|propped up|protected) {ART}<B>", "A", VERB_CONFIDENCE),
+    # meetings, visits, alliances, conflict
+    (("MET_WITH",), rf"(?:meeting|talks|meetings) between {ART}<A> and {ART}<B>", "A", NOUN_CONFIDENCE),
+    (("MET_WITH",), rf"<A>,? {ADV}(?:met|meets|meeting|had a meeting|held talks|held a meeting|spoke|talked|conferred|"
+                    rf"negotiated|sat down)(?: [\w.]+){{0,3}} with {ART}<B>", "A", VERB_CONFIDENCE),
+    (("MET_WITH", "VISITED"), rf"<A>,? {ADV}(?:met|visited|received|hosted|called on|paid a visit to)(?: [\w.]+){{0,2}} "
+                              rf"{ART}<B>", "A", VERB_CONFIDENCE),
+    (("VISITED",), rf"<A>,? {ADV}(?:travell?ed|went|flew|came|returned|drove|was sent|slipped(?: \w+)?) (?:back )?"
+                   rf"(?:to|into) {ART}<B>", "A", VERB_CONFIDENCE),
+    (("VISITED",), rf"<A>,? {ADV}(?:arrived|landed) in {ART}<B>", "A", VERB_CONFIDENCE),
+    (("ALLIED_WITH",), rf"(?:alliance|partnership|cooperation|coordination) between {ART}<A> and {ART}<B>", "A",
+     NOUN_CONFIDENCE),
+    (("ALLIED_WITH",), rf"<A>,? {ADV}(?:is |was |were |are )?(?:allied|aligned|cooperated|cooperates|cooperating|"
+                       rf"partnered|coordinated|sided|worked closely) with {ART}<B>", "A", VERB_CONFIDENCE),
+    (("OPPOSED",), rf"<A>(?:'s|s)? (?:\w+ )?(?:fight|war|battle|campaign|struggle|offensive) against {ART}<B>", "A",
+     NOUN_CONFIDENCE),
+    (("OPPOSED",), rf"<A>,? {ADV}(?:fought|fights|battled|battles|opposed|opposes|clashed with|fought against|"
+                   rf"waged war (?:on|against)|is fighting|was fighting|resisted|rivals|rivalled|confronted) {ART}<B>",
+     "A", VERB_CONFIDENCE),
+    (("TARGETED",), rf"<A>,? {ADV}{AUX}(?:attacked|targeted|kidnapped|abducted|killed|assassinated|bombed|arrested|"
+                    rf"detained|captured|ambushed) by {ART}<B>", "B", VERB_CONFIDENCE),
+    (("CONTROLS", "TARGETED"), rf"<A>,? {ADV}(?:seized|took control of|captured|controls|controlled|overran|occupied|"
+                               rf"held|took) {ART}<B>", "A", VERB_CONFIDENCE),
+    (("TARGETED",), rf"<A>,? {ADV}(?:attacked|targeted|kidnapped|abducted|killed|assassinated|bombed|arrested|detained|"
+                    rf"spied on|struck|ambushed|shelled|raided) {ART}<B>", "A", VERB_CONFIDENCE),
+    # membership, structure, family, place
+    (("PART_OF",), rf"<A>,? {ART}(?:\w+ )?(?:unit|branch|wing|arm|division|department|directorate|subsidiary|"
+                   rf"part|faction|brigade) (?:of|within) {ART}<B>", "A", NOUN_CONFIDENCE),
+    (("PARTICIPATED_IN", "MEMBER_OF"), rf"<A>,? {ADV}(?:took part in|participated in|joined|fought in|attended|"
+                                       rf"was present at|was involved in|led forces in) {ART}<B>", "A",
+     VERB_CONFIDENCE),
+    (("MEMBER_OF",), rf"<A>,? {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} (?:of|in|with|for|from) {ART}<B>", "A",
+     NOUN_CONFIDENCE),
+    (("MEMBER_OF",), rf"<A>,? {ADV}(?:served in|served with|worked for|works for|belonged to|belongs to|defected to|"
+                     rf"(?:is|was|became) (?:a |an )?(?:\w+ )?(?:member|officer|operative|agent) (?:of|in)) {ART}<B>",
+     "A", VERB_CONFIDENCE),
+    (("MEMBER_OF",), rf"<A>(?:'s|s)? (?:[\w-]+ ){{0,2}}{MEMBER_NOUN},? <B>", "B", NOUN_CONFIDENCE),
+    (("MEMBER_OF",), rf"<A> of {ART}<B>$", "A", NOUN_CONFIDENCE),
+    (("RELATIVE_OF",), rf"<A>(?:'s|s)? {KIN},? <B>", "B", NOUN_CONFIDENCE),
+    (("RELATIVE_OF",), rf"<A>,? {ART}{KIN} of {ART}<B>", "A", NOUN_CONFIDENCE),
+    (("RELATIVE_OF",), rf"<A> and (?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
+    (("LOCATED_IN",), rf"<A>,? {ADV}{AUX}?(?:based|headquartered|stationed|located|held|deployed|hiding) in {ART}<B>",
+     "A", VERB_CONFIDENCE),
+    (("LOCATED_IN",), rf"<A>,? {ART}(?:\w+ )?(?:city|town|village|region|province|district|base|neighbou?rhood) "
+                      rf"(?:in|of|near) {ART}<B>", "A", NOUN_CONFIDENCE),
+]
+COMPILED = [(preds, re.compile(p), who, conf) for preds, p, who, conf in PATTERNS]
+NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused to|failed to)\b")
+HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
+                   r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
+ATTRIBUTION_AFTER = re.compile(
+    r"^(?:'s|s)?,?\s+(?:\w+\s+){0,2}(?:said|says|told|tells|stated|states|reported|reports|claimed|claims|"
+    r"alleged|alleges|testified|admitted|confirmed|insisted|explained|wrote|added)\b",
+    re.IGNORECASE,
+)
+ATTRIBUTION_BEFORE = re.compile(r"\b(?:according to|as told by|in the words of)\s+(?:the\s+)?$", re.IGNORECASE)
+COORDINATION = re.compile(r"^(?:,\s*|\s+and\s+|,\s*and\s+|\s+as well as\s+)$")
+# "Farhad Zamani of the MOIS met ...", "Muhandis, the commander of Kataib Hezbollah, met ...": the person acts
+HEAD = re.compile(r"^(?:\s+of\s+(?:the\s+)?|,\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}(?:of|for|in)\s+(?:the\s+)?)$",
+                  re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    entity: str
+
+
+def _clean(fragment: str) -> str:
+    """Lowercase, one kind of apostrophe, no brackets ("the Kurdistan Toilers Party (KTP) was ..."), single spaces."""
+    fragment = re.sub(r"[()\[\]]", " ", fragment.replace("’", "'").replace("‘", "'"))
+    return re.sub(r"\s+", " ", fragment).lower()
+
+
+def _groups(text: str, mentions: list[Mention]) -> list[list[Mention]]:
+    """Neighbouring mentions joined by 'and' or commas act together ("Soleimani and Muhandis met ...")."""
+    groups: list[list[Mention]] = []
+    for m in mentions:
+        if groups and COORDINATION.match(text[groups[-1][-1].end:m.start]):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
+def _head(text: str, groups: list[list[Mention]], i: int, families: dict[str, str]) -> list[Mention]:
+    """The acting side of group i: a person named just before it ("X of the MOIS") acts for it,
+    unless group i is where that person's own description ends and the verb follows."""
+    if i == 0:
+        return groups[i]
+    before = groups[i - 1]
+    if HEAD.match(text[before[-1].end:groups[i][0].start]) and all(families.get(m.entity) == "Person" for m in before):
+        return before
+    return groups[i]
+
+
+def _claimant(text: str, sentence_start: int, mentions: list[Mention], families: dict[str, str]) -> str | None:
+    """Who the sentence says asserts it: 'according to X', 'X said/told ... that'."""
+    for m in mentions:
+        if families.get(m.entity) not in ("Person", "Organization"):
+            continue
+        if ATTRIBUTION_BEFORE.search(text[max(sentence_start, m.start - 30):m.start]):
+            return m.entity
+        if ATTRIBUTION_AFTER.match(text[m.end:m.end + 60]):
+            return m.entity
+    return None
+
+
+def extract(
+    doc_id: str, text: str, sentences: list[tuple[int, int]], mentions: list[Mention], families: dict[str, str],
+    model: Model,
+) -> list[ClaimRecord]:
+    """Claims for every pattern that joins two mentions within a sentence."""
+    claims: dict[str, ClaimRecord] = {}
+    ordered = sorted(mentions, key=lambda m: m.start)
+    cursor = 0
+    for s_start, s_end in sentences:
+        inside = []
+        while cursor < len(ordered) and ordered[cursor].start < s_end:
+            if ordered[cursor].start >= s_start:
+                inside.append(ordered[cursor])
+            cursor += 1
+        if len({m.entity for m in inside}) < 2:
+            continue
+        sentence = text[s_start:s_end]
+        quote = sentence.strip()
+        q_start = s_start + sentence.index(quote[:1]) if quote else s_start
+        date, precision = find_date(sentence)
+        claimed_by = _claimant(text, s_start, inside, families)
+        hedged = bool(HEDGE.search(sentence))
+        groups = _groups(text, inside)
+        for i, (left, right) in enumerate(zip(groups, groups[1:], strict=False)):
+            between = text[left[-1].end:right[0].start]
+            if len(between) > MAX_GAP or NEGATION.search(_clean(between)):
+                continue
+            before = _clean(text[max(s_start, left[0].start - 45):left[0].start])
+            window = f"{before}<A>{_clean(between)}<B>"
+            for predicates, pattern, subject, confidence in COMPILED:
+                if not pattern.search(window):
+                    continue
+                actors = _head(text, groups, i, families) if subject == "A" else left
+                pairs = [(a.entity, b.entity) if subject == "A" else (b.entity, a.entity)
+                         for a in actors for b in right]
+                made = False
+                for s, o in pairs:
+                    predicate = _allowed(predicates, families.get(s), families.get(o), model)
+                    if predicate is None or s == o:
+                        continue
+                    cid = claim_id(doc_id, predicate, s, o, quote)
+                    claims[cid] = ClaimRecord(
+                        id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
+                        end=q_start + len(quote), confidence=round(confidence * (HEDGE_FACTOR if hedged else 1), 3),
+                        method="pattern", date=date, date_precision=precision,
+                        claimed_by=claimed_by if claimed_by not in (s, o) else None,
+                    )
+                    made = True
+                if made:
+                    break
+    return sorted(claims.values(), key=lambda c: (c.start, c.id))
+
+
+def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None, model: Model) -> str | None:
+    for predicate in predicates:
+        try:
+            model.check_fact(predicate, source or "", target or "", "pattern")
+        except InvalidData:
+            continue
+        return predicate
+    return None
+

@@ -1,0 +1,164 @@
+"""Entity resolution: which known entity a name found in a text refers to, if any.
+
+Sources transliterate Arabic and Persian names every which way (Qassem / Qasim / Qassim,
+Soleimani / Suleimani / Sulaimani), drop or add articles and titles ("Gen. Soleimani",
+"al-Muhandis"), and use surnames or acronyms after a first full mention. A name resolves when
+exactly one entity fits; when several fit, or the fit is weak, nothing is guessed and the
+candidates go to review with their scores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from loaders.aliases import ARTICLES, AliasMatcher, fold, is_acronym, normalize
+
+TITLES = {
+    "gen", "general", "maj", "major", "brig", "brigadier", "col", "colonel", "lt", "lieutenant", "capt", "captain",
+    "sgt", "sergeant", "cmdr", "commander", "staff", "mr", "mrs", "ms", "dr", "sheikh", "shaykh", "haj", "hajj",
+    "hajji", "ayatollah", "sayyid", "sayed", "president", "minister", "prime", "deputy", "judge", "imam", "mullah",
+    "ambassador", "secretary", "senator", "speaker", "agent", "officer", "the",
+}
+STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a"}
+# Transliteration: one letter for sounds written several ways; vowels only where they start a word.
+SOUNDS = [("ph", "f"), ("kh", "x"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("th", "t"), ("dh", "d"), ("q", "k"),
+          ("c", "k"), ("w", "v"), ("z", "s"), ("j", "g"), ("y", "i")]
+SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
+ACRONYM_DEFINITION = re.compile(r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8})\)")
+
+
+def skeleton(token: str) -> str:
+    """A spelling-independent key for one name part: 'Soleimani', 'Suleimani', 'Sulaimani' -> 'slmn'."""
+    t = re.sub(r"[^a-z]", "", fold(token))
+    if not t:
+        return ""
+    for a, b in SOUNDS:
+        t = t.replace(a, b)
+    head, rest = t[0], re.sub(r"[aeiou]", "", t[1:])
+    return re.sub(r"(.)\1+", r"\1", head + rest)
+
+
+def name_parts(name: str) -> list[str]:
+    """Name parts without titles, articles and possessives."""
+    words = [w for w in re.split(r"[\s\-‐–]+", re.sub(r"['’]s\b", "", name)) if w]
+    words = [w.strip(".,;:()[]\"'’") for w in words]
+    return [w for w in words if w and fold(w) not in TITLES and fold(w) not in ARTICLES]
+
+
+def name_key(name: str) -> str:
+    return " ".join(filter(None, (skeleton(p) for p in name_parts(name))))
+
+
+def initials(name: str) -> str:
+    return "".join(w[0].upper() for w in re.findall(r"[\w’']+", name) if w.lower() not in STOPWORDS and w[0].isalpha())
+
+
+@dataclass(frozen=True)
+class Resolution:
+    entity: str | None
+    score: float
+    candidates: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class Resolver:
+    """Indexes of the catalogue's names; `for_document` gives a resolver that also learns the
+    document's own names as it goes (so 'Zamani' after 'Farhad Zamani' resolves)."""
+
+    matcher: AliasMatcher
+    families: dict[str, str]
+    skeletons: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    acronyms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tails: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def build(cls, entities: Iterable[tuple[str, str, Iterable[str]]]) -> Resolver:
+        entities = [(i, f, list(a)) for i, f, a in entities]
+        resolver = cls(matcher=AliasMatcher((i, a) for i, _, a in entities), families={i: f for i, f, _ in entities})
+        for entity_id, family, aliases in entities:
+            resolver.learn(entity_id, family, aliases)
+        return resolver
+
+    def learn(self, entity_id: str, family: str, aliases: Iterable[str]) -> None:
+        self.families[entity_id] = family
+        for alias in aliases:
+            key = name_key(alias)
+            if key:
+                self.skeletons[key].add(entity_id)
+            words = [w for w in re.findall(r"[\w’']+", alias) if w.lower() not in STOPWORDS]
+            if len(words) >= 2 and not is_acronym(alias):
+                self.acronyms[initials(alias)].add(entity_id)
+            parts = key.split()
+            for k in range(2, len(parts)):  # "Abdul Mahdi" of "Adil Abdul Mahdi"
+                self.tails[" ".join(parts[-k:])].add(entity_id)
+            if family == "Person" and len(parts) >= 2:
+                self.surnames[parts[-1]].add(entity_id)
+
+    def for_document(self) -> DocumentResolver:
+        return DocumentResolver(self)
+
+    def resolve(self, name: str, seen: list[str] = ()) -> Resolution:
+        exact = self.matcher.lookup(name)
+        if len(exact) == 1:
+            return Resolution(next(iter(exact)), SCORE_EXACT)
+        if len(exact) > 1:
+            return Resolution(None, 0.0, tuple((e, SCORE_EXACT) for e in sorted(exact)))
+        key = name_key(name)
+        if not key:
+            return Resolution(None, 0.0)
+        by_skeleton = self.skeletons.get(key, set())
+        if len(by_skeleton) == 1:
+            return Resolution(next(iter(by_skeleton)), SCORE_SKELETON)
+        if by_skeleton:
+            return Resolution(None, 0.0, tuple((e, SCORE_SKELETON) for e in sorted(by_skeleton)))
+        stripped = " ".join(name_parts(name))
+        if is_acronym(stripped):
+            found = self.acronyms.get(re.sub(r"[^A-Z]", "", stripped), set())
+            if len(found) == 1:
+                return Resolution(next(iter(found)), SCORE_ACRONYM)
+        parts = key.split()
+        by_tail = self.tails.get(key, set())
+        if len(by_tail) == 1:
+            return Resolution(next(iter(by_tail)), SCORE_SURNAME)
+        if len(parts) == 1:
+            owners = self.surnames.get(parts[0], set())
+            earlier = [e for e in dict.fromkeys(reversed(seen)) if e in owners]
+            if len(earlier) == 1:
+                return Resolution(earlier[0], SCORE_SURNAME)
+            if owners:
+                return Resolution(None, 0.0, tuple((e, SCORE_CANDIDATE) for e in sorted(owners)))
+        return Resolution(None, 0.0)
+
+
+class DocumentResolver:
+    """The catalogue resolver plus what this document has introduced so far."""
+
+    def __init__(self, base: Resolver):
+        self.base = base
+        self.local = Resolver(matcher=AliasMatcher(()), families={})
+        self.seen: list[str] = []
+
+    def define_acronyms(self, text: str) -> dict[str, str]:
+        """'Kurdistan Socialist Democratic Party (KSDP)': the acronym means the long name here."""
+        return {acr: long for long, acr in ACRONYM_DEFINITION.findall(text) if initials(long).endswith(acr[-2:])}
+
+    def resolve(self, name: str) -> Resolution:
+        local = self.local.resolve(name, self.seen)
+        if local.entity:
+            return local
+        found = self.base.resolve(name, self.seen)
+        if found.entity is None and local.candidates:
+            return Resolution(None, 0.0, local.candidates + found.candidates)
+        return found
+
+    def note(self, entity_id: str) -> None:
+        self.seen.append(entity_id)
+
+    def introduce(self, entity_id: str, family: str, name: str) -> None:
+        self.local.learn(entity_id, family, [name])
+        self.local.matcher.keys[normalize(name)].add(entity_id)
+        self.seen.append(entity_id)
