@@ -90,16 +90,17 @@ def init() -> None:
             console.print(f"  {statement}")
 
 
-def run_load(graph: Graph, paths: list[Path], force: bool) -> Report:
+def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None = None) -> Report:
     model = load_model()
     migrate(graph, model)
     _, docs = discover(paths)
+    pipeline = Pipeline(Writer(graph, model), model, workers=settings().cablegraph_workers, overrides=metadata)
     with Progress(
         TextColumn("[bold]loading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         console=console, transient=True,
     ) as progress:
         task = progress.add_task("", total=len(docs))
-        report = Pipeline(Writer(graph, model), model).load(
+        report = pipeline.load(
             paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name)
         )
     _print_report(report)
@@ -129,10 +130,19 @@ def _print_report(report: Report) -> None:
 def load(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to load (default: seeds/).")] = None,
     force: Annotated[bool, typer.Option(help="Rewrite documents even when nothing changed.")] = False,
+    title: Annotated[str | None, typer.Option(help="Document title (overrides the file and sidecar).")] = None,
+    published: Annotated[str | None, typer.Option(help="When it was published: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Who published it.")] = None,
+    author: Annotated[list[str] | None, typer.Option(help="An author; repeat for several.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Document kind from schema/model.yaml, e.g. news-article.")] = None,
+    url: Annotated[str | None, typer.Option(help="Where it came from.")] = None,
 ) -> None:
-    """Load documents (one transaction each) and the curated catalogue; loading twice changes nothing."""
+    """Load documents (.txt .md .html .pdf .json .jsonl; sidecars .yaml and .facts.csv) and the curated
+    catalogue (entities.yaml, entities.csv), one transaction per document; loading twice changes nothing."""
+    metadata = {"title": title, "published": published, "publisher": publisher, "authors": author or None,
+                "kind": kind, "url": url}
     with friendly_errors(), connect(settings()) as graph:
-        report = run_load(graph, paths or [SEEDS], force)
+        report = run_load(graph, paths or [SEEDS], force, metadata)
     if report.errors:
         raise typer.Exit(1)
 

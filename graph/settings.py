@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     )
     cablegraph_host: str = Field("127.0.0.1", description="Address the API listens on.")
     cablegraph_port: int = Field(8000, description="Port the API listens on.")
+    cablegraph_workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="Processes that read and extract documents in parallel when loading many (default: one per core).",
+    )
     cablegraph_query_timeout: float = Field(
         10.0, description="Seconds a single Neo4j transaction may run before it is cancelled."
     )

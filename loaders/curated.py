@@ -6,6 +6,7 @@ document, or lies only in page boilerplate or reader comments, is refused with t
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from loaders.boilerplate import NoiseRule, noise_spans
 from schema.model import InvalidData, Model, parse_date
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CATALOGUE_NAME = "entities.yaml"
+CATALOGUE_NAMES = ("entities.yaml", "entities.csv")
+FACTS_SUFFIX = ".facts.csv"
+LIST_SEPARATOR = ";"  # inside one CSV cell: "Kaka Hama; Mohammed Haji Mahmoud"
 ENTITY_FIELDS = {"id", "name", "family", "kind", "tags", "aliases", "description"}
 FACT_FIELDS = {"subject", "predicate", "object", "quote", "date", "confidence", "claimed_by", "note"}
 DOCUMENT_FIELDS = {"id", "title", "publisher", "authors", "published", "kind", "url"}
@@ -51,6 +54,35 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
+def read_csv(path: Path, columns: set[str], required: set[str]) -> list[dict]:
+    """Rows as mappings with their line; empty cells are absent. Unknown or missing columns are refused."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            header = set(reader.fieldnames or [])
+            if not header:
+                raise InvalidData(f"{path}: empty CSV (expected a header row: {', '.join(sorted(columns))})")
+            if header - columns or required - header:
+                raise InvalidData(
+                    f"{path}:1: columns must be among {', '.join(sorted(columns))} "
+                    f"and include {', '.join(sorted(required))}; got {', '.join(sorted(header))}"
+                )
+            rows = []
+            for row in reader:
+                entry = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip()}
+                if entry:
+                    rows.append({**entry, "__line__": reader.line_num})
+            return rows
+    except UnicodeDecodeError as exc:
+        raise InvalidData(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    except csv.Error as exc:
+        raise InvalidData(f"{path}: not valid CSV ({exc})") from exc
+
+
+def _split(value: Any) -> Any:
+    return [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()] if isinstance(value, str) else value
+
+
 def _where(path: Path, entry: dict, what: str) -> str:
     return f"{path}:{entry.get('__line__', '?')}: {what}"
 
@@ -75,36 +107,50 @@ def _strings(value: Any, where: str, name: str) -> list[str]:
 
 
 # -- the catalogue ------------------------------------------------------------------------------
-def read_catalogue(path: Path, model: Model) -> list[EntityRecord]:
-    data = read_yaml(path)
-    entries = data.get("entities")
+def _catalogue_entries(path: Path) -> list[dict]:
+    if path.suffix == ".csv":
+        rows = read_csv(path, ENTITY_FIELDS, {"id", "name", "family", "kind"})
+        return [{k: _split(v) if k in ("tags", "aliases") else v for k, v in row.items()} for row in rows]
+    entries = read_yaml(path).get("entities")
     if not isinstance(entries, list):
         raise InvalidData(f"{path}: expected a list under 'entities'")
-    seen: dict[str, int] = {}
+    return entries
+
+
+def read_catalogue(paths: Path | list[Path], model: Model) -> list[EntityRecord]:
+    """Entities from entities.yaml and/or entities.csv; an id may be declared once across them."""
+    out: list[EntityRecord] = []
+    declared: dict[str, str] = {}
+    for path in [paths] if isinstance(paths, Path) else paths:
+        for record, where in _read_entities(path, model):
+            if record.id in declared:
+                raise InvalidData(f"{where}: id already declared at {declared[record.id]}")
+            declared[record.id] = where.rsplit(": ", 1)[0]
+            out.append(record)
+    return out
+
+
+def _read_entities(path: Path, model: Model) -> list[tuple[EntityRecord, str]]:
     out = []
-    for entry in entries:
+    for entry in _catalogue_entries(path):
         where = _where(path, entry if isinstance(entry, dict) else {}, "entity")
         entry = _fields(entry, ENTITY_FIELDS, where)
         eid = entry.get("id")
         where = _where(path, entry, f"entity {eid!r}")
         if not isinstance(eid, str) or not SLUG.match(eid):
             raise InvalidData(f"{where}: id must be a lowercase-hyphen slug such as 'qassem-soleimani'")
-        if eid in seen:
-            raise InvalidData(f"{where}: id already declared at line {seen[eid]}")
-        seen[eid] = entry["__line__"]
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
             raise InvalidData(f"{where}: name is required")
         tags = _strings(entry.get("tags"), where, "tags")
         model.check_entity(entry.get("family"), entry.get("kind"), tags, where)
         aliases = _strings(entry.get("aliases"), where, "aliases")
-        out.append(
-            EntityRecord(
-                id=eid, name=name.strip(), family=entry["family"], kind=entry["kind"],
-                aliases=sorted(set(aliases) | {name.strip()}), tags=sorted(set(tags)),
-                description=entry.get("description"), reviewed=True,
-            )
+        record = EntityRecord(
+            id=eid, name=name.strip(), family=entry["family"], kind=entry["kind"],
+            aliases=sorted(set(aliases) | {name.strip()}), tags=sorted(set(tags)),
+            description=entry.get("description"), reviewed=True,
         )
+        out.append((record, where))
     return out
 
 
@@ -118,15 +164,27 @@ class Annotations:
     claims: list[ClaimRecord] = field(default_factory=list)
 
 
-def sidecar_for(doc: Path) -> Path | None:
+def sidecar_for(doc: Path) -> tuple[Path | None, Path | None]:
+    """The document's annotation files: <stem>.yaml and <stem>.facts.csv, where they exist."""
     side = doc.with_suffix(".yaml")
-    return side if side.exists() and side.name != CATALOGUE_NAME else None
+    table = doc.with_name(doc.stem + FACTS_SUFFIX)
+    return (
+        side if side.exists() and side.name not in CATALOGUE_NAMES else None,
+        table if table.exists() else None,
+    )
+
+
+def read_metadata_overrides(values: dict[str, Any], model: Model) -> dict[str, Any]:
+    """Metadata given on the command line, checked like a sidecar's."""
+    return _check_metadata({k: v for k, v in values.items() if v is not None}, "command line", model)
 
 
 def read_metadata(data: dict, path: Path, model: Model) -> dict[str, Any]:
     meta = _fields(data.get("document") or {}, DOCUMENT_FIELDS, _where(path, data.get("document") or {}, "document"))
-    where = _where(path, meta, "document")
-    out = {k: v for k, v in meta.items() if k != "__line__"}
+    return _check_metadata({k: v for k, v in meta.items() if k != "__line__"}, _where(path, meta, "document"), model)
+
+
+def _check_metadata(out: dict[str, Any], where: str, model: Model) -> dict[str, Any]:
     if "id" in out and (not isinstance(out["id"], str) or not SLUG.match(out["id"])):
         raise InvalidData(f"{where}: id must be a lowercase-hyphen slug")
     if out.get("authors") is not None:
@@ -165,24 +223,33 @@ def find_quote(text: str, quote: str, noise: list[tuple[int, int]]) -> int | Non
 
 
 def read_annotations(
-    path: Path, default_id: str, text: str, families: dict[str, str], model: Model
+    path: Path | None, table: Path | None, default_id: str, text: str, families: dict[str, str], model: Model
 ) -> Annotations:
-    """Parse and check a sidecar. `families` maps every known entity id to its family; the
-    document id is the sidecar's `document.id`, else `default_id`."""
-    data = read_yaml(path)
+    """Parse and check a document's sidecar (YAML) and/or fact table (CSV). `families` maps every
+    known entity id to its family; the document id is the sidecar's `document.id`, else `default_id`."""
+    data = read_yaml(path) if path else {}
     unknown = set(data) - SIDECAR_SECTIONS - {"__line__"}
     if unknown:
         hint = " (entities belong in entities.yaml)" if "entities" in unknown else ""
         raise InvalidData(f"{path}: unknown section(s) {', '.join(sorted(unknown))}{hint}")
-    metadata = read_metadata(data, path, model)
+    metadata = read_metadata(data, path, model) if path else {}
     doc_id = metadata.setdefault("id", default_id)
-    noise = noise_spans(text, read_noise_rules(data, path))
+    noise = noise_spans(text, read_noise_rules(data, path) if path else [])
+    entries = [(path, e) for e in data.get("facts") or []]
+    if table:
+        for row in read_csv(table, FACT_FIELDS, {"subject", "predicate", "object", "quote", "confidence"}):
+            if "confidence" in row:
+                try:
+                    row["confidence"] = float(row["confidence"])
+                except ValueError:
+                    pass  # refused below with the line
+            entries.append((table, row))
     claims: dict[str, ClaimRecord] = {}
-    for entry in data.get("facts") or []:
-        where = _where(path, entry if isinstance(entry, dict) else {}, "fact")
+    for source, entry in entries:
+        where = _where(source, entry if isinstance(entry, dict) else {}, "fact")
         entry = _fields(entry, FACT_FIELDS, where)
         subject, predicate, obj = entry.get("subject"), entry.get("predicate"), entry.get("object")
-        where = _where(path, entry, f"fact {subject} {predicate} {obj}")
+        where = _where(source, entry, f"fact {subject} {predicate} {obj}")
         for role, eid in (("subject", subject), ("object", obj)):
             if eid not in families:
                 raise InvalidData(f"{where}: {role} {eid!r} is not an entity in the catalogue")

@@ -1,27 +1,39 @@
-"""From paths to a loaded graph: find the catalogue and documents, check them, write each document
-in one transaction, and say what changed.
+"""From paths to a loaded graph: find the catalogue and documents, read and check them, extract what
+nobody annotated, write each document in one transaction, and say what changed.
 
 Everything a document needs is prepared and checked before its transaction opens, so a bad
-document is reported with its file and line and leaves the graph as it was.
+document is reported with its file and line and leaves the graph as it was. Preparing (reading,
+spaCy, extraction) runs in worker processes when there are many documents, while the main
+process writes what is ready.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from graph.write import DocumentRecord, EntityRecord, MentionRecord, Writer, WriteResult
+from loaders import readers
 from loaders.boilerplate import noise_spans
-from loaders.curated import CATALOGUE_NAME, read_annotations, read_catalogue, sidecar_for
+from loaders.curated import (
+    CATALOGUE_NAMES,
+    FACTS_SUFFIX,
+    read_annotations,
+    read_catalogue,
+    read_metadata_overrides,
+    sidecar_for,
+)
 from loaders.extract import extract
 from loaders.resolve import Resolver
-from schema.model import MODEL_PATH, InvalidData, Model
+from schema.model import MODEL_PATH, InvalidData, Model, load_model
 
-TEXT_SUFFIXES = {".txt", ".md"}
-MAX_BYTES = 20 * 1024 * 1024
+PARALLEL_FROM = 16  # fewer documents than this are not worth starting workers for
 
 
 @dataclass
@@ -42,121 +54,167 @@ class Report:
         return [o for o in self.outcomes if o.error]
 
 
-def discover(paths: Iterable[Path]) -> tuple[Path | None, list[Path]]:
-    """The catalogue (at most one entities.yaml) and the document files, in a stable order."""
-    catalogue: Path | None = None
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """The catalogue files (entities.yaml, entities.csv) and the document files, in a stable order.
+    Sidecars (<doc>.yaml, <doc>.facts.csv) are found from their documents."""
+    catalogues: list[Path] = []
     docs: list[Path] = []
     for path in paths:
         if not path.exists():
             raise InvalidData(f"{path}: no such file or directory")
         candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for p in candidates:
-            if p.name == CATALOGUE_NAME:
-                if catalogue and catalogue.resolve() != p.resolve():
-                    raise InvalidData(f"{p}: a second entity catalogue (the first is {catalogue})")
-                catalogue = p
-            elif p.suffix.lower() in TEXT_SUFFIXES:
+            if p.name in CATALOGUE_NAMES:
+                catalogues.append(p)
+            elif p.suffix.lower() in readers.SUFFIXES:
                 docs.append(p)
-            elif not path.is_dir() and p.suffix.lower() not in (".yaml", ".yml"):
-                raise InvalidData(f"{p}: cannot read {p.suffix or 'this'} files (use .txt or .md)")
-    return catalogue, docs
-
-
-def read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if len(data) > MAX_BYTES:
-        raise InvalidData(f"{path}: {len(data)} bytes is over the {MAX_BYTES} byte limit")
-    if b"\x00" in data:
-        raise InvalidData(f"{path}: looks binary (contains NUL bytes), not a text document")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidData(f"{path}:{line}: not UTF-8 text ({exc.reason})") from exc
-    if not text.strip():
-        raise InvalidData(f"{path}: the document is empty")
-    return text.replace("\r\n", "\n")
+            elif not path.is_dir() and p.suffix.lower() not in (".yaml", ".yml") and not p.name.endswith(FACTS_SUFFIX):
+                raise InvalidData(
+                    f"{p}: cannot read {p.suffix or 'this'} files (use {', '.join(sorted(readers.SUFFIXES))})"
+                )
+    dirs = {p.parent.resolve() for p in catalogues}
+    if len(dirs) > 1:
+        raise InvalidData(f"entity catalogues in more than one folder: {', '.join(map(str, catalogues))}")
+    return catalogues, docs
 
 
 def fingerprint(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class Pipeline:
-    def __init__(self, writer: Writer, model: Model):
-        self.writer = writer
-        self.model = model
+@dataclass
+class Preparer:
+    """Everything needed to turn a file into document records without touching the database."""
 
-    def prepare(self, path: Path, catalogue: list[EntityRecord], resolver: Resolver, version: str) -> DocumentRecord:
-        """Read, check and extract one document; no database access."""
-        text = read_text(path)
+    model: Model
+    catalogue: list[EntityRecord]
+    version: str
+    overrides: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        self.resolver = Resolver.build((e.id, e.family, e.aliases) for e in self.catalogue)
+        self.families = {e.id: e.family for e in self.catalogue}
+
+    def records(self, path: Path) -> list[DocumentRecord | InvalidData]:
+        """One record per document in the file, or the error that stopped it."""
+        try:
+            sources = readers.read(path)
+        except InvalidData as exc:
+            return [exc]
+        single = len(sources) == 1
+        out: list[DocumentRecord | InvalidData] = []
+        for source in sources:
+            try:
+                out.append(self.prepare(source, sidecar_for(path) if single else None))
+            except InvalidData as exc:
+                out.append(exc)
+        return out
+
+    def prepare(self, source: readers.SourceText, sidecar: tuple[Path | None, Path | None] | None) -> DocumentRecord:
+        text = source.text
         sha = hashlib.sha256(text.encode()).hexdigest()
-        doc_id = path.stem
-        sidecar = sidecar_for(path)
-        families = {e.id: e.family for e in catalogue}
-        metadata: dict = {}
-        if sidecar:
-            annotations = read_annotations(sidecar, doc_id, text, families, self.model)
-            metadata, noise, claims = annotations.metadata, annotations.noise, annotations.claims
-            doc_id = metadata["id"]
-            side_hash = hashlib.sha256(sidecar.read_bytes()).hexdigest()
-            found = resolver.matcher.find(text, skip=noise)
+        annotated = sidecar is not None and any(sidecar)
+        if annotated:
+            annotations = read_annotations(*sidecar, source.id, text, self.families, self.model)
+            metadata = {**source.metadata, **annotations.metadata}
+            noise, claims = annotations.noise, annotations.claims
+            found = self.resolver.matcher.find(text, skip=noise)
             new_entities: list[EntityRecord] = []
+            side_hash = fingerprint(*(p.read_text(encoding="utf-8") if p else None for p in sidecar))
         else:
-            noise, side_hash = noise_spans(text, []), None
-            extraction = extract(doc_id, text, noise, resolver, self.model)
+            metadata = {**source.metadata, "id": source.id}
+            noise = noise_spans(text, [])
+            extraction = extract(source.id, text, noise, self.resolver, self.model)
             new_entities, found, claims = extraction.entities, extraction.mentions, extraction.claims
+            side_hash = None
+        metadata.update(self.overrides)
+        if metadata.get("kind"):
+            self.model.check_document_kind(metadata["kind"], source.where)
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         return DocumentRecord(
-            id=doc_id,
+            id=metadata["id"],
             kind=metadata.get("kind") or "document",
             text=text,
             sha256=sha,
-            load_hash=fingerprint(sha, side_hash, version),
-            title=metadata.get("title", first_line[:200] if not sidecar else None),
+            load_hash=fingerprint(sha, side_hash, self.version, metadata),
+            title=metadata.get("title") or (first_line[:200] if not annotated else None),
             publisher=metadata.get("publisher"),
             authors=metadata.get("authors"),
             published=metadata.get("published"),
             url=metadata.get("url"),
-            path=path.name,
+            path=source.where,
             entities=new_entities,
             mentions=[MentionRecord(entity=k, spans=v) for k, v in sorted(found.items())],
             claims=claims,
         )
 
+
+_worker: Preparer | None = None
+
+
+def _start_worker(model_path: Path, catalogue: list[EntityRecord], version: str, overrides: dict) -> None:
+    global _worker
+    _worker = Preparer(load_model(model_path), catalogue, version, overrides)
+
+
+def _worker_records(path: Path) -> list[DocumentRecord | InvalidData]:
+    assert _worker is not None
+    return _worker.records(path)
+
+
+class Pipeline:
+    def __init__(self, writer: Writer, model: Model, workers: int = 1, overrides: dict[str, Any] | None = None):
+        self.writer = writer
+        self.model = model
+        self.workers = workers
+        self.overrides = read_metadata_overrides(overrides or {}, model)
+
+    def _records(self, preparer: Preparer, docs: list[Path]) -> Iterator[tuple[Path, list]]:
+        if self.workers <= 1 or len(docs) < PARALLEL_FROM:
+            for path in docs:
+                yield path, preparer.records(path)
+            return
+        context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
+        args = (MODEL_PATH, preparer.catalogue, preparer.version, preparer.overrides)
+        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
+            yield from zip(docs, pool.map(_worker_records, docs, chunksize=4), strict=True)
+
     def load(
         self, paths: Iterable[Path], force: bool = False, progress: Callable[[Path], None] | None = None
     ) -> Report:
-        catalogue_path, docs = discover(paths)
+        catalogue_paths, docs = discover(paths)
         report = Report()
         known = {e.id: e for e in self.writer.catalogue()}
-        if catalogue_path:
-            curated = read_catalogue(catalogue_path, self.model)
-            known = {e.id: e for e in curated}
+        if catalogue_paths:
+            known = {e.id: e for e in read_catalogue(catalogue_paths, self.model)}
         catalogue = sorted(known.values(), key=lambda e: e.id)
-        resolver = Resolver.build((e.id, e.family, e.aliases) for e in catalogue)
         version = fingerprint(
             MODEL_PATH.read_text(encoding="utf-8"), [(e.id, e.family, e.aliases) for e in catalogue]
         )
-        if catalogue_path:
+        if catalogue_paths:
             report.catalogue = self.writer.write_catalogue(catalogue)
         hashes = self.writer.load_hashes()
-        seen: dict[str, Path] = {}
-        for path in docs:
-            outcome = Outcome(path=path, doc_id=None)
-            report.outcomes.append(outcome)
-            try:
-                record = self.prepare(path, catalogue, resolver, version)
-                outcome.doc_id = record.id
-                if record.id in seen:
-                    raise InvalidData(f"{path}: document id {record.id!r} is also the id of {seen[record.id]}")
-                seen[record.id] = path
-                if not force and hashes.get(record.id) == record.load_hash:
-                    outcome.result = WriteResult(status="unchanged")
-                else:
-                    outcome.result = self.writer.write_document(record)
-            except InvalidData as exc:
-                outcome.error = str(exc)
+        seen: dict[str, str] = {}
+        preparer = Preparer(self.model, catalogue, version, self.overrides)
+        for path, records in self._records(preparer, docs):
+            for record in records:
+                outcome = Outcome(path=path, doc_id=None)
+                report.outcomes.append(outcome)
+                try:
+                    if isinstance(record, InvalidData):
+                        raise record
+                    outcome.doc_id = record.id
+                    if record.id in seen:
+                        raise InvalidData(
+                            f"{record.path}: document id {record.id!r} is also the id of {seen[record.id]}"
+                        )
+                    seen[record.id] = record.path
+                    if not force and hashes.get(record.id) == record.load_hash:
+                        outcome.result = WriteResult(status="unchanged")
+                    else:
+                        outcome.result = self.writer.write_document(record)
+                except InvalidData as exc:
+                    outcome.error = str(exc)
             if progress:
                 progress(path)
         return report

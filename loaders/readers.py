@@ -18,12 +18,12 @@ from typing import Any
 
 import yaml
 
-from loaders import pipeline
 from schema.model import InvalidData, parse_date
 
 SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl"})
 METADATA_KEYS = ("title", "publisher", "authors", "published", "kind", "url")
 TEXT_FIELDS = ("text", "body", "content")
+MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def read(path: Path) -> list[SourceText]:
         raise InvalidData(f"{path}: cannot read {suffix or 'suffix-less'} files (use {', '.join(sorted(SUFFIXES))})")
     try:
         if suffix == ".txt":
-            return [SourceText(path.stem, pipeline.read_text(path), {}, path, str(path))]
+            return [SourceText(path.stem, read_text(path), {}, path, str(path))]
         if suffix in (".md", ".markdown"):
             return [_read_markdown(path)]
         if suffix in (".html", ".htm"):
@@ -53,6 +53,23 @@ def read(path: Path) -> list[SourceText]:
         return _read_json(path, lines=suffix == ".jsonl")
     except OSError as exc:
         raise InvalidData(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+
+
+def read_text(path: Path) -> str:
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES:
+        raise InvalidData(f"{path}: {len(data)} bytes is over the {MAX_BYTES} byte limit")
+    if b"\x00" in data:
+        raise InvalidData(f"{path}: looks binary (contains NUL bytes), not a text document")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidData(f"{path}:{line}: not UTF-8 text ({exc.reason})") from exc
+    if not text.strip():
+        raise InvalidData(f"{path}: the document is empty")
+    return text.replace("\r\n", "\n")
+
 
 
 # -- metadata ------------------------------------------------------------------------------------
@@ -127,8 +144,8 @@ def _clean(text: str) -> str:
 
 def _check_size(path: Path) -> None:
     size = path.stat().st_size
-    if size > pipeline.MAX_BYTES:
-        raise InvalidData(f"{path}: {size} bytes is over the {pipeline.MAX_BYTES} byte limit")
+    if size > MAX_BYTES:
+        raise InvalidData(f"{path}: {size} bytes is over the {MAX_BYTES} byte limit")
 
 
 # -- Markdown -------------------------------------------------------------------------------------
@@ -137,7 +154,7 @@ _ATX_TITLE = re.compile(r"\A\s*# +(.+?)(?:[ \t]+#+)?[ \t]*$", re.MULTILINE)
 
 
 def _read_markdown(path: Path) -> SourceText:
-    text = pipeline.read_text(path)
+    text = read_text(path)
     metadata: dict[str, Any] = {}
     front = _FRONT_MATTER.match(text)
     if front:
@@ -239,9 +256,9 @@ def _read_html(path: Path) -> SourceText:
 
 
 def _html_source(path: Path) -> str:
-    """UTF-8 as pipeline.read_text checks it, or the charset the page declares."""
+    """UTF-8 as read_text checks it, or the charset the page declares."""
     try:
-        return pipeline.read_text(path)
+        return read_text(path)
     except InvalidData as exc:
         if not isinstance(exc.__cause__, UnicodeDecodeError):
             raise
@@ -457,7 +474,7 @@ def _outermost_alone(el: Any, root: Any) -> Any:
     return el
 
 
-_BR = "\x00"  # stands for <br> while whitespace is collapsed (pipeline.read_text has refused NUL)
+_BR = "\x00"  # stands for <br> while whitespace is collapsed (read_text has refused NUL)
 
 
 def _blocks(root: Any) -> Iterator[str]:
@@ -550,7 +567,7 @@ def _tidy_page(page: str) -> str:
 
 # -- JSON and JSONL -------------------------------------------------------------------------------
 def _read_json(path: Path, lines: bool) -> list[SourceText]:
-    text = pipeline.read_text(path)
+    text = read_text(path)
     records: list[tuple[str, int, Any]] = []  # (where, number, record)
     if lines:
         for number, line in enumerate(text.split("\n"), start=1):

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, load, snapshot, wipe
 
-from loaders.pipeline import discover, read_text
+from loaders.pipeline import discover
+from loaders.readers import read_text
 from schema.model import InvalidData
 
 pytestmark = pytest.mark.neo4j
@@ -184,10 +185,10 @@ def test_reader_errors_name_the_file(tmp_path):
         read_text(binary)
     with pytest.raises(InvalidData, match="no such file"):
         discover([tmp_path / "missing"])
-    pdf = tmp_path / "x.pdf"
-    pdf.write_bytes(b"%PDF")
-    with pytest.raises(InvalidData, match="cannot read .pdf files"):
-        discover([pdf])
+    sheet = tmp_path / "x.docx"
+    sheet.write_bytes(b"PK")
+    with pytest.raises(InvalidData, match="cannot read .docx files"):
+        discover([sheet])
 
 
 def test_a_bad_file_among_good_ones_does_not_stop_the_rest(empty_graph, model, tmp_path):
