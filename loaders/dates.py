@@ -7,6 +7,7 @@ needs the document's own date, which is the reporting time, not the event's.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 MONTHS = {
@@ -43,7 +44,9 @@ def find_date(sentence: str) -> tuple[str, str] | tuple[None, None]:
             )
             day = int(groups["day"]) if groups.get("day") else None
             year = groups["year"]
-            if month and not 1 <= month <= 12 or day and not 1 <= day <= 31:
+            try:
+                dt.date(int(year), month or 1, day or 1)
+            except ValueError:  # "February 30": not a date
                 continue
             if day and month:
                 found = (3, f"{year}-{month:02d}-{day:02d}", "day")

@@ -4,7 +4,8 @@ resolution to known entities, new unreviewed entities with review candidates, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
 
 from graph.write import ClaimRecord, EntityRecord
 from loaders import ner, relations
@@ -47,8 +48,9 @@ def extract(
     families = dict(resolver.families)
     acronyms = local.define_acronyms(text)
     new: dict[str, EntityRecord] = {}
+    votes: dict[str, Counter] = defaultdict(Counter)  # spaCy may label one name differently each time
     mentions = {k: list(v) for k, v in found.items()}
-    for name in ner.names(doc):
+    for name in sorted(ner.numbered_sources(text) + ner.names(doc), key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
         if inner and not _overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
                 and _longer_name(text, name, inner):
@@ -64,6 +66,8 @@ def extract(
             if name.label in ONLY_LINKED or not name_key(name.text):
                 continue
             entity_id = slug(name.text)
+            if name.label == "SOURCE":  # "Source 1" of one report is not "Source 1" of another
+                entity_id = slug(f"{doc_id} {name.text}")
             if entity_id in resolver.families and entity_id not in new:
                 entity_id = f"{entity_id}-{name.family.lower()}"
             if entity_id not in new:
@@ -74,15 +78,25 @@ def extract(
                 )
                 local.introduce(entity_id, name.family, name.text)
                 families[entity_id] = name.family
+        if entity_id in new:
+            votes[entity_id][(name.family, name.kind)] += 1
         local.note(entity_id)
         mentions.setdefault(entity_id, []).append((name.start, name.end))
         taken.append((name.start, name.end))
+    for entity_id, counts in votes.items():
+        (family, kind), _ = counts.most_common(1)[0]
+        new[entity_id] = replace(new[entity_id], family=family, kind=kind)
+        families[entity_id] = family
     mentions = {k: v for k, v in mentions.items() if v}
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
     sentences = [s for s in ner.sentences(doc) if not _overlaps(*s, noise)]
-    claims = relations.extract(doc_id, text, sentences, mention_list, families, model)
+    claims = {c.id: c for c in relations.extract(doc_id, text, sentences, mention_list, families, model)}
+    kept = [m for m in mention_list if not _overlaps(m.start, m.end, noise)]
+    for claim in relations.from_clauses(doc_id, text, doc, kept, families, model):
+        if not _overlaps(claim.start, claim.end, noise):
+            claims.setdefault(claim.id, claim)
     return Extraction(
         entities=sorted(new.values(), key=lambda e: e.id),
         mentions={k: sorted(v) for k, v in sorted(mentions.items())},
-        claims=claims,
+        claims=sorted(claims.values(), key=lambda c: (c.start, c.id)),
     )

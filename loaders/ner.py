@@ -35,7 +35,7 @@ def nlp():
 
     for name in MODELS:
         try:
-            return spacy.load(name, exclude=["lemmatizer"])
+            return spacy.load(name)
         except OSError:
             continue
     raise InvalidData(
@@ -64,7 +64,7 @@ def names(doc) -> list[Name]:
         if ent.label_ not in LABELS:
             continue
         text = clean(ent.text)
-        if len(text) < 2 or not any(c.isalpha() for c in text):
+        if len(text) < 2 or not any(c.isalpha() for c in text) or "\n" in text:
             continue
         offset = ent.text.find(text)
         family, kind = LABELS[ent.label_]
@@ -72,6 +72,13 @@ def names(doc) -> list[Name]:
             family, kind = "Organization", "organization"
         out.append(Name(ent.start_char + offset, ent.start_char + offset + len(text), text, family, kind, ent.label_))
     return out
+
+
+SOURCE = re.compile(r"\bSource (?:No\.\s*)?\d+\b")  # the cables number their informants
+
+
+def numbered_sources(text: str) -> list[Name]:
+    return [Name(m.start(), m.end(), m.group(), "Person", "informant", "SOURCE") for m in SOURCE.finditer(text)]
 
 
 def sentences(doc) -> list[tuple[int, int]]:

@@ -244,3 +244,225 @@ def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None
         return predicate
     return None
 
+
+
+# -- clause structure -------------------------------------------------------------------------------
+# verb lemma -> ({"": predicates for its direct object, preposition: predicates for that object}, reversed):
+# reversed when the fact is about the grammatical object ("A handled B" = B HANDLED_BY A)
+LOC = ("LOCATED_IN",)
+CONTROL = ("CONTROLS", "TARGETED")
+
+
+def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False) -> dict:
+    return dict.fromkeys(lemmas.split(), (slots, reverse))
+
+
+VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
+    **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",)}),
+    **_verbs("receive host", {"": ("MET_WITH",)}),
+    **_verbs("visit", {"": ("VISITED", "MET_WITH")}),
+    **_verbs("tour", {"": ("VISITED",)}),
+    **_verbs("travel go fly come return drive arrive slip", {"to": ("VISITED",), "into": ("VISITED",), "in": ("VISITED",)}),
+    **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
+    **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
+    **_verbs("serve work", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
+    **_verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
+                              "for": ("MEMBER_OF",)}),
+    **_verbs("recruit cultivate enlist co-opt", {"": ("RECRUITED",)}),
+    **_verbs("handle task debrief", {"": ("HANDLED_BY",)}, reverse=True),
+    **_verbs("train", {"": ("TRAINED",)}),
+    **_verbs("fund finance pay bankroll", {"": ("FUNDED",)}),
+    **_verbs("arm equip", {"": ("ARMED",)}),
+    **_verbs("supply", {"": ("ARMED",), "to": ("ARMED",)}),
+    **_verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
+    **_verbs("oppose resist confront rival", {"": ("OPPOSED",)}),
+    **_verbs("clash", {"with": ("OPPOSED",)}),
+    **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege",
+             {"": ("TARGETED",)}),
+    **_verbs("capture seize control hold overrun occupy recapture retake secure", {"": CONTROL}),
+    **_verbs("take", {"": CONTROL, "in": ("PARTICIPATED_IN",)}),  # "took Mosul", "took part in"
+    **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
+    **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
+    **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
+    **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat",
+             {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),
+    **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
+}
+PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital"}
+# "is a captain in X", "is the head of X", "is a cousin of X"
+NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$"), "RELATIVE_OF"),
+              (re.compile(rf"^{SOURCE_NOUN}$"), "SOURCE_FOR"),
+              (re.compile(r"^(?:captain|colonel|general|major|lieutenant|sergeant|soldier|commander|member|officer|"
+                          r"official|operative|agent|fighter|militant|spokesman|employee|deputy|adviser|advisor|"
+                          r"representative|diplomat|minister|lawmaker|trader|cleric|activist|delegate)s?$"), "MEMBER_OF")]
+GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
+               "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office"}
+PRONOUNS = {"he", "she", "him", "her", "they", "them"}
+
+
+class _Clause:
+    """Who the noun phrases and subjects of one sentence stand for."""
+
+    def __init__(self, at: dict[int, Mention], inside: list[Mention], families: dict[str, str],
+                 last_person: str | None, roles: dict[str, str]):
+        self.at, self.inside, self.families, self.last_person, self.roles = at, inside, families, last_person, roles
+
+    def entities_of(self, token, depth: int = 0) -> list[str]:
+        """The named entities a noun phrase headed by `token` stands for."""
+        m = self.at.get(token.idx)
+        if m is not None:
+            found = [m.entity]
+        elif token.lower_ in self.roles and any(c.lower_ == "the" for c in token.children):
+            found = [self.roles[token.lower_]]  # "the detainee", once the text said who that is
+        elif token.lower_ in PRONOUNS:  # the nearest person named before it
+            before = [x.entity for x in self.inside if x.end <= token.idx and self.families.get(x.entity) == "Person"]
+            before += [self.roles[t.lower_] for t in token.sent if t.i < token.i and t.lower_ in self.roles]
+            found = [before[-1]] if before else [self.last_person] if self.last_person else []
+        elif token.lower_ in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers"
+            found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
+            found += [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
+        elif token.lower_ in PLACE_NOUNS:  # "the town of Makhmour"
+            found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                     for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
+        else:
+            found = []
+        if depth < 2:
+            for c in token.conjuncts:
+                if c.i > token.i:
+                    found += self.entities_of(c, depth + 1)
+        return list(dict.fromkeys(found))
+
+    def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
+        passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+        for c in verb.children:
+            if c.dep_ in ("nsubj", "nsubjpass"):
+                return self.entities_of(c), passive
+        if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
+            head = verb.head
+            while head.dep_ == "appos" and head.idx not in self.at:
+                head = head.head
+            return self.entities_of(head), True
+        if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
+            found, _ = self.subjects(verb.head, depth + 1)
+            return found, passive
+        return [], passive
+
+
+def from_clauses(
+    doc_id: str, text: str, doc, mentions: list[Mention], families: dict[str, str], model: Model,
+) -> list[ClaimRecord]:
+    """Claims from each verb's subject and object (following passives, coordinated verbs,
+    appositions, 'a delegation of X' and a pronoun's nearest named person)."""
+    at: dict[int, Mention] = {}
+    for m in mentions:
+        for i in range(m.start, m.end):
+            at[i] = m
+    claims: dict[str, ClaimRecord] = {}
+    last_person: str | None = None
+    roles: dict[str, str] = {}
+    for sent in doc.sents:
+        sentence = text[sent.start_char:sent.end_char]
+        inside = [m for m in mentions if sent.start_char <= m.start < sent.end_char]
+        roles.update(_roles(sent, at, families))
+        quote = sentence.strip()
+        q_start = sent.start_char + sentence.index(quote[:1]) if quote else sent.start_char
+        date, precision = find_date(sentence)
+        claimed_by = _claimant(text, sent.start_char, inside, families)
+        hedged = bool(HEDGE.search(sentence))
+        clause = _Clause(at, inside, families, last_person, roles)
+        for token in sent:
+            lemma = token.lemma_.lower() or token.lower_
+            if token.dep_ == "prep":
+                rules = _noun_place(token, clause)
+            elif token.pos_ == "AUX" and lemma == "be":
+                rules = _copula(token, clause)
+            elif token.pos_ in ("VERB", "AUX") and lemma in VERBS:
+                rules = _verb(token, lemma, clause)
+            else:
+                continue
+            for predicates, s_ids, o_ids in rules:
+                for s in s_ids:
+                    for o in o_ids:
+                        if predicates == LOC and families.get(s) == families.get(o) == "Location":
+                            predicates = ("PART_OF",)  # a place within a place
+                        predicate = _allowed(predicates, families.get(s), families.get(o), model)
+                        if predicate is None or s == o:
+                            continue
+                        cid = claim_id(doc_id, predicate, s, o, quote)
+                        claims[cid] = ClaimRecord(
+                            id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
+                            end=q_start + len(quote),
+                            confidence=round(VERB_CONFIDENCE * (HEDGE_FACTOR if hedged else 1), 3),
+                            method="pattern", date=date, date_precision=precision,
+                            claimed_by=claimed_by if claimed_by not in (s, o) else None,
+                        )
+        people = [m.entity for m in inside if families.get(m.entity) == "Person"]
+        if people:
+            last_person = people[0]
+    return sorted(claims.values(), key=lambda c: (c.start, c.id))
+
+
+def _roles(sent, at: dict[int, Mention], families: dict[str, str]) -> dict[str, str]:
+    """'The detainee, Qais al-Khazali, ...': from here on 'the detainee' is Khazali."""
+    out = {}
+    for token in sent:
+        if token.pos_ == "NOUN" and token.idx not in at and any(c.lower_ == "the" for c in token.children):
+            for c in token.children:
+                m = at.get(c.idx)
+                if c.dep_ == "appos" and m is not None and families.get(m.entity) == "Person":
+                    out[token.lower_] = m.entity
+    return out
+
+
+def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+    slots, reverse = VERBS[lemma]
+    if any(c.dep_ == "neg" for c in token.children):
+        return []
+    subj, passive = clause.subjects(token)
+    out: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+
+    def add(predicates: tuple[str, ...], actor: list[str], patient: list[str]) -> None:
+        out.append((predicates, patient, actor) if reverse else (predicates, actor, patient))
+
+    for c in token.children:
+        if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots:
+            add(slots[""], subj, clause.entities_of(c))
+        elif c.dep_ == "prep" and c.lower_ in slots:
+            add(slots[c.lower_], subj, [e for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
+    if passive and "" in slots:  # "X was recruited by Y": Y acts on X
+        agents = [e for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
+                  for e in clause.entities_of(p)]
+        add(slots[""], agents, subj)
+    return out
+
+
+def _noun_place(prep, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+    """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil'."""
+    head = prep.head
+    if head.pos_ not in ("NOUN", "PROPN"):
+        return []
+    places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
+    if prep.lower_ == "in":
+        owners = clause.entities_of(head)
+        if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"
+            owners = clause.entities_of(head.head)
+        return [(LOC, owners, places)]
+    if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
+        parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
+        return [(("PART_OF",), parts, places)]
+    return []
+
+
+def _copula(token, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+    entities_of = clause.entities_of
+    subj = [e for c in token.children if c.dep_ == "nsubj" for e in entities_of(c)]
+    out = []
+    for attr in (c for c in token.children if c.dep_ == "attr"):
+        for pattern, predicate in NOUN_ROLES:
+            if pattern.match(attr.lower_):
+                targets = [e for p in attr.children if p.dep_ == "prep" and p.lower_ in ("of", "in", "with", "for", "to")
+                           for o in p.children if o.dep_ == "pobj" for e in entities_of(o)]
+                out.append(((predicate,), subj, targets))
+                break
+    return out

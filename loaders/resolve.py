@@ -74,6 +74,7 @@ class Resolver:
     acronyms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     tails: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    parts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # person -> name-part skeletons
 
     @classmethod
     def build(cls, entities: Iterable[tuple[str, str, Iterable[str]]]) -> Resolver:
@@ -97,6 +98,7 @@ class Resolver:
                 self.tails[" ".join(parts[-k:])].add(entity_id)
             if family == "Person" and len(parts) >= 2:
                 self.surnames[parts[-1]].add(entity_id)
+                self.parts[entity_id].update(p for p in parts if len(p) >= 3)
 
     def for_document(self) -> DocumentResolver:
         return DocumentResolver(self)
@@ -110,7 +112,7 @@ class Resolver:
         key = name_key(name)
         if not key:
             return Resolution(None, 0.0)
-        by_skeleton = self.skeletons.get(key, set())
+        by_skeleton = self.skeletons.get(key, set()) if len(key.replace(" ", "")) >= 4 else set()
         if len(by_skeleton) == 1:
             return Resolution(next(iter(by_skeleton)), SCORE_SKELETON)
         if by_skeleton:
@@ -127,6 +129,8 @@ class Resolver:
         if len(parts) == 1:
             owners = self.surnames.get(parts[0], set())
             earlier = [e for e in dict.fromkeys(reversed(seen)) if e in owners]
+            if not earlier:  # a first name or other part of a person named earlier ("Haj Qasem")
+                earlier = [e for e in dict.fromkeys(reversed(seen)) if parts[0] in self.parts.get(e, ())]
             if len(earlier) == 1:
                 return Resolution(earlier[0], SCORE_SURNAME)
             if owners:

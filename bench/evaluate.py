@@ -1,0 +1,158 @@
+"""Extraction quality against the hand-annotated evaluation set in bench/eval/.
+
+Runs the same preparation `cablegraph load` runs on an unannotated document (no database needed)
+and scores it against gold: entity precision/recall/F1, linking accuracy, and fact precision and
+recall per relationship type. Writes bench/results/extraction.json and prints a summary.
+
+    .venv/bin/python -m bench.evaluate
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from graph.write import DocumentRecord
+from loaders.curated import read_catalogue
+from loaders.pipeline import Preparer
+from loaders.readers import SourceText, read_text
+from schema.model import load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT / "bench" / "eval"
+RESULTS = ROOT / "bench" / "results" / "extraction.json"
+SYMMETRIC = {"MET_WITH", "ALLIED_WITH", "RELATIVE_OF"}
+TARGETS = {"entity_f1": 0.85, "linking_accuracy": 0.90, "fact_precision": 0.80, "fact_recall": 0.50}
+
+
+@dataclass
+class GoldEntity:
+    key: str  # the link id, or the name of a new entity
+    link: str | None
+    spans: list[tuple[int, int]]
+
+
+def occurrences(text: str, surface: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text)]
+
+
+def gold_entities(text: str, gold: dict) -> list[GoldEntity]:
+    out = []
+    for e in gold["entities"]:
+        spans = sorted({s for surface in e["mentions"] for s in occurrences(text, surface)})
+        out.append(GoldEntity(key=e["link"] or e["name"], link=e["link"], spans=spans))
+    return out
+
+
+def align(gold: list[GoldEntity], record: DocumentRecord) -> dict[str, str]:
+    """Gold key -> predicted entity id, one to one, by how many mention spans they share."""
+    overlaps: Counter = Counter()
+    for g in gold:
+        for m in record.mentions:
+            for s, e in m.spans:
+                if any(gs < e and s < ge for gs, ge in g.spans):
+                    overlaps[(g.key, m.entity)] += 1
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for (key, entity), _ in overlaps.most_common():
+        if key not in mapping and entity not in used:
+            mapping[key] = entity
+            used.add(entity)
+    return mapping
+
+
+def fact_key(s: str, p: str, o: str) -> tuple[str, str, str]:
+    return (p, *sorted((s, o))) if p in SYMMETRIC else (p, s, o)
+
+
+def score(catalogue_ids: set[str], text: str, gold: dict, record: DocumentRecord) -> dict:
+    entities = gold_entities(text, gold)
+    mapping = align(entities, record)
+    predicted = {m.entity for m in record.mentions}
+    linked = [g for g in entities if g.key in mapping]
+    correct_links = sum(
+        1 for g in linked if (mapping[g.key] == g.link if g.link else mapping[g.key] not in catalogue_ids)
+    )
+    gold_facts = {fact_key(mapping.get(f["subject"], f"?{f['subject']}"), f["predicate"],
+                           mapping.get(f["object"], f"?{f['object']}")) for f in gold["facts"]}
+    predicted_facts = {fact_key(c.subject, c.predicate, c.object) for c in record.claims}
+    return {
+        "entities": {"gold": len(entities), "predicted": len(predicted), "matched": len(mapping)},
+        "linking": {"matched": len(linked), "correct": correct_links},
+        "facts": {
+            "gold": Counter(k[0] for k in gold_facts),
+            "predicted": Counter(k[0] for k in predicted_facts),
+            "matched": Counter(k[0] for k in gold_facts & predicted_facts),
+        },
+        "missed_facts": sorted(" ".join(k) for k in gold_facts - predicted_facts),
+        "wrong_facts": sorted(" ".join(k) for k in predicted_facts - gold_facts),
+    }
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 3) if b else 0.0
+
+
+def evaluate() -> dict:
+    model = load_model()
+    catalogue = read_catalogue(ROOT / "seeds" / "entities.yaml", model)
+    preparer = Preparer(model, catalogue, version="eval", overrides={})
+    ids = {e.id for e in catalogue}
+    totals: dict = defaultdict(Counter)
+    per_doc = {}
+    for gold_path in sorted((EVAL / "gold").glob("*.yaml")):
+        doc = EVAL / "docs" / f"{gold_path.stem}.txt"
+        text = read_text(doc)
+        gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
+        record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
+        result = score(ids, text, gold, record)
+        per_doc[doc.stem] = result
+        for part in ("entities", "linking"):
+            totals[part].update(result[part])
+        for kind in ("gold", "predicted", "matched"):
+            totals[f"facts_{kind}"].update(result["facts"][kind])
+    ent, link = totals["entities"], totals["linking"]
+    precision, recall = ratio(ent["matched"], ent["predicted"]), ratio(ent["matched"], ent["gold"])
+    fg, fp, fm = totals["facts_gold"], totals["facts_predicted"], totals["facts_matched"]
+    per_type = {
+        t: {"gold": fg[t], "predicted": fp[t], "precision": ratio(fm[t], fp[t]), "recall": ratio(fm[t], fg[t])}
+        for t in sorted(set(fg) | set(fp))
+    }
+    summary = {
+        "documents": len(per_doc),
+        "entity_precision": precision,
+        "entity_recall": recall,
+        "entity_f1": ratio(2 * precision * recall, precision + recall),
+        "linking_accuracy": ratio(link["correct"], link["matched"]),
+        "fact_precision": ratio(sum(fm.values()), sum(fp.values())),
+        "fact_recall": ratio(sum(fm.values()), sum(fg.values())),
+        "gold_entities": ent["gold"],
+        "gold_facts": sum(fg.values()),
+    }
+    return {"summary": summary, "targets": TARGETS, "facts_by_type": per_type, "documents": per_doc}
+
+
+def main() -> int:
+    results = evaluate()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=dict) + "\n")
+    s = results["summary"]
+    print(f"{s['documents']} documents, {s['gold_entities']} gold entities, {s['gold_facts']} gold facts")
+    for key, target in TARGETS.items():
+        print(f"  {key:18} {s[key]:.3f}  (target {target:.2f}) {'ok' if s[key] >= target else 'BELOW'}")
+    print(f"  entity precision {s['entity_precision']:.3f}, recall {s['entity_recall']:.3f}")
+    for t, row in results["facts_by_type"].items():
+        print(f"  {t:16} gold {row['gold']:3}  predicted {row['predicted']:3}  "
+              f"P {row['precision']:.2f}  R {row['recall']:.2f}")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

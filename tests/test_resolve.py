@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+
+from loaders.curated import read_catalogue
+from loaders.resolve import Resolver, initials, name_key, name_parts, skeleton
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def resolver(model) -> Resolver:
+    return Resolver.build((e.id, e.family, e.aliases) for e in read_catalogue(SEEDS / "entities.yaml", model))
+
+
+@pytest.mark.parametrize("a, b", [("Soleimani", "Suleimani"), ("Soleimani", "Sulaimani"), ("Qassem", "Qasim"),
+                                  ("Qassem", "Qassim"), ("Mohammed", "Muhammad"), ("Jabouri", "Jubouri")])
+def test_transliterations_share_a_skeleton(a, b):
+    assert skeleton(a) == skeleton(b)
+
+
+def test_titles_articles_and_possessives_are_not_name_parts():
+    assert name_parts("Maj. Gen. Qassem Soleimani's") == ["Qassem", "Soleimani"]
+    assert name_key("al-Muhandis") == name_key("Muhandis")
+    assert initials("Kurdistan Socialist Democratic Party") == "KSDP"
+    assert initials("Ministry of Intelligence and Security") == "MIS"
+
+
+@pytest.mark.parametrize(
+    "name, entity",
+    [
+        ("Qasim Sulaimani", "qassem-soleimani"),
+        ("Qassim Suleimani", "qassem-soleimani"),
+        ("Gen. Sulaimani", "qassem-soleimani"),
+        ("Abdul-Mahdi", "adil-abdul-mahdi"),
+        ("Adel Abdul Mahdi", "adil-abdul-mahdi"),
+        ("al-Muhandis", "abu-mahdi-al-muhandis"),
+        ("Salim al-Jubouri", "salim-al-jabouri"),
+        ("Mohammad Haji Mahmood", "mohammed-haji-mahmoud"),
+        ("KSDP", "ksdp"),
+        ("Revolutionary Guard Corps", "irgc"),
+    ],
+)
+def test_variants_resolve(resolver, name, entity):
+    found = resolver.resolve(name)
+    assert found.entity == entity and found.score >= 0.85, found
+
+
+def test_surname_alone_needs_an_earlier_full_mention(resolver):
+    cold = resolver.resolve("Mr. Jabouri")
+    assert cold.entity is None and cold.candidates == (("salim-al-jabouri", 0.6),)
+    doc = resolver.for_document()
+    doc.note("salim-al-jabouri")
+    assert doc.resolve("Mr. Jabouri").entity == "salim-al-jabouri"
+
+
+def test_ambiguous_names_are_candidates_not_guesses():
+    r = Resolver.build([("a", "Person", ["Wisam Salih"]), ("b", "Person", ["Srud Salih"])])
+    found = r.resolve("Salih")
+    assert found.entity is None and {c for c, _ in found.candidates} == {"a", "b"}
+    doc = r.for_document()
+    doc.note("b")
+    assert doc.resolve("Col. Salih").entity == "b"
+
+
+def test_a_document_learns_its_own_new_names():
+    doc = Resolver.build([]).for_document()
+    doc.introduce("farhad-zamani", "Person", "Farhad Zamani")
+    assert doc.resolve("Zamani").entity == "farhad-zamani"
+    assert doc.resolve("Brig. Farhad Zamani").entity == "farhad-zamani"
+    assert doc.define_acronyms("the Kurdistan Toilers Party (KTP) said") == {"KTP": "Kurdistan Toilers Party"}
