@@ -149,14 +149,28 @@ def _clean(fragment: str) -> str:
 
 
 def _groups(text: str, mentions: list[Mention]) -> list[list[Mention]]:
-    """Neighbouring mentions joined by 'and' or commas act together ("Soleimani and Muhandis met ...")."""
+    """Neighbouring mentions joined by 'and' act together ("Soleimani and Muhandis met ..."); a comma
+    joins only inside such a list ("A, B and C"), otherwise it is an apposition ("the KSDP, Mahmoud")."""
     groups: list[list[Mention]] = []
+    joins: list[list[str]] = []
     for m in mentions:
-        if groups and COORDINATION.match(text[groups[-1][-1].end:m.start]):
+        gap = text[groups[-1][-1].end:m.start] if groups else ""
+        if groups and COORDINATION.match(gap):
             groups[-1].append(m)
+            joins[-1].append(gap)
         else:
             groups.append([m])
-    return groups
+            joins.append([])
+    out: list[list[Mention]] = []
+    for group, gaps in zip(groups, joins, strict=True):
+        out.append([group[0]])
+        for i, (m, gap) in enumerate(zip(group[1:], gaps, strict=True)):
+            listed = "and" in gap or "as well as" in gap or any("and" in g for g in gaps[i + 1:])
+            if listed:
+                out[-1].append(m)
+            else:
+                out.append([m])
+    return out
 
 
 def _head(text: str, groups: list[list[Mention]], i: int, families: dict[str, str]) -> list[Mention]:

@@ -1,5 +1,6 @@
 """Loading against a real Neo4j: idempotence, all-or-nothing documents, edits, unannotated text."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from loaders.readers import read_text
 from schema.model import InvalidData
 
 pytestmark = pytest.mark.neo4j
+DATA = Path(__file__).resolve().parent / "data" / "readers"
 
 
 def with_facts(sidecar_text: str, facts: str) -> str:
@@ -197,3 +199,83 @@ def test_a_bad_file_among_good_ones_does_not_stop_the_rest(empty_graph, model, t
     report = load(empty_graph, model, Path(tmp_path))
     outcome = {o.path.name: o for o in report.outcomes}
     assert outcome["bad.txt"].error and outcome["good.txt"].result.status == "added"
+
+
+def test_html_and_jsonl_documents_load_with_their_metadata(empty_graph, model, tmp_path):
+    load(empty_graph, model, SEEDS / "entities.yaml")
+    shutil.copy(DATA / "news.html", tmp_path / "news.html")
+    (tmp_path / "wire.jsonl").write_text(
+        '{"id": "wire-1", "title": "Talks", "published": "2015-03-02T08:00:00Z", "text": "Qasim Sulaimani met '
+        'Kaka Hama in Baghdad."}\n{"id": "wire-2", "text": "The Peshmerga recaptured Makhmour."}\n'
+    )
+    report = load(empty_graph, model, tmp_path)
+    assert not report.errors, [o.error for o in report.errors]
+    docs = {r["d"]["id"]: r for r in empty_graph.read("MATCH (d:Document) RETURN d {.id, .title, .published} AS d")}
+    assert docs["wire-1"]["d"]["published"] == "2015-03-02" and docs["wire-1"]["d"]["title"] == "Talks"
+    assert {"news", "wire-1", "wire-2"} <= set(docs)
+    [met] = empty_graph.read(
+        "MATCH (:Entity {id: 'qassem-soleimani'})<-[:SUBJECT]-(c:Claim {predicate: 'MET_WITH'})"
+        "-[:STATED_IN]->(:Document {id: 'wire-1'}) RETURN c.quote AS quote, c.method AS method"
+    )
+    assert met == {"quote": "Qasim Sulaimani met Kaka Hama in Baghdad.", "method": "pattern"}
+
+
+def test_csv_catalogue_and_fact_table(empty_graph, model, tmp_path):
+    shutil.copy(SEEDS / "entities.yaml", tmp_path / "entities.yaml")
+    (tmp_path / "entities.csv").write_text(
+        "id,name,family,kind,tags,aliases\n"
+        "farhad-zamani,Farhad Zamani,Person,intelligence_officer,iranian,Brother Farhad; Zamani\n"
+    )
+    (tmp_path / "note.txt").write_text("Brother Farhad met Kaka Hama in Halabja on 7 December 2014.\n")
+    (tmp_path / "note.facts.csv").write_text(
+        "subject,predicate,object,quote,date,confidence\n"
+        "farhad-zamani,MET_WITH,mohammed-haji-mahmoud,Brother Farhad met Kaka Hama,2014-12-07,0.9\n"
+    )
+    report = load(empty_graph, model, tmp_path)
+    assert not report.errors, [o.error for o in report.errors]
+    [row] = empty_graph.read(
+        "MATCH (e:Entity {id: 'farhad-zamani'})<-[:SUBJECT]-(c:Claim)-[:STATED_IN]->(d:Document {id: 'note'}) "
+        "RETURN e.reviewed AS reviewed, c.method AS method, c.date AS date, e.aliases AS aliases"
+    )
+    assert row == {"reviewed": True, "method": "curated", "date": "2014-12-07",
+                   "aliases": ["Brother Farhad", "Farhad Zamani", "Zamani"]}
+    (tmp_path / "note.facts.csv").write_text(
+        "subject,predicate,object,quote,confidence\nfarhad-zamani,MET_WITH,mohammed-haji-mahmoud,Not there,0.9\n"
+    )
+    [failed] = load(empty_graph, model, tmp_path).errors
+    assert "note.facts.csv:2: fact farhad-zamani MET_WITH" in failed.error
+
+
+def test_metadata_from_flags_overrides_the_file(empty_graph, model, tmp_path):
+    from graph.write import Writer
+    from loaders.pipeline import Pipeline
+
+    doc = tmp_path / "memo.txt"
+    doc.write_text("The MOIS met Kaka Hama.\n")
+    pipeline = Pipeline(Writer(empty_graph, model), model,
+                        overrides={"title": "Memo", "published": "2015-01", "kind": "intelligence-report",
+                                   "authors": ["Analyst A"]})
+    assert not pipeline.load([doc]).errors
+    [row] = empty_graph.read("MATCH (d:Document {id: 'memo'}) RETURN d {.title, .published, .kind, .authors} AS d")
+    assert row["d"] == {"title": "Memo", "published": "2015-01", "kind": "intelligence-report",
+                        "authors": ["Analyst A"]}
+    with pytest.raises(InvalidData, match="command line: document kind 'memo' is not one of"):
+        Pipeline(Writer(empty_graph, model), model, overrides={"kind": "memo"})
+
+
+def test_parallel_preparation_gives_the_same_graph(empty_graph, model, tmp_path):
+    from graph.write import Writer
+    from loaders.pipeline import PARALLEL_FROM, Pipeline
+
+    texts = (SEEDS / "003_68961675603e16ba.txt").read_text().split("\n")
+    paragraphs = [p for p in texts if len(p) > 200]
+    for i in range(PARALLEL_FROM + 2):
+        (tmp_path / f"doc-{i:02d}.txt").write_text("\n\n".join(paragraphs[i % len(paragraphs):][:3]) + "\n")
+    load(empty_graph, model, SEEDS / "entities.yaml")
+    Pipeline(Writer(empty_graph, model), model, workers=1).load([tmp_path])
+    sequential = snapshot(empty_graph)
+    wipe(empty_graph)
+    load(empty_graph, model, SEEDS / "entities.yaml")
+    report = Pipeline(Writer(empty_graph, model), model, workers=2).load([tmp_path])
+    assert not report.errors and len(report.outcomes) == PARALLEL_FROM + 2
+    assert snapshot(empty_graph) == sequential

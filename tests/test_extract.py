@@ -1,0 +1,57 @@
+"""What extraction makes of names in an unannotated text (no database)."""
+
+from pathlib import Path
+
+import pytest
+
+from loaders.curated import read_catalogue
+from loaders.extract import extract
+from loaders.resolve import Resolver
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def resolver(model) -> Resolver:
+    return Resolver.build((e.id, e.family, e.aliases) for e in read_catalogue(SEEDS / "entities.yaml", model))
+
+
+def test_known_names_link_new_names_are_unreviewed(resolver, model):
+    text = "Brigadier Farhad Zamani met Qasim Sulaimani in Vienna. Zamani flew home."
+    out = extract("d", text, [], resolver, model)
+    assert "qassem-soleimani" in out.mentions
+    new = {e.id: e for e in out.entities}
+    assert new["farhad-zamani"].reviewed is False and new["farhad-zamani"].family == "Person"
+    assert [text[s:e] for s, e in out.mentions["farhad-zamani"]] == ["Farhad Zamani", "Zamani"]
+
+
+def test_a_longer_name_is_not_the_alias_inside_it(resolver, model):
+    out = extract("d", "Kataib Hezbollah fighters and Hezbollah advisers arrived.", [], resolver, model)
+    assert "kataib-hezbollah" in {e.id for e in out.entities}
+    assert len(out.mentions["hezbollah"]) == 1
+
+
+def test_ambiguous_names_become_review_candidates(model):
+    r = Resolver.build([("john-smith", "Person", ["John Smith"]), ("jane-smith", "Person", ["Jane Smith"])])
+    out = extract("d", "Yesterday Smith said nothing to reporters.", [], r, model)
+    [smith] = [e for e in out.entities if e.name == "Smith"]
+    assert sorted(smith.candidates) == ["jane-smith 0.60", "john-smith 0.60"] and smith.reviewed is False
+
+
+def test_numbered_sources_belong_to_their_report(resolver, model):
+    out = extract("cable-7", "Source 1 met Kaka Hama in Erbil.", [], resolver, model)
+    assert "cable-7-source-1" in {e.id for e in out.entities}
+
+
+def test_nationalities_are_never_new_entities(resolver, model):
+    out = extract("d", "Belgian officials met Iranian diplomats.", [], resolver, model)
+    assert not any(e.name in ("Belgian", "Iranian") for e in out.entities)
+
+
+def test_noise_is_neither_mention_nor_evidence(resolver, model):
+    text = "Soleimani met Kaka Hama.\n2 Comments\nReader: Soleimani met Shamkhani.\n"
+    from loaders.boilerplate import noise_spans
+
+    out = extract("d", text, noise_spans(text, []), resolver, model)
+    assert "ali-shamkhani" not in out.mentions
+    assert all(c.end <= text.index("2 Comments") for c in out.claims)
