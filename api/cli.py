@@ -21,13 +21,21 @@ from graph.server import LocalServer, ServerError
 from graph.settings import Settings
 from graph.write import Writer
 from loaders.pipeline import Pipeline, Report, discover
+from loaders.review import REVIEW_NAME, record
 from schema.model import InvalidData, InvalidModel, load_model
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+REVIEW = SEEDS / REVIEW_NAME
 console = Console(stderr=True)
 app = typer.Typer(help="Cablegraph: the Iran Cables as a knowledge graph, served over GraphQL.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run a local Neo4j Community server (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+review_app = typer.Typer(
+    help="Review what extraction found: list it, then accept, reject, merge, split or add aliases. Decisions "
+    f"go to seeds/{REVIEW_NAME} and are applied on every load.",
+    invoke_without_command=True,
+)
+app.add_typer(review_app, name="review")
 
 
 @contextmanager
@@ -93,7 +101,7 @@ def init() -> None:
 def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None = None) -> Report:
     model = load_model()
     migrate(graph, model)
-    _, docs = discover(paths)
+    _, _, docs = discover(paths)
     pipeline = Pipeline(Writer(graph, model), model, workers=settings().cablegraph_workers, overrides=metadata)
     with Progress(
         TextColumn("[bold]loading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -101,7 +109,8 @@ def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None
     ) as progress:
         task = progress.add_task("", total=len(docs))
         report = pipeline.load(
-            paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name)
+            paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name),
+            review=REVIEW,
         )
     _print_report(report)
     return report
@@ -216,3 +225,135 @@ def query(
     typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
     if result.errors:
         raise typer.Exit(1)
+
+
+# -- review ---------------------------------------------------------------------------------------
+ReviewFile = Annotated[Path, typer.Option("--file", help="The decisions file.")]
+
+
+@review_app.callback()
+def review_list(
+    ctx: typer.Context,
+    threshold: Annotated[float, typer.Option(help="List extracted facts below this confidence.")] = 0.7,
+    limit: Annotated[int, typer.Option(help="At most this many of each.")] = 50,
+) -> None:
+    """List unreviewed entities and low-confidence extracted facts with their evidence."""
+    if ctx.invoked_subcommand:
+        return
+    from graph.queries import Reads
+
+    with friendly_errors(), connect(settings()) as graph:
+        reads = Reads(graph, load_model())
+        entities, claims = reads.unreviewed(limit), reads.weak_claims(threshold, limit)
+    table = Table("entity", "name", "family/kind", "mentions", "documents", "candidates", title="Unreviewed entities")
+    for row in entities:
+        e = row["e"]
+        table.add_row(e["id"], e["name"], f"{e['family']}/{e['kind']}", str(row["mentions"]),
+                      ", ".join(row["docs"][:3]), ", ".join(row["candidates"] or []))
+    console.print(table)
+    facts = Table("claim", "fact", "confidence", "quote", title=f"Extracted facts below {threshold}")
+    for row in claims:
+        c = row["claim"]
+        facts.add_row(c["id"], f"{c['subject']} {c['predicate']} {c['object']}", f"{c['confidence']:.2f}",
+                      escape(c["quote"][:160]))
+    console.print(facts)
+
+
+def _decide(path: Path, decision: dict) -> None:
+    with friendly_errors():
+        record(path, decision)
+    console.print(f"recorded in {path}; applied on the next `cablegraph load`")
+
+
+def _entity_row(entity_id: str) -> dict:
+    from graph.queries import Reads
+
+    with friendly_errors(), connect(settings()) as graph:
+        row = Reads(graph, load_model()).entities_by_id([entity_id]).get(entity_id)
+    if row is None:
+        console.print(f"[bold red]error:[/] no entity {entity_id!r} in the graph")
+        raise typer.Exit(1)
+    return row
+
+
+@review_app.command("accept")
+def review_accept(
+    entity: Annotated[str, typer.Argument(help="An unreviewed entity id.")],
+    name: Annotated[str | None, typer.Option(help="Correct the name.")] = None,
+    family: Annotated[str | None, typer.Option(help="Correct the family (Person, Organization, ...).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Correct the kind.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="A tag; repeat for several.")] = None,
+    file: ReviewFile = REVIEW,
+) -> None:
+    """Make an extracted entity a reviewed one (optionally correcting it)."""
+    row = _entity_row(entity)
+    if row["reviewed"]:
+        console.print(f"[bold red]error:[/] {entity} is already reviewed")
+        raise typer.Exit(1)
+    family = family or row["family"]
+    decision = {"accept": entity, "name": name or row["name"], "family": family, "kind": kind or row["kind"],
+                "aliases": row["aliases"], "tags": tag or []}
+    with friendly_errors():
+        load_model().check_entity(decision["family"], decision["kind"], decision["tags"], f"accept {entity}")
+    _decide(file, decision)
+
+
+@review_app.command("reject")
+def review_reject(
+    entity: Annotated[str, typer.Argument(help="An unreviewed entity id that is not a real entity.")],
+    file: ReviewFile = REVIEW,
+) -> None:
+    """Never create or link this extracted name again."""
+    row = _entity_row(entity)
+    if row["reviewed"]:
+        console.print(f"[bold red]error:[/] {entity} is curated; edit entities.yaml instead")
+        raise typer.Exit(1)
+    _decide(file, {"reject": entity, "names": row["aliases"]})
+
+
+@review_app.command("reject-fact")
+def review_reject_fact(
+    claim: Annotated[str, typer.Argument(help="The id of an extracted claim.")],
+    file: ReviewFile = REVIEW,
+) -> None:
+    """Drop a wrongly extracted fact."""
+    _decide(file, {"reject_claim": claim})
+
+
+@review_app.command("merge")
+def review_merge(
+    entity: Annotated[str, typer.Argument(help="The entity that is a duplicate.")],
+    into: Annotated[str, typer.Argument(help="The reviewed entity it is the same as.")],
+    file: ReviewFile = REVIEW,
+) -> None:
+    """Two ids are one entity: the first one's names become aliases of the second."""
+    row = _entity_row(entity)
+    _entity_row(into)
+    _decide(file, {"merge": entity, "into": into, "names": row["aliases"]})
+
+
+@review_app.command("split")
+def review_split(
+    entity: Annotated[str, typer.Argument(help="A reviewed entity that conflates two.")],
+    alias: Annotated[list[str], typer.Option(help="An alias that belongs to the new entity; repeat.")],
+    new_id: Annotated[str, typer.Option(help="Id of the new entity.")],
+    name: Annotated[str, typer.Option(help="Name of the new entity.")],
+    family: Annotated[str, typer.Option(help="Family of the new entity.")],
+    kind: Annotated[str, typer.Option(help="Kind of the new entity.")],
+    file: ReviewFile = REVIEW,
+) -> None:
+    """Move some aliases of an entity to a new entity."""
+    _entity_row(entity)
+    _decide(file, {"split": entity, "aliases": alias,
+                   "into": {"id": new_id, "name": name, "family": family, "kind": kind}})
+
+
+@review_app.command("alias")
+def review_alias(
+    entity: Annotated[str, typer.Argument(help="A reviewed entity.")],
+    name: Annotated[str, typer.Argument(help="Another spelling of its name.")],
+    file: ReviewFile = REVIEW,
+) -> None:
+    """Add a spelling to an entity."""
+    _entity_row(entity)
+    _decide(file, {"alias": entity, "name": name})

@@ -206,6 +206,26 @@ class Reads:
             source=source, target=target, limit=limit,
         )
 
+    # -- review ---------------------------------------------------------------------------------
+    def unreviewed(self, limit: int) -> list[dict]:
+        """Entities extraction made that nobody reviewed, most mentioned first, with where they occur."""
+        return self._read(
+            "MATCH (e:Entity {reviewed: false}) "
+            "OPTIONAL MATCH (d:Document)-[m:MENTIONS]->(e) "
+            f"WITH e, sum(m.count) AS mentions, collect(d.id) AS docs "
+            f"RETURN {entity('e')} AS e, e.candidates AS candidates, mentions, docs "
+            "ORDER BY mentions DESC, e.id LIMIT $limit",
+            limit=limit,
+        )
+
+    def weak_claims(self, threshold: float, limit: int) -> list[dict]:
+        """Extracted (not curated) claims below a confidence, weakest first."""
+        return self._read(
+            f"MATCH (c:Claim) WHERE c.method <> 'curated' AND c.confidence < $threshold {CLAIM_MATCH} "
+            f"RETURN {CLAIM} AS claim ORDER BY c.confidence, c.id LIMIT $limit",
+            threshold=threshold, limit=limit,
+        )
+
     def stats(self) -> dict[str, int]:
         facts = " + ".join(f"COUNT {{ ()-[:{t}]->() }}" for t in self.fact_pattern.split("|"))
         rows = self._read(

@@ -169,7 +169,7 @@ def sidecar_for(doc: Path) -> tuple[Path | None, Path | None]:
     side = doc.with_suffix(".yaml")
     table = doc.with_name(doc.stem + FACTS_SUFFIX)
     return (
-        side if side.exists() and side.name not in CATALOGUE_NAMES else None,
+        side if side.exists() and side.name not in CATALOGUE_NAMES and side.name != "review.yaml" else None,
         table if table.exists() else None,
     )
 
@@ -223,7 +223,8 @@ def find_quote(text: str, quote: str, noise: list[tuple[int, int]]) -> int | Non
 
 
 def read_annotations(
-    path: Path | None, table: Path | None, default_id: str, text: str, families: dict[str, str], model: Model
+    path: Path | None, table: Path | None, default_id: str, text: str, families: dict[str, str], model: Model,
+    renames: dict[str, str] | None = None,
 ) -> Annotations:
     """Parse and check a document's sidecar (YAML) and/or fact table (CSV). `families` maps every
     known entity id to its family; the document id is the sidecar's `document.id`, else `default_id`."""
@@ -248,13 +249,15 @@ def read_annotations(
     for source, entry in entries:
         where = _where(source, entry if isinstance(entry, dict) else {}, "fact")
         entry = _fields(entry, FACT_FIELDS, where)
+        renames = renames or {}
         subject, predicate, obj = entry.get("subject"), entry.get("predicate"), entry.get("object")
+        subject, obj = renames.get(subject, subject), renames.get(obj, obj)  # merged in review
         where = _where(source, entry, f"fact {subject} {predicate} {obj}")
         for role, eid in (("subject", subject), ("object", obj)):
             if eid not in families:
                 raise InvalidData(f"{where}: {role} {eid!r} is not an entity in the catalogue")
         model.check_fact(predicate, families[subject], families[obj], where)
-        claimed_by = entry.get("claimed_by")
+        claimed_by = renames.get(entry.get("claimed_by"), entry.get("claimed_by"))
         if claimed_by is not None and families.get(claimed_by) not in ("Person", "Organization"):
             raise InvalidData(f"{where}: claimed_by {claimed_by!r} must be a Person or Organization in the catalogue")
         quote = entry.get("quote")

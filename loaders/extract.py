@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from graph.write import ClaimRecord, EntityRecord
 from loaders import ner, relations
-from loaders.aliases import slug
+from loaders.aliases import normalize, slug
 from loaders.resolve import Resolver, name_key
 from schema.model import Model
 
@@ -37,8 +37,10 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def extract(
-    doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model
+    doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model,
+    rejected: set[str] = frozenset(),
 ) -> Extraction:
+    """`rejected`: normalised names a reviewer said are not entities."""
     found = resolver.matcher.find(text, skip=noise)
     taken = noise + [s for spans in found.values() for s in spans]
     doc = ner.nlp()(text)
@@ -59,6 +61,8 @@ def extract(
                 mentions[k] = [sp for sp in mentions[k] if sp not in inner]
             taken = [t for t in taken if t not in inner]
         if _overlaps(name.start, name.end, taken):
+            continue
+        if normalize(name.text) in rejected:
             continue
         resolution = local.resolve(acronyms.get(name.text, name.text))
         entity_id = resolution.entity

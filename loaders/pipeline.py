@@ -31,6 +31,7 @@ from loaders.curated import (
 )
 from loaders.extract import extract
 from loaders.resolve import Resolver
+from loaders.review import REVIEW_NAME, Decisions, read_decisions
 from schema.model import MODEL_PATH, InvalidData, Model, load_model
 
 PARALLEL_FROM = 16  # fewer documents than this are not worth starting workers for
@@ -54,10 +55,11 @@ class Report:
         return [o for o in self.outcomes if o.error]
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """The catalogue files (entities.yaml, entities.csv) and the document files, in a stable order.
-    Sidecars (<doc>.yaml, <doc>.facts.csv) are found from their documents."""
+def discover(paths: Iterable[Path]) -> tuple[list[Path], Path | None, list[Path]]:
+    """The catalogue files (entities.yaml, entities.csv), the review decisions (review.yaml) and the
+    document files, in a stable order. Sidecars (<doc>.yaml, <doc>.facts.csv) are found from their documents."""
     catalogues: list[Path] = []
+    reviews: list[Path] = []
     docs: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -66,16 +68,19 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         for p in candidates:
             if p.name in CATALOGUE_NAMES:
                 catalogues.append(p)
+            elif p.name == REVIEW_NAME:
+                reviews.append(p)
             elif p.suffix.lower() in readers.SUFFIXES:
                 docs.append(p)
             elif not path.is_dir() and p.suffix.lower() not in (".yaml", ".yml") and not p.name.endswith(FACTS_SUFFIX):
                 raise InvalidData(
                     f"{p}: cannot read {p.suffix or 'this'} files (use {', '.join(sorted(readers.SUFFIXES))})"
                 )
-    dirs = {p.parent.resolve() for p in catalogues}
+    dirs = {p.parent.resolve() for p in catalogues + reviews}
     if len(dirs) > 1:
-        raise InvalidData(f"entity catalogues in more than one folder: {', '.join(map(str, catalogues))}")
-    return catalogues, docs
+        names = ", ".join(map(str, catalogues + reviews))
+        raise InvalidData(f"catalogue or review files in more than one folder: {names}")
+    return catalogues, (reviews[0] if reviews else None), docs
 
 
 def fingerprint(*parts: object) -> str:
@@ -90,6 +95,7 @@ class Preparer:
     catalogue: list[EntityRecord]
     version: str
     overrides: dict[str, Any]
+    decisions: Decisions = field(default_factory=Decisions)
 
     def __post_init__(self) -> None:
         self.resolver = Resolver.build((e.id, e.family, e.aliases) for e in self.catalogue)
@@ -115,7 +121,9 @@ class Preparer:
         sha = hashlib.sha256(text.encode()).hexdigest()
         annotated = sidecar is not None and any(sidecar)
         if annotated:
-            annotations = read_annotations(*sidecar, source.id, text, self.families, self.model)
+            annotations = read_annotations(
+                *sidecar, source.id, text, self.families, self.model, renames=self.decisions.merges
+            )
             metadata = {**source.metadata, **annotations.metadata}
             noise, claims = annotations.noise, annotations.claims
             found = self.resolver.matcher.find(text, skip=noise)
@@ -124,8 +132,9 @@ class Preparer:
         else:
             metadata = {**source.metadata, "id": source.id}
             noise = noise_spans(text, [])
-            extraction = extract(source.id, text, noise, self.resolver, self.model)
-            new_entities, found, claims = extraction.entities, extraction.mentions, extraction.claims
+            extraction = extract(source.id, text, noise, self.resolver, self.model, self.decisions.rejected_names)
+            new_entities, found = extraction.entities, extraction.mentions
+            claims = [c for c in extraction.claims if c.id not in self.decisions.rejected_claims]
             side_hash = None
         metadata.update(self.overrides)
         if metadata.get("kind"):
@@ -152,9 +161,10 @@ class Preparer:
 _worker: Preparer | None = None
 
 
-def _start_worker(model_path: Path, catalogue: list[EntityRecord], version: str, overrides: dict) -> None:
+def _start_worker(model_path: Path, catalogue: list[EntityRecord], version: str, overrides: dict,
+                  decisions: Decisions) -> None:
     global _worker
-    _worker = Preparer(load_model(model_path), catalogue, version, overrides)
+    _worker = Preparer(load_model(model_path), catalogue, version, overrides, decisions)
 
 
 def _worker_records(path: Path) -> list[DocumentRecord | InvalidData]:
@@ -175,27 +185,31 @@ class Pipeline:
                 yield path, preparer.records(path)
             return
         context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
-        args = (MODEL_PATH, preparer.catalogue, preparer.version, preparer.overrides)
+        args = (MODEL_PATH, preparer.catalogue, preparer.version, preparer.overrides, preparer.decisions)
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
             yield from zip(docs, pool.map(_worker_records, docs, chunksize=4), strict=True)
 
     def load(
-        self, paths: Iterable[Path], force: bool = False, progress: Callable[[Path], None] | None = None
+        self, paths: Iterable[Path], force: bool = False, progress: Callable[[Path], None] | None = None,
+        review: Path | None = None,
     ) -> Report:
-        catalogue_paths, docs = discover(paths)
+        """Load `paths`. Review decisions come from a review.yaml among them, else from `review`."""
+        catalogue_paths, found_review, docs = discover(paths)
+        decisions = read_decisions(found_review or review)
         report = Report()
-        known = {e.id: e for e in self.writer.catalogue()}
         if catalogue_paths:
-            known = {e.id: e for e in read_catalogue(catalogue_paths, self.model)}
-        catalogue = sorted(known.values(), key=lambda e: e.id)
+            catalogue = decisions.apply(read_catalogue(catalogue_paths, self.model), self.model)
+        else:  # the graph's reviewed entities already carry the decisions
+            catalogue = self.writer.catalogue()
         version = fingerprint(
-            MODEL_PATH.read_text(encoding="utf-8"), [(e.id, e.family, e.aliases) for e in catalogue]
+            MODEL_PATH.read_text(encoding="utf-8"), [(e.id, e.family, e.aliases) for e in catalogue],
+            sorted(decisions.rejected_names), sorted(decisions.rejected_claims), decisions.merges,
         )
         if catalogue_paths:
             report.catalogue = self.writer.write_catalogue(catalogue)
         hashes = self.writer.load_hashes()
         seen: dict[str, str] = {}
-        preparer = Preparer(self.model, catalogue, version, self.overrides)
+        preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
         for path, records in self._records(preparer, docs):
             for record in records:
                 outcome = Outcome(path=path, doc_id=None)

@@ -59,3 +59,20 @@ def test_every_command_has_help():
                  ["init", "--help"], ["neo4j", "start", "--help"], ["neo4j", "status", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and "Usage" in result.output, args
+
+
+def test_review_lists_and_records_decisions(env, tmp_path):
+    listed = runner.invoke(app, ["review", "--threshold", "0.9"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert "Unreviewed entities" in listed.output and "Extracted facts below 0.9" in listed.output
+    decisions = tmp_path / "review.yaml"
+    added = runner.invoke(app, ["review", "alias", "mois", "Etelaat", "--file", str(decisions)], env=env)
+    assert added.exit_code == 0, added.output
+    dropped = runner.invoke(app, ["review", "reject-fact", "doc:abc", "--file", str(decisions)], env=env)
+    assert dropped.exit_code == 0
+    text = decisions.read_text()
+    assert "- alias: mois\n  name: Etelaat\n" in text and "reject_claim: doc:abc" in text
+    refused = runner.invoke(app, ["review", "accept", "mois", "--file", str(decisions)], env=env)
+    assert refused.exit_code == 1 and "already reviewed" in refused.output
+    missing = runner.invoke(app, ["review", "merge", "nobody", "mois", "--file", str(decisions)], env=env)
+    assert missing.exit_code == 1 and "no entity 'nobody'" in missing.output

@@ -1,0 +1,84 @@
+"""Review decisions are data, applied on every load: a fresh load reproduces the reviewed graph."""
+
+import pytest
+from conftest import load, snapshot, wipe
+
+from loaders.review import read_decisions, record
+from schema.model import InvalidData
+
+REPORT = ("Brigadier Farhad Zamani of the MOIS met Kaka Hama in Sulaimaniyah on 7 December 2014.\n"
+          "Haj Qasem sent his greetings. Zamani later travelled to Vienna.\n")
+
+
+def entity(graph, entity_id):
+    rows = graph.read("MATCH (e:Entity {id: $id}) RETURN e {.*} AS e", id=entity_id)
+    return rows[0]["e"] if rows else None
+
+
+@pytest.mark.neo4j
+def test_decisions_apply_on_every_load_and_a_fresh_load_reproduces_them(empty_graph, model, seed_copy):
+    (seed_copy / "report.txt").write_text(REPORT)
+    load(empty_graph, model, seed_copy)
+    assert entity(empty_graph, "farhad-zamani")["reviewed"] is False
+    assert entity(empty_graph, "vienna") and entity(empty_graph, "haj-qasem")
+    [met] = empty_graph.read(
+        "MATCH (c:Claim {predicate: 'MET_WITH'})-[:STATED_IN]->(:Document {id: 'report'}) RETURN c.id AS id"
+    )
+    review = seed_copy / "review.yaml"
+    record(review, {"accept": "farhad-zamani", "name": "Farhad Zamani", "family": "Person",
+                    "kind": "intelligence_officer", "tags": ["iranian"], "aliases": ["Zamani"]})
+    record(review, {"reject": "vienna", "names": ["Vienna"]})
+    record(review, {"merge": "haj-qasem", "into": "qassem-soleimani", "names": ["Haj Qasem"]})
+    record(review, {"alias": "mois", "name": "Etelaat"})
+    record(review, {"reject_claim": met["id"]})
+    load(empty_graph, model, seed_copy)
+    zamani = entity(empty_graph, "farhad-zamani")
+    assert zamani["reviewed"] is True and zamani["kind"] == "intelligence_officer" and zamani["tags"] == ["iranian"]
+    assert entity(empty_graph, "vienna") is None and entity(empty_graph, "haj-qasem") is None
+    assert "Haj Qasem" in entity(empty_graph, "qassem-soleimani")["aliases"]
+    assert "Etelaat" in entity(empty_graph, "mois")["aliases"]
+    assert not empty_graph.read("MATCH (c:Claim {id: $id}) RETURN c", id=met["id"])
+    mentioned = {r["id"] for r in empty_graph.read(
+        "MATCH (:Document {id: 'report'})-[:MENTIONS]->(e) RETURN e.id AS id")}
+    assert {"farhad-zamani", "qassem-soleimani"} <= mentioned and "vienna" not in mentioned
+    reviewed = snapshot(empty_graph)
+    wipe(empty_graph)
+    load(empty_graph, model, seed_copy)
+    assert snapshot(empty_graph) == reviewed
+
+
+@pytest.mark.neo4j
+def test_a_split_moves_aliases_to_a_new_entity(empty_graph, model, seed_copy):
+    record(seed_copy / "review.yaml", {"split": "isis", "aliases": ["Islamic State of Iraq and Syria"],
+                                       "into": {"id": "isis-syria", "name": "ISIS in Syria",
+                                                "family": "Organization", "kind": "terrorist_group"}})
+    load(empty_graph, model, seed_copy)
+    assert "Islamic State of Iraq and Syria" not in entity(empty_graph, "isis")["aliases"]
+    assert entity(empty_graph, "isis-syria")["aliases"] == ["ISIS in Syria", "Islamic State of Iraq and Syria"]
+
+
+def test_bad_decisions_name_the_line(tmp_path, model):
+    path = tmp_path / "review.yaml"
+    path.write_text("decisions:\n- accept: x\n  reject: y\n")
+    with pytest.raises(InvalidData, match=r"review.yaml:2: each decision is exactly one of"):
+        read_decisions(path)
+    path.write_text("decisions:\n- merge: x\n")
+    with pytest.raises(InvalidData, match=r"review.yaml:2: merge needs into"):
+        read_decisions(path)
+    path.write_text("decisions:\n- alias: nobody\n  name: X\n")
+    with pytest.raises(InvalidData, match="alias for 'nobody': not in the catalogue"):
+        read_decisions(path).apply([], model)
+    path.write_text("decisions:\n- accept: x\n  name: X\n  family: Person\n  kind: city\n")
+    with pytest.raises(InvalidData, match="review.yaml:2: kind 'city' is not a Person kind"):
+        read_decisions(path).apply([], model)
+
+
+def test_recording_keeps_what_is_there(tmp_path):
+    path = tmp_path / "review.yaml"
+    record(path, {"alias": "mois", "name": "Etelaat"})
+    path.write_text(path.read_text() + "# a reviewer's comment\n")
+    record(path, {"reject_claim": "doc:123"})
+    text = path.read_text()
+    assert "# a reviewer's comment" in text
+    decisions = read_decisions(path)
+    assert decisions.aliases == {"mois": ["Etelaat"]} and decisions.rejected_claims == {"doc:123"}
