@@ -87,15 +87,9 @@ def _entity_props(e: EntityRecord) -> dict:
     return {k: v for k, v in asdict(e).items() if k != "family"}
 
 
-def _by_family(entities: list[EntityRecord]) -> dict[str, list[dict]]:
-    groups: dict[str, list[dict]] = defaultdict(list)
-    for e in entities:
-        groups[e.family].append(_entity_props(e))
-    return groups
-
-
 class Writer:
-    """Builds Cypher only from model names; every value travels as a parameter."""
+    """Labels and relationship types are checked against the model (`model.label`, `model.rel_type`)
+    before they travel, like every value, as parameters."""
 
     def __init__(self, graph: Graph, model: Model):
         self.graph = graph
@@ -107,14 +101,14 @@ class Writer:
         kept are reviewed entities no longer in the catalogue that claims still cite."""
         m = self.model
         families = ":".join(m.label(f) for f in m.families)
+        rows = [{"family": m.label(e.family), "props": _entity_props(e)} for e in entities]
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, list[str]]:
-            for family, rows in _by_family(entities).items():
-                tx.run(
-                    f"UNWIND $rows AS row MERGE (e:Entity {{id: row.id}}) "
-                    f"REMOVE e:{families} SET e += row, e:{m.label(family)}",
-                    rows=rows,
-                ).consume()
+            tx.run(
+                f"UNWIND $rows AS row MERGE (e:Entity {{id: row.props.id}}) "
+                f"REMOVE e:{families} SET e += row.props, e:$(row.family)",
+                rows=rows,
+            ).consume()
             stale = tx.run(
                 "MATCH (e:Entity {reviewed: true}) WHERE NOT e.id IN $ids "
                 "RETURN e.id AS id, COUNT { (e)<-[:SUBJECT|OBJECT|CLAIMED_BY]-(:Claim) } AS cited",
@@ -150,7 +144,8 @@ class Writer:
         return self.graph.write(lambda tx: self._write_document(tx, doc))
 
     def _write_document(self, tx: neo4j.ManagedTransaction, doc: DocumentRecord) -> WriteResult:
-        m = self.model
+        """Four round trips whatever the document's size: what was there, the document and its
+        entities, mentions and claims, the claims behind every fact edge it touches, the edges."""
         old = tx.run(
             "OPTIONAL MATCH (d:Document {id: $id}) "
             "OPTIONAL MATCH (d)<-[:STATED_IN]-(c:Claim)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
@@ -161,50 +156,35 @@ class Writer:
         ).single()
         old_claims = [c for c in old["claims"] if c["id"] is not None]
         tx.run(
-            "MATCH (d:Document {id: $id}) "
-            "OPTIONAL MATCH (d)<-[:STATED_IN]-(c:Claim) DETACH DELETE c "
-            "WITH DISTINCT d MATCH (d)-[r:MENTIONS]->() DELETE r",
+            "MERGE (d:Document {id: $id}) "
+            "WITH d CALL (d) { MATCH (d)<-[:STATED_IN]-(c:Claim) DETACH DELETE c } "
+            "CALL (d) { MATCH (d)-[r:MENTIONS]->() DELETE r } "
+            "SET d = $props "
+            "WITH d CALL (d) { UNWIND $entities AS row MERGE (e:Entity {id: row.props.id}) "
+            "  ON CREATE SET e += row.props, e:$(row.family) } "
+            "CALL (d) { UNWIND $mentions AS row MATCH (e:Entity {id: row.entity}) "
+            "  CREATE (d)-[:MENTIONS {count: row.count, spans: row.spans}]->(e) } "
+            "CALL (d) { UNWIND $claims AS row MATCH (s:Entity {id: row.subject}), (o:Entity {id: row.object}) "
+            "  CREATE (c:Claim) SET c = row.props "
+            "  CREATE (c)-[:STATED_IN]->(d), (c)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
+            "  WITH c, row WHERE row.claimed_by IS NOT NULL "
+            "  MATCH (w:Entity {id: row.claimed_by}) CREATE (c)-[:CLAIMED_BY]->(w) }",
             id=doc.id,
-        ).consume()
-        tx.run("MERGE (d:Document {id: $id}) SET d = $props", id=doc.id, props=doc.properties()).consume()
-        for family, rows in _by_family(doc.entities).items():
-            tx.run(
-                f"UNWIND $rows AS row MERGE (e:Entity {{id: row.id}}) "
-                f"ON CREATE SET e += row, e:{m.label(family)}",
-                rows=rows,
-            ).consume()
-        tx.run(
-            "MATCH (d:Document {id: $id}) UNWIND $rows AS row MATCH (e:Entity {id: row.entity}) "
-            "CREATE (d)-[:MENTIONS {count: row.count, spans: row.spans}]->(e)",
-            id=doc.id,
-            rows=[
+            props=doc.properties(),
+            entities=[{"family": self.model.label(e.family), "props": _entity_props(e)} for e in doc.entities],
+            mentions=[
                 {"entity": x.entity, "count": len(x.spans), "spans": [f"{s}-{e}" for s, e in x.spans]}
                 for x in doc.mentions
             ],
-        ).consume()
-        claims = [
-            {**{k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")},
-             "subject": c.subject, "object": c.object, "claimed_by": c.claimed_by}
-            for c in doc.claims
-        ]
-        tx.run(
-            "MATCH (d:Document {id: $id}) UNWIND $rows AS row "
-            "MATCH (s:Entity {id: row.subject}), (o:Entity {id: row.object}) "
-            "CREATE (c:Claim) SET c = row { .id, .predicate, .quote, .start, .end, .confidence, "
-            "  .method, .date, .date_precision, .note } "
-            "CREATE (c)-[:STATED_IN]->(d), (c)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
-            "WITH c, row WHERE row.claimed_by IS NOT NULL "
-            "MATCH (w:Entity {id: row.claimed_by}) CREATE (c)-[:CLAIMED_BY]->(w)",
-            id=doc.id, rows=claims,
+            claims=[
+                {"subject": c.subject, "object": c.object, "claimed_by": c.claimed_by,
+                 "props": {k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")}}
+                for c in doc.claims
+            ],
         ).consume()
         pairs = {(c["p"], c["s"], c["o"]) for c in old_claims}
         pairs |= {(c.predicate, c.subject, c.object) for c in doc.claims}
-        self._recompute_facts(tx, pairs)
-        tx.run(
-            "UNWIND $ids AS id MATCH (e:Entity {id: id, reviewed: false}) "
-            "WHERE NOT (e)--() DELETE e",
-            ids=old["unreviewed"],
-        ).consume()
+        self._recompute_facts(tx, pairs, old["unreviewed"])
         old_ids = {c["id"] for c in old_claims}
         new_ids = {c.id for c in doc.claims}
         return WriteResult(
@@ -214,39 +194,39 @@ class Writer:
             mentions=sum(len(x.spans) for x in doc.mentions),
         )
 
-    def _recompute_facts(self, tx: neo4j.ManagedTransaction, pairs: set[tuple[str, str, str]]) -> None:
-        """Each fact edge summarises the claims that remain for its (subject, type, object)."""
-        by_type: dict[str, list[dict]] = defaultdict(list)
-        for predicate, s, o in sorted(pairs):
-            by_type[predicate].append({"s": s, "o": o})
-        for predicate, pair_rows in by_type.items():
-            rel = self.model.rel_type(predicate)
-            found = tx.run(
-                "UNWIND $rows AS row "
-                "MATCH (:Entity {id: row.s})<-[:SUBJECT]-(c:Claim {predicate: $p})-[:OBJECT]->(:Entity {id: row.o}) "
-                "MATCH (c)-[:STATED_IN]->(d:Document) "
-                "RETURN row.s AS s, row.o AS o, c.id AS id, d.id AS doc, c.confidence AS confidence, "
-                "c.date AS date",
-                rows=pair_rows, p=predicate,
-            ).data()
-            edges = _summarise(found)
-            gone = [r for r in pair_rows if (r["s"], r["o"]) not in edges]
-            tx.run(
-                f"UNWIND $rows AS row MATCH (:Entity {{id: row.s}})-[r:{rel}]->(:Entity {{id: row.o}}) DELETE r",
-                rows=gone,
-            ).consume()
-            tx.run(
-                "UNWIND $rows AS row MATCH (s:Entity {id: row.s}), (o:Entity {id: row.o}) "
-                f"MERGE (s)-[r:{rel}]->(o) SET r = row.props",
-                rows=[{"s": s, "o": o, "props": props} for (s, o), props in sorted(edges.items())],
-            ).consume()
+    def _recompute_facts(
+        self, tx: neo4j.ManagedTransaction, pairs: set[tuple[str, str, str]], orphans: list[str]
+    ) -> None:
+        """Each fact edge summarises the claims that remain for its (subject, type, object); the
+        unreviewed entities in `orphans` go when nothing refers to them any more."""
+        rows = [{"p": self.model.rel_type(p), "s": s, "o": o} for p, s, o in sorted(pairs)]
+        found = tx.run(
+            "UNWIND $rows AS row "
+            "MATCH (:Entity {id: row.s})<-[:SUBJECT]-(c:Claim {predicate: row.p})-[:OBJECT]->(:Entity {id: row.o}) "
+            "MATCH (c)-[:STATED_IN]->(d:Document) "
+            "RETURN row.p AS p, row.s AS s, row.o AS o, c.id AS id, d.id AS doc, c.confidence AS confidence, "
+            "c.date AS date",
+            rows=rows,
+        ).data()
+        edges = _summarise(found)
+        tx.run(
+            "CALL () { UNWIND $gone AS row "
+            "  MATCH (:Entity {id: row.s})-[r:$(row.p)]->(:Entity {id: row.o}) DELETE r } "
+            "CALL () { UNWIND $edges AS row MATCH (s:Entity {id: row.s}), (o:Entity {id: row.o}) "
+            "  MERGE (s)-[r:$(row.p)]->(o) SET r = row.props } "
+            "CALL () { UNWIND $orphans AS id MATCH (e:Entity {id: id, reviewed: false}) "
+            "  WHERE NOT (e)--() DELETE e }",
+            gone=[r for r in rows if (r["p"], r["s"], r["o"]) not in edges],
+            edges=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(edges.items())],
+            orphans=orphans,
+        ).consume()
 
 
-def _summarise(claims: list[dict]) -> dict[tuple[str, str], dict]:
+def _summarise(claims: list[dict]) -> dict[tuple[str, str, str], dict]:
     """Fact-edge properties from the claims behind it: ids, documents, best confidence, date span."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for c in claims:
-        grouped[(c["s"], c["o"])].append(c)
+        grouped[(c["p"], c["s"], c["o"])].append(c)
     edges = {}
     for key, cs in grouped.items():
         dates = sorted(c["date"] for c in cs if c["date"])

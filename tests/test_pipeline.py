@@ -88,7 +88,7 @@ def test_a_failing_write_rolls_back_the_whole_document(empty_graph, model, monke
     """A document whose write fails midway (here: after its claims) leaves no trace."""
     from graph.write import Writer
 
-    def boom(self, tx, pairs):
+    def boom(self, tx, pairs, orphans):
         raise RuntimeError("injected failure after claims were written")
 
     monkeypatch.setattr(Writer, "_recompute_facts", boom)
