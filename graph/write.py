@@ -178,7 +178,8 @@ class Writer:
             ],
             claims=[
                 {"subject": c.subject, "object": c.object, "claimed_by": c.claimed_by,
-                 "props": {k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")}}
+                 "props": {**{k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")},
+                           "fact": fact_key(c.predicate, c.subject, c.object)}}
                 for c in doc.claims
             ],
         ).consume()
@@ -199,11 +200,9 @@ class Writer:
     ) -> None:
         """Each fact edge summarises the claims that remain for its (subject, type, object); the
         unreviewed entities in `orphans` go when nothing refers to them any more."""
-        rows = [{"p": self.model.rel_type(p), "s": s, "o": o} for p, s, o in sorted(pairs)]
+        rows = [{"p": self.model.rel_type(p), "s": s, "o": o, "key": fact_key(p, s, o)} for p, s, o in sorted(pairs)]
         found = tx.run(
-            "UNWIND $rows AS row "
-            "MATCH (:Entity {id: row.s})<-[:SUBJECT]-(c:Claim {predicate: row.p})-[:OBJECT]->(:Entity {id: row.o}) "
-            "MATCH (c)-[:STATED_IN]->(d:Document) "
+            "UNWIND $rows AS row MATCH (c:Claim {fact: row.key})-[:STATED_IN]->(d:Document) "
             "RETURN row.p AS p, row.s AS s, row.o AS o, c.id AS id, d.id AS doc, c.confidence AS confidence, "
             "c.date AS date",
             rows=rows,
@@ -216,10 +215,15 @@ class Writer:
             "  MERGE (s)-[r:$(row.p)]->(o) SET r = row.props } "
             "CALL () { UNWIND $orphans AS id MATCH (e:Entity {id: id, reviewed: false}) "
             "  WHERE NOT (e)--() DELETE e }",
-            gone=[r for r in rows if (r["p"], r["s"], r["o"]) not in edges],
+            gone=[{k: r[k] for k in ("p", "s", "o")} for r in rows if (r["p"], r["s"], r["o"]) not in edges],
             edges=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(edges.items())],
             orphans=orphans,
         ).consume()
+
+
+def fact_key(predicate: str, subject: str, obj: str) -> str:
+    """What a claim is evidence for: the fact edge (subject)-[predicate]->(object), as one indexed value."""
+    return f"{predicate}|{subject}|{obj}"
 
 
 def _summarise(claims: list[dict]) -> dict[tuple[str, str, str], dict]:
