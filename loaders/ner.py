@@ -74,7 +74,8 @@ def names(doc) -> list[Name]:
     return out
 
 
-SOURCE = re.compile(r"\bSource (?:No\.\s*)?\d+\b")  # the cables number their informants
+# the cables number their informants or give them code names: "Source 1", "Source Basir"
+SOURCE = re.compile(r"\bSource (?:No\.\s*)?(?:\d+|[A-Z][a-z]+)\b")
 
 
 def numbered_sources(text: str) -> list[Name]:

@@ -22,10 +22,11 @@ from schema.model import InvalidData, Model
 VERB_CONFIDENCE, NOUN_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.8
 MAX_GAP = 90
 KIN = r"(?:son|sons|brother|father|cousin|nephew|uncle|wife|daughter|sister|mother|relative|brother-in-law|son-in-law)"
-LEAD_NOUN = r"(?:head|leader|chief|commander|director|founder|secretary-general|chairman|boss|head of operations)"
+LEAD_NOUN = r"(?:head|leader|chief|commander|director|founder|secretary-general|chairman|boss|speaker|president)"
 MEMBER_NOUN = (r"(?:member|officer|official|operative|agent|fighter|militant|spokesman|representative|deputy|"
                r"adviser|advisor|envoy|diplomat|minister|lawmaker|politician|employee|case officer|"
-               r"intelligence officer|ambassador)s?")
+               r"intelligence officer|ambassador|secretary|engineer|captain|colonel|general|soldier|fellow|"
+               r"analyst|elder|cleric|judge|trader)s?")
 SOURCE_NOUN = r"(?:source|informant|asset|informer|spy)s?"
 WEAPONS = r"(?:weapons|arms|rockets|missiles|jets|ammunition|explosives|guns|rifles|mortars|drones|equipment)"
 ART = r"(?:(?:the|a|an|his|her|their|its)\s+)?"
@@ -104,7 +105,7 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
     (("PARTICIPATED_IN", "MEMBER_OF"), rf"<A>,? {ADV}(?:took part in|participated in|joined|fought in|attended|"
                                        rf"was present at|was involved in|led forces in) {ART}<B>", "A",
      VERB_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>,? {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} (?:of|in|with|for|from) {ART}<B>", "A",
+    (("MEMBER_OF",), rf"<A>,? {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} (?:of|in|with|for|from|at) {ART}<B>", "A",
      NOUN_CONFIDENCE),
     (("MEMBER_OF",), rf"<A>,? {ADV}(?:served in|served with|worked for|works for|belonged to|belongs to|defected to|"
                      rf"(?:is|was|became) (?:a |an )?(?:\w+ )?(?:member|officer|operative|agent) (?:of|in)) {ART}<B>",
@@ -250,6 +251,8 @@ def extract(
 
 
 def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None, model: Model) -> str | None:
+    if "LOCATED_IN" in predicates and source == target == "Location":
+        predicates = ("PART_OF",)  # a place within a place
     for predicate in predicates:
         try:
             model.check_fact(predicate, source or "", target or "", "pattern")
@@ -273,7 +276,8 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",)}),
-    **_verbs("receive host", {"": ("MET_WITH",)}),
+    **_verbs("receive host tell contact phone call", {"": ("MET_WITH",)}),
+    **_verbs("discuss", {"with": ("MET_WITH",)}),
     **_verbs("visit", {"": ("VISITED", "MET_WITH")}),
     **_verbs("tour", {"": ("VISITED",)}),
     **_verbs("travel go fly come return drive arrive slip", {"to": ("VISITED",), "into": ("VISITED",), "in": ("VISITED",)}),
@@ -398,8 +402,6 @@ def from_clauses(
             for predicates, s_ids, o_ids in rules:
                 for s in s_ids:
                     for o in o_ids:
-                        if predicates == LOC and families.get(s) == families.get(o) == "Location":
-                            predicates = ("PART_OF",)  # a place within a place
                         predicate = _allowed(predicates, families.get(s), families.get(o), model)
                         if predicate is None or s == o:
                             continue
@@ -475,8 +477,12 @@ def _copula(token, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], li
     for attr in (c for c in token.children if c.dep_ == "attr"):
         for pattern, predicate in NOUN_ROLES:
             if pattern.match(attr.lower_):
-                targets = [e for p in attr.children if p.dep_ == "prep" and p.lower_ in ("of", "in", "with", "for", "to")
-                           for o in p.children if o.dep_ == "pobj" for e in entities_of(o)]
+                preps = ("of", "in", "with", "for", "to", "at", "from")
+                pobjs = [o for p in attr.children if p.dep_ == "prep" and p.lower_ in preps
+                         for o in p.children if o.dep_ == "pobj"]
+                pobjs += [o2 for o in pobjs for p in o.children if p.dep_ == "prep" and p.lower_ in preps
+                          for o2 in p.children if o2.dep_ == "pobj"]  # "a member of X from Y"
+                targets = [e for o in pobjs for e in entities_of(o)]
                 out.append(((predicate,), subj, targets))
                 break
     return out

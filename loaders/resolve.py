@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from loaders.aliases import ARTICLES, AliasMatcher, fold, is_acronym, normalize
 
@@ -20,7 +21,8 @@ TITLES = {
     "gen", "general", "maj", "major", "brig", "brigadier", "col", "colonel", "lt", "lieutenant", "capt", "captain",
     "sgt", "sergeant", "cmdr", "commander", "staff", "mr", "mrs", "ms", "dr", "sheikh", "shaykh", "haj", "hajj",
     "hajji", "ayatollah", "sayyid", "sayed", "president", "minister", "prime", "deputy", "judge", "imam", "mullah",
-    "ambassador", "secretary", "senator", "speaker", "agent", "officer", "the",
+    "ambassador", "secretary", "senator", "speaker", "agent", "officer", "the", "brother", "sister", "comrade",
+    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance",
 }
 STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a"}
 # Transliteration: one letter for sounds written several ways; vowels only where they start a word.
@@ -75,6 +77,7 @@ class Resolver:
     surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     tails: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     parts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # person -> name-part skeletons
+    words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # entity -> folded name parts
 
     @classmethod
     def build(cls, entities: Iterable[tuple[str, str, Iterable[str]]]) -> Resolver:
@@ -87,6 +90,7 @@ class Resolver:
     def learn(self, entity_id: str, family: str, aliases: Iterable[str]) -> None:
         self.families[entity_id] = family
         for alias in aliases:
+            self.words[entity_id].update(fold(p) for p in name_parts(alias))
             key = name_key(alias)
             if key:
                 self.skeletons[key].add(entity_id)
@@ -99,6 +103,9 @@ class Resolver:
             if family == "Person" and len(parts) >= 2:
                 self.surnames[parts[-1]].add(entity_id)
                 self.parts[entity_id].update(p for p in parts if len(p) >= 3)
+
+    def _spelled_alike(self, entity_id: str, word: str) -> bool:
+        return any(SequenceMatcher(None, word, part).ratio() >= 0.7 for part in self.words.get(entity_id, ()))
 
     def for_document(self) -> DocumentResolver:
         return DocumentResolver(self)
@@ -123,6 +130,9 @@ class Resolver:
             if len(found) == 1:
                 return Resolution(next(iter(found)), SCORE_ACRONYM)
         parts = key.split()
+        if len(parts) == 1:  # one word: same skeleton is not enough ("Hosseini" is not "Hassan")
+            word = fold(name_parts(name)[0])
+            by_skeleton = {e for e in by_skeleton if self._spelled_alike(e, word)}
         by_tail = self.tails.get(key, set())
         if len(by_tail) == 1:
             return Resolution(next(iter(by_tail)), SCORE_SURNAME)
@@ -131,6 +141,7 @@ class Resolver:
             earlier = [e for e in dict.fromkeys(reversed(seen)) if e in owners]
             if not earlier:  # a first name or other part of a person named earlier ("Haj Qasem")
                 earlier = [e for e in dict.fromkeys(reversed(seen)) if parts[0] in self.parts.get(e, ())]
+            earlier = [e for e in earlier if self._spelled_alike(e, fold(name_parts(name)[0]))]
             if len(earlier) == 1:
                 return Resolution(earlier[0], SCORE_SURNAME)
             if owners:
