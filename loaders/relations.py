@@ -86,6 +86,11 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
     (("VISITED",), rf"<A>,? {ADV}(?:arrived|landed) in {ART}<B>", "A", VERB_CONFIDENCE),
     (("ALLIED_WITH",), rf"(?:alliance|partnership|cooperation|coordination) between {ART}<A> and {ART}<B>", "A",
      NOUN_CONFIDENCE),
+    (("ALLIED_WITH",), rf"<A>,? {ADV}(?:has|have|had|enjoyed|enjoys|maintained|maintains|kept|keeps|built|developed|"
+                       rf"established) (?:[\w-]+ ){{0,3}}(?:ties|relationship|relations|links|alliance|partnership) "
+                       rf"(?:to|with) {ART}<B>", "A", NOUN_CONFIDENCE),
+    (("ALLIED_WITH",), rf"<A>,? (?:[\w-]+ ){{0,6}}(?:loyal|allied|close|closest|closer|friendly) to {ART}<B>", "A",
+     NOUN_CONFIDENCE),
     (("ALLIED_WITH",), rf"<A>,? {ADV}(?:is |was |were |are )?(?:allied|aligned|cooperated|cooperates|cooperating|"
                        rf"partnered|coordinated|sided|worked closely) with {ART}<B>", "A", VERB_CONFIDENCE),
     (("OPPOSED",), rf"<A>(?:'s|s)? (?:\w+ )?(?:fight|war|battle|campaign|struggle|offensive) against {ART}<B>", "A",
@@ -147,6 +152,15 @@ def _clean(fragment: str) -> str:
     """Lowercase, one kind of apostrophe, no brackets ("the Kurdistan Toilers Party (KTP) was ..."), single spaces."""
     fragment = re.sub(r"[()\[\]]", " ", fragment.replace("’", "'").replace("‘", "'"))
     return re.sub(r"\s+", " ", fragment).lower()
+
+
+POSSESSIVE_GAP = re.compile(r"^(?:['’]s?|s)\s+$")
+
+
+def _heads(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Drop possessive modifiers: in "the Revolutionary Guards’ Quds Force" the phrase is the Quds Force."""
+    return [m for m, nxt in zip(mentions, mentions[1:] + [None], strict=True)
+            if nxt is None or not POSSESSIVE_GAP.match(text[m.end:nxt.start])]
 
 
 def _groups(text: str, mentions: list[Mention]) -> list[list[Mention]]:
@@ -219,7 +233,7 @@ def extract(
         date, precision = find_date(sentence)
         claimed_by = _claimant(text, s_start, inside, families)
         hedged = bool(HEDGE.search(sentence))
-        groups = _groups(text, inside)
+        groups = _groups(text, _heads(text, inside))
         for i, (left, right) in enumerate(zip(groups, groups[1:], strict=False)):
             between = text[left[-1].end:right[0].start]
             if len(between) > MAX_GAP or NEGATION.search(_clean(between)):
@@ -316,6 +330,7 @@ NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$")
 GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
                "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office"}
 PRONOUNS = {"he", "she", "him", "her", "they", "them"}
+RELATIVE = {"who", "which", "that"}
 
 
 class _Clause:
@@ -351,16 +366,21 @@ class _Clause:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
 
+    def _described(self, noun) -> list[str]:
+        """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ...")."""
+        while noun.dep_ == "appos" and noun.idx not in self.at:
+            noun = noun.head
+        return self.entities_of(noun)
+
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
         for c in verb.children:
             if c.dep_ in ("nsubj", "nsubjpass"):
+                if c.lower_ in RELATIVE and verb.dep_ == "relcl":  # "Muhandis, who also heads KH": Muhandis
+                    return self._described(verb.head), passive
                 return self.entities_of(c), passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
-            head = verb.head
-            while head.dep_ == "appos" and head.idx not in self.at:
-                head = head.head
-            return self.entities_of(head), True
+            return self._described(verb.head), True
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
             found, _ = self.subjects(verb.head, depth + 1)
             return found, passive
