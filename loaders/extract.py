@@ -4,6 +4,7 @@ resolution to known entities, new unreviewed entities with review candidates, an
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -14,6 +15,15 @@ from loaders.resolve import Resolver, name_key
 from schema.model import Model
 
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a mention of a known group, never a new entity
+# What stands just before a name says more about its family than spaCy's small model often does.
+PLACE_CONTEXT = re.compile(
+    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area) of)\s+$", re.IGNORECASE
+)
+PERSON_CONTEXT = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
+    r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
+)
+CONTEXT_WEIGHT = 2
 
 
 @dataclass
@@ -84,6 +94,11 @@ def extract(
                 families[entity_id] = name.family
         if entity_id in new:
             votes[entity_id][(name.family, name.kind)] += 1
+            before = text[max(0, name.start - 40):name.start]
+            if PERSON_CONTEXT.search(before):
+                votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
+            elif PLACE_CONTEXT.search(before):
+                votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT
         local.note(entity_id)
         mentions.setdefault(entity_id, []).append((name.start, name.end))
         taken.append((name.start, name.end))
