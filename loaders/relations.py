@@ -117,6 +117,7 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
      "A", VERB_CONFIDENCE),
     (("MEMBER_OF",), rf"<A>(?:'s|s)? (?:[\w-]+ ){{0,2}}{MEMBER_NOUN},? <B>", "B", NOUN_CONFIDENCE),
     (("MEMBER_OF",), rf"<A> of {ART}<B>$", "A", NOUN_CONFIDENCE),
+    (("LEADS",), rf"<A> of {ART}<B>$", "B", NOUN_CONFIDENCE),  # "the KSDP of Hama Haji Mahmoud"
     (("RELATIVE_OF",), rf"<A>(?:'s|s)? {KIN},? <B>", "B", NOUN_CONFIDENCE),
     (("RELATIVE_OF",), rf"<A>,? {ART}{KIN} of {ART}<B>", "A", NOUN_CONFIDENCE),
     (("RELATIVE_OF",), rf"<A> and (?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
@@ -290,7 +291,7 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",)}),
-    **_verbs("receive host tell contact phone call", {"": ("MET_WITH",)}),
+    **_verbs("receive host tell contact phone call persuade urge convince pressure", {"": ("MET_WITH",)}),
     **_verbs("discuss", {"with": ("MET_WITH",)}),
     **_verbs("visit", {"": ("VISITED", "MET_WITH")}),
     **_verbs("tour", {"": ("VISITED",)}),
@@ -316,7 +317,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
     **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
     **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
-    **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat",
+    **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
              {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
@@ -374,11 +375,11 @@ class _Clause:
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        for c in verb.children:
-            if c.dep_ in ("nsubj", "nsubjpass"):
-                if c.lower_ in RELATIVE and verb.dep_ == "relcl":  # "Muhandis, who also heads KH": Muhandis
-                    return self._described(verb.head), passive
-                return self.entities_of(c), passive
+        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if own:  # the parser may give a verb two subjects; keep those that name someone
+            if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
+                return self._described(verb.head), passive
+            return [e for c in own for e in self.entities_of(c)], passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
             return self._described(verb.head), True
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
@@ -464,8 +465,11 @@ def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], lis
     for c in token.children:
         if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots:
             add(slots[""], subj, clause.entities_of(c))
-        elif c.dep_ == "prep" and c.lower_ in slots:
-            add(slots[c.lower_], subj, [e for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
+        preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
+        for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
+            if prep.lower_ in slots:
+                add(slots[prep.lower_], subj,
+                    [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
     if passive and "" in slots:  # "X was recruited by Y": Y acts on X
         agents = [e for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
                   for e in clause.entities_of(p)]
