@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from graph.write import ClaimRecord, EntityRecord
 from loaders import ner, relations
 from loaders.aliases import normalize, slug
-from loaders.resolve import Resolver, name_key
+from loaders.resolve import Resolution, Resolver, name_key
 from schema.model import Model
 
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a mention of a known group, never a new entity
@@ -74,7 +74,9 @@ def extract(
             continue
         if normalize(name.text) in rejected:
             continue
-        resolution = local.resolve(acronyms.get(name.text, name.text))
+        # a numbered or code-named source is this report's own, never someone known elsewhere
+        is_source = name.label == "SOURCE"
+        resolution = Resolution(None, 0.0) if is_source else local.resolve(acronyms.get(name.text, name.text))
         entity_id = resolution.entity
         if entity_id is None:
             if name.label in ONLY_LINKED or not name_key(name.text):

@@ -22,7 +22,7 @@ LABELS = {
 ORGANIZATION_WORDS = re.compile(
     r"\b(?:party|organi[sz]ation|movement|front|brigades?|forces?|army|council|union|group|ministry|agency|corps|"
     r"battalions?|committee|coalition|alliance|bloc|league|kataib|katai'?b|asa'?ib|hezbollah|hizballah|saraya|"
-    r"harakat|jaish|militia|directorate|office|government|police|guard)\b",
+    r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company)\b",
     re.IGNORECASE,
 )
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)

@@ -110,7 +110,8 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
     (("PARTICIPATED_IN", "MEMBER_OF"), rf"<A>,? {ADV}(?:took part in|participated in|joined|fought in|attended|"
                                        rf"was present at|was involved in|led forces in) {ART}<B>", "A",
      VERB_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>,? {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} (?:of|in|with|for|from|at) {ART}<B>", "A",
+    (("MEMBER_OF",), rf"<A>(?:,| (?:is|was|became|remains|served as)) {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} "
+                     rf"(?:of|in|with|for|from|at) {ART}<B>", "A",
      NOUN_CONFIDENCE),
     (("MEMBER_OF",), rf"<A>,? {ADV}(?:served in|served with|worked for|works for|belonged to|belongs to|defected to|"
                      rf"(?:is|was|became) (?:a |an )?(?:\w+ )?(?:member|officer|operative|agent) (?:of|in)) {ART}<B>",
