@@ -23,6 +23,10 @@ PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
     r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
 )
+ROLE_AFTER = re.compile(
+    r"^,\s+(?:the |a |an )?(?:[\w-]+ ){0,2}(?:leader|head|commander|chief|minister|spokesman|officer|member|elder|"
+    r"speaker|president|director|secretary|founder|cousin|brother|son)\b"
+)
 CONTEXT_WEIGHT = 2
 
 
@@ -97,7 +101,7 @@ def extract(
         if entity_id in new:
             votes[entity_id][(name.family, name.kind)] += 1
             before = text[max(0, name.start - 40):name.start]
-            if PERSON_CONTEXT.search(before):
+            if PERSON_CONTEXT.search(before) or ROLE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
             elif PLACE_CONTEXT.search(before):
                 votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT

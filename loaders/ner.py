@@ -25,6 +25,8 @@ ORGANIZATION_WORDS = re.compile(
     r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company)\b",
     re.IGNORECASE,
 )
+# a title just before a name belongs to it: "Brother Saeed", "Sheikh Adnan al-Janabi"
+TITLE_BEFORE = re.compile(r"(?:Brother|Sister|Sheikh|Shaykh|Hajj?|Sayyid|Mullah|Dr\.|Mr\.|Gen\.|Col\.|Brig\.)\s$")
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s$")
 
@@ -58,7 +60,9 @@ def clean(name: str) -> str:
 
 
 def names(doc) -> list[Name]:
-    """Named entities of the families the model knows, without leading articles or possessives."""
+    """Named entities of the families the model knows, without leading articles or possessives,
+    with the title that precedes a person's name."""
+    text_all = doc.text
     out = []
     for ent in doc.ents:
         if ent.label_ not in LABELS:
@@ -67,10 +71,14 @@ def names(doc) -> list[Name]:
         if len(text) < 2 or not any(c.isalpha() for c in text) or "\n" in text:
             continue
         offset = ent.text.find(text)
+        start = ent.start_char + offset
+        title = TITLE_BEFORE.search(text_all, max(0, start - 10), start)
+        if title and ent.label_ == "PERSON":
+            text, start = text_all[title.start():start] + text, title.start()
         family, kind = LABELS[ent.label_]
         if family != "Organization" and ORGANIZATION_WORDS.search(text):
             family, kind = "Organization", "organization"
-        out.append(Name(ent.start_char + offset, ent.start_char + offset + len(text), text, family, kind, ent.label_))
+        out.append(Name(start, start + len(text), text, family, kind, ent.label_))
     return out
 
 

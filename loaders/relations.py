@@ -47,11 +47,13 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
      NOUN_CONFIDENCE),
     (("SOURCE_FOR",), rf"<A>(?:'s|s)? {SOURCE_NOUN},? <B>", "B", NOUN_CONFIDENCE),
     (("SOURCE_FOR",), rf"<A>,? {ADV}(?:informed|briefed|tipped off|spied for|(?:passed|provided|gave|sold|fed) "
-                      rf"(?:\w+ ){{0,2}}(?:information|intelligence|details|reports?) to|reported to) {ART}<B>",
+                      rf"(?:\w+ ){{0,2}}(?:information|intelligence|details|reports?) to) {ART}<B>",
      "A", VERB_CONFIDENCE),
     (("HANDLED_BY",), rf"<A>,? {ADV}{AUX}?(?:handled|run|directed|tasked|controlled|managed|debriefed) by {ART}<B>",
      "A", VERB_CONFIDENCE),
     (("HANDLED_BY",), r"<A>(?:'s|s)? (?:case officer|handler),? <B>", "A", NOUN_CONFIDENCE),
+    (("HANDLED_BY",), rf"<A>,? (?:[\w,]+ ){{0,3}}(?:took|takes|received|receives|got|gets) (?:his |her |their |its )?"
+                      rf"(?:orders|instructions|directions?|guidance) (?:\w+ )?from {ART}<B>", "A", VERB_CONFIDENCE),
     (("HANDLED_BY",), rf"<A>,? {ADV}(?:handled|handles|ran|runs|tasked|tasks|debriefed) {ART}<B>", "B", VERB_CONFIDENCE),
     # recruitment, training, money, weapons, support
     (("RECRUITED",), rf"<A>,? {ADV}{AUX}(?:recruited|co-opted|cultivated|enlisted) by {ART}<B>", "B", VERB_CONFIDENCE),
@@ -122,6 +124,7 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
     (("RELATIVE_OF",), rf"<A>(?:'s|s)? {KIN},? <B>", "B", NOUN_CONFIDENCE),
     (("RELATIVE_OF",), rf"<A>,? {ART}{KIN} of {ART}<B>", "A", NOUN_CONFIDENCE),
     (("RELATIVE_OF",), rf"<A> and (?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
+    (("RELATIVE_OF",), rf"<A>,? (?:[\w,]+ ){{0,4}}(?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
     (("LOCATED_IN",), rf"<A>,? {ADV}{AUX}?(?:based|headquartered|stationed|located|held|deployed|hiding) in {ART}<B>",
      "A", VERB_CONFIDENCE),
     (("LOCATED_IN",), rf"<A>,? {ART}(?:\w+ )?(?:city|town|village|region|province|district|base|neighbou?rhood) "
@@ -316,6 +319,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("capture seize control hold overrun occupy recapture retake secure", {"": CONTROL}),
     **_verbs("take", {"": CONTROL, "in": ("PARTICIPATED_IN",)}),  # "took Mosul", "took part in"
     **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
+    **_verbs("report answer", {"to": ("HANDLED_BY",)}),
     **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
     **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
     **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
@@ -342,16 +346,20 @@ class _Clause:
                  last_person: str | None, roles: dict[str, str]):
         self.at, self.inside, self.families, self.last_person, self.roles = at, inside, families, last_person, roles
 
-    def entities_of(self, token, depth: int = 0) -> list[str]:
-        """The named entities a noun phrase headed by `token` stands for."""
+    def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = ()) -> list[str]:
+        """The named entities a noun phrase headed by `token` stands for; a pronoun does not stand
+        for anyone in `avoid` (the object 'him' is not the subject)."""
         m = self.at.get(token.idx)
         if m is not None:
             found = [m.entity]
+        elif (named := self._known_as(token)) is not None:  # "an officer known as Hajj Yusuf"
+            found = [named]
         elif token.lower_ in self.roles and any(c.lower_ == "the" for c in token.children):
             found = [self.roles[token.lower_]]  # "the detainee", once the text said who that is
         elif token.lower_ in PRONOUNS:  # the nearest person named before it
             before = [x.entity for x in self.inside if x.end <= token.idx and self.families.get(x.entity) == "Person"]
             before += [self.roles[t.lower_] for t in token.sent if t.i < token.i and t.lower_ in self.roles]
+            before = [e for e in before if e not in avoid]
             found = [before[-1]] if before else [self.last_person] if self.last_person else []
         elif token.lower_ in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
@@ -367,6 +375,15 @@ class _Clause:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
+
+    def _known_as(self, token) -> str | None:
+        for acl in token.children:
+            if acl.dep_ == "acl" and acl.lower_ in ("known", "called", "named", "nicknamed"):
+                for prep in acl.children:
+                    for o in prep.children if prep.lower_ == "as" else [prep] if prep.dep_ == "oprd" else []:
+                        if o.idx in self.at:
+                            return self.at[o.idx].entity
+        return None
 
     def _described(self, noun) -> list[str]:
         """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ...")."""
@@ -465,7 +482,7 @@ def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], lis
 
     for c in token.children:
         if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots:
-            add(slots[""], subj, clause.entities_of(c))
+            add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)))
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
             if prep.lower_ in slots:
