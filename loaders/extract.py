@@ -14,7 +14,7 @@ from loaders.aliases import normalize, slug
 from loaders.resolve import Resolution, Resolver, name_key
 from schema.model import Model
 
-ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a mention of a known group, never a new entity
+ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
 # What stands just before a name says more about its family than spaCy's small model often does.
 PLACE_CONTEXT = re.compile(
     r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area) of)\s+$", re.IGNORECASE
@@ -83,7 +83,8 @@ def extract(
         resolution = Resolution(None, 0.0) if is_source else local.resolve(acronyms.get(name.text, name.text))
         entity_id = resolution.entity
         if entity_id is None:
-            if name.label in ONLY_LINKED or not name_key(name.text):
+            group = name.label in ONLY_LINKED and name.text.endswith("s") and name.text[:1].isupper()
+            if name.label in ONLY_LINKED and not group or not name_key(name.text):
                 continue
             entity_id = slug(name.text)
             if name.label == "SOURCE":  # "Source 1" of one report is not "Source 1" of another
@@ -92,14 +93,15 @@ def extract(
                 entity_id = f"{entity_id}-{name.family.lower()}"
             if entity_id not in new:
                 candidates = [f"{c} {score:.2f}" for c, score in resolution.candidates]
+                kind = "ethnic_group" if group else name.kind  # "the Kurds", "the Yazidis"
                 new[entity_id] = EntityRecord(
-                    id=entity_id, name=name.text, family=name.family, kind=name.kind, aliases=[name.text],
+                    id=entity_id, name=name.text, family=name.family, kind=kind, aliases=[name.text],
                     reviewed=False, candidates=candidates,
                 )
                 local.introduce(entity_id, name.family, name.text)
                 families[entity_id] = name.family
         if entity_id in new:
-            votes[entity_id][(name.family, name.kind)] += 1
+            votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
             before = text[max(0, name.start - 40):name.start]
             if PERSON_CONTEXT.search(before) or ROLE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT

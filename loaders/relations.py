@@ -79,6 +79,8 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
                      rf"sponsored|propped up|protected) {ART}<B>", "A", VERB_CONFIDENCE),
     # meetings, visits, alliances, conflict
     (("MET_WITH",), rf"(?:meeting|talks|meetings) between {ART}<A> and {ART}<B>", "A", NOUN_CONFIDENCE),
+    (("MET_WITH",), rf"<A>,? {ADV}(?:has been|had been|was|is|were|are|remains|remained|stayed|kept) in "
+                    rf"(?:\w+ )?(?:contact|touch|talks) with {ART}<B>", "A", VERB_CONFIDENCE),
     (("MET_WITH",), rf"<A>,? {ADV}(?:met|meets|meeting|had a meeting|held talks|held a meeting|spoke|talked|conferred|"
                     rf"negotiated|sat down)(?: [\w.]+){{0,3}} with {ART}<B>", "A", VERB_CONFIDENCE),
     (("MET_WITH", "VISITED"), rf"<A>,? {ADV}(?:met|visited|received|hosted|called on|paid a visit to)(?: [\w.]+){{0,2}} "
