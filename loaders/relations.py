@@ -316,9 +316,11 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
     **_verbs("oppose resist confront rival", {"": ("OPPOSED",)}),
     **_verbs("clash", {"with": ("OPPOSED",)}),
-    **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege",
+    **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
+             "pound hit",
              {"": ("TARGETED",)}),
-    **_verbs("capture seize control hold overrun occupy recapture retake secure", {"": CONTROL}),
+    **_verbs("capture seize control hold overrun occupy secure", {"": CONTROL}),
+    **_verbs("recapture retake liberate free", {"": CONTROL}),
     **_verbs("take", {"": CONTROL, "in": ("PARTICIPATED_IN",)}),  # "took Mosul", "took part in"
     **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
     **_verbs("report answer", {"to": ("HANDLED_BY",)}),
@@ -328,6 +330,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
              {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
+RETAKE = {"recapture", "retake", "liberate", "free"}
 PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital"}
 # "is a captain in X", "is the head of X", "is a cousin of X"
 NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$"), "RELATIVE_OF"),
@@ -336,7 +339,9 @@ NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$")
                           r"official|operative|agent|fighter|militant|spokesman|employee|deputy|adviser|advisor|"
                           r"representative|diplomat|minister|lawmaker|trader|cleric|activist|delegate)s?$"), "MEMBER_OF")]
 GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
-               "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office"}
+               "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office",
+               "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
+               "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers"}
 PRONOUNS = {"he", "she", "him", "her", "they", "them"}
 RELATIVE = {"who", "which", "that"}
 
@@ -387,6 +392,17 @@ class _Clause:
                             return self.at[o.idx].entity
         return None
 
+    def _person_above(self, noun) -> list[str]:
+        """'who' refers to a person: 'Source 2, an engineer at the North Oil Company who reports ...'."""
+        for _ in range(5):
+            m = self.at.get(noun.idx)
+            if m is not None and self.families.get(m.entity) == "Person":
+                return [m.entity]
+            if noun.head is noun:
+                break
+            noun = noun.head
+        return self._described(noun)
+
     def _described(self, noun) -> list[str]:
         """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ...")."""
         while noun.dep_ == "appos" and noun.idx not in self.at:
@@ -398,6 +414,8 @@ class _Clause:
         own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
+                if any(c.lower_ == "who" for c in own):
+                    return self._person_above(verb.head), passive
                 return self._described(verb.head), passive
             return [e for c in own for e in self.entities_of(c)], passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
@@ -490,6 +508,11 @@ def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], lis
             if prep.lower_ in slots:
                 add(slots[prep.lower_], subj,
                     [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
+    if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
+        losers = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "from"
+                  for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
+        places = [e for c in token.children if c.dep_ == "dobj" for e in clause.entities_of(c)]
+        out += [(CONTROL, losers, places), (("OPPOSED",), subj, losers)]
     if passive and "" in slots:  # "X was recruited by Y": Y acts on X
         agents = [e for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
                   for e in clause.entities_of(p)]
@@ -516,7 +539,7 @@ def _noun_place(prep, clause: _Clause) -> list[tuple[tuple[str, ...], list[str],
 
 def _copula(token, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
     entities_of = clause.entities_of
-    subj = [e for c in token.children if c.dep_ == "nsubj" for e in entities_of(c)]
+    subj, _ = clause.subjects(token)  # "... and has been a source for X": the first clause's subject
     out = []
     for attr in (c for c in token.children if c.dep_ == "attr"):
         for pattern, predicate in NOUN_ROLES:
