@@ -133,6 +133,9 @@ PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
                       rf"(?:in|of|near) {ART}<B>", "A", NOUN_CONFIDENCE),
 ]
 COMPILED = [(preds, re.compile(p), who, conf) for preds, p, who, conf in PATTERNS]
+# "the KDP in Erbil": said of an organization, being in a place is where it is; said of a person, it is
+# usually only where something happened, so this one pattern is kept for organizations
+ORGANIZATION_IN = re.compile(rf"<A> in {ART}<B>$")
 NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused to|failed to)\b")
 HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
                    r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
@@ -195,6 +198,16 @@ def _groups(text: str, mentions: list[Mention]) -> list[list[Mention]]:
     return out
 
 
+def _without(text: str, start: int, end: int, cuts: list[tuple[int, int]]) -> str:
+    """text[start:end] with the possessive modifiers inside it cut out."""
+    out, at = [], start
+    for a, b in sorted(cuts):
+        if start <= a and b <= end:
+            out.append(text[at:a])
+            at = b
+    return "".join(out) + text[at:end]
+
+
 def _head(text: str, groups: list[list[Mention]], i: int, families: dict[str, str]) -> list[Mention]:
     """The acting side of group i: a person named just before it ("X of the MOIS") acts for it,
     unless group i is where that person's own description ends and the verb follows."""
@@ -240,14 +253,17 @@ def extract(
         date, precision = find_date(sentence)
         claimed_by = _claimant(text, s_start, inside, families)
         hedged = bool(HEDGE.search(sentence))
-        groups = _groups(text, _heads(text, inside))
+        heads = _heads(text, inside)
+        modifiers = [(m.start, nxt.start) for m, nxt in zip(inside, inside[1:], strict=False) if m not in heads]
+        groups = _groups(text, heads)
         for i, (left, right) in enumerate(zip(groups, groups[1:], strict=False)):
-            between = text[left[-1].end:right[0].start]
+            between = _without(text, left[-1].end, right[0].start, modifiers)
             if len(between) > MAX_GAP or NEGATION.search(_clean(between)):
                 continue
             before = _clean(text[max(s_start, left[0].start - 45):left[0].start])
             window = f"{before}<A>{_clean(between)}<B>"
-            for predicates, pattern, subject, confidence in COMPILED:
+            for predicates, pattern, subject, confidence in [*COMPILED, (("LOCATED_IN",), ORGANIZATION_IN, "A",
+                                                                          NOUN_CONFIDENCE)]:
                 if not pattern.search(window):
                     continue
                 actors = _head(text, groups, i, families) if subject == "A" else left
@@ -256,7 +272,7 @@ def extract(
                 made = False
                 for s, o in pairs:
                     predicate = _allowed(predicates, families.get(s), families.get(o), model)
-                    if predicate is None or s == o:
+                    if predicate is None or s == o or pattern is ORGANIZATION_IN and families.get(s) != "Organization":
                         continue
                     cid = claim_id(doc_id, predicate, s, o, quote)
                     claims[cid] = ClaimRecord(
@@ -321,7 +337,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
              {"": ("TARGETED",)}),
     **_verbs("capture seize control hold overrun occupy secure", {"": CONTROL}),
     **_verbs("recapture retake liberate free", {"": CONTROL}),
-    **_verbs("take", {"": CONTROL, "in": ("PARTICIPATED_IN",)}),  # "took Mosul", "took part in"
+    **_verbs("take", {"": CONTROL, "in": ("PARTICIPATED_IN",), "of": CONTROL}),  # "took Mosul", "part in", "control of"
     **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
     **_verbs("report answer", {"to": ("HANDLED_BY",)}),
     **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
