@@ -312,7 +312,7 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
-    **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",)}),
+    **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
     **_verbs("receive host tell contact phone call persuade urge convince pressure", {"": ("MET_WITH",)}),
     **_verbs("discuss", {"with": ("MET_WITH",)}),
     **_verbs("visit", {"": ("VISITED", "MET_WITH")}),
@@ -357,7 +357,8 @@ NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$")
 GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
                "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office",
                "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
-               "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers"}
+               "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers",
+               "commands", "services", "branches", "wings"}
 PRONOUNS = {"he", "she", "him", "her", "they", "them"}
 RELATIVE = {"who", "which", "that"}
 
@@ -427,7 +428,8 @@ class _Clause:
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject
+        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and not (c.is_upper and len(c) > 3)]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
                 if any(c.lower_ == "who" for c in own):
@@ -468,6 +470,8 @@ def from_clauses(
             lemma = token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
                 rules = _noun_place(token, clause)
+            elif token.dep_ == "appos":
+                rules = _appos_role(token, clause)
             elif token.pos_ == "AUX" and lemma == "be":
                 rules = _copula(token, clause)
             elif token.pos_ in ("VERB", "AUX") and lemma in VERBS:
@@ -525,7 +529,9 @@ def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], lis
                 add(slots[prep.lower_], subj,
                     [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
     if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
-        losers = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "from"
+        objects = [c for c in token.children if c.dep_ == "dobj"]
+        holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
+        losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
                   for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
         places = [e for c in token.children if c.dep_ == "dobj" for e in clause.entities_of(c)]
         out += [(CONTROL, losers, places), (("OPPOSED",), subj, losers)]
@@ -550,6 +556,21 @@ def _noun_place(prep, clause: _Clause) -> list[tuple[tuple[str, ...], list[str],
     if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
         parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
         return [(("PART_OF",), parts, places)]
+    return []
+
+
+def _appos_role(noun, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+    """'Karim al-Zubaidi, a Kataib Hezbollah commander': a member; 'X, the Quds Force commander': its leader."""
+    head = clause.at.get(noun.head.idx)
+    orgs = [clause.at[c.idx].entity for c in noun.children if c.dep_ == "compound" and c.idx in clause.at]
+    if head is None or not orgs:
+        return []
+    definite = any(c.lower_ == "the" for c in noun.children)
+    for pattern, predicate in NOUN_ROLES:
+        if pattern.match(noun.lower_):
+            if predicate == "LEADS" and not definite:
+                predicate = "MEMBER_OF"
+            return [((predicate,), [head.entity], orgs)]
     return []
 
 
