@@ -25,8 +25,6 @@ from loaders.readers import SourceText, read_text
 from schema.model import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
-EVAL = ROOT / "bench" / "eval"
-RESULTS = ROOT / "bench" / "results" / "extraction.json"
 SYMMETRIC = {"MET_WITH", "ALLIED_WITH", "RELATIVE_OF"}
 TARGETS = {"entity_f1": 0.85, "linking_accuracy": 0.90, "fact_precision": 0.80, "fact_recall": 0.50}
 
@@ -99,15 +97,15 @@ def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else 0.0
 
 
-def evaluate() -> dict:
+def evaluate(folder: Path) -> dict:
     model = load_model()
     catalogue = read_catalogue(ROOT / "seeds" / "entities.yaml", model)
     preparer = Preparer(model, catalogue, version="eval", overrides={})
     ids = {e.id for e in catalogue}
     totals: dict = defaultdict(Counter)
     per_doc = {}
-    for gold_path in sorted((EVAL / "gold").glob("*.yaml")):
-        doc = EVAL / "docs" / f"{gold_path.stem}.txt"
+    for gold_path in sorted((folder / "gold").glob("*.yaml")):
+        doc = folder / "docs" / f"{gold_path.stem}.txt"
         text = read_text(doc)
         gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
         record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
@@ -139,9 +137,15 @@ def evaluate() -> dict:
 
 
 def main() -> int:
-    results = evaluate()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, default=dict) + "\n")
+    name = sys.argv[1] if len(sys.argv) > 1 else "eval"
+    folder = ROOT / "bench" / name
+    if not (folder / "gold").is_dir():
+        print(f"no evaluation set at {folder}", file=sys.stderr)
+        return 2
+    results = evaluate(folder)
+    out = ROOT / "bench" / "results" / f"extraction-{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=dict) + "\n")
     s = results["summary"]
     print(f"{s['documents']} documents, {s['gold_entities']} gold entities, {s['gold_facts']} gold facts")
     for key, target in TARGETS.items():
@@ -150,7 +154,7 @@ def main() -> int:
     for t, row in results["facts_by_type"].items():
         print(f"  {t:16} gold {row['gold']:3}  predicted {row['predicted']:3}  "
               f"P {row['precision']:.2f}  R {row['recall']:.2f}")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    print(f"written to {out.relative_to(ROOT)}")
     return 0
 
 

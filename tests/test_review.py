@@ -7,7 +7,7 @@ from loaders.review import read_decisions, record
 from schema.model import InvalidData
 
 REPORT = ("Brigadier Farhad Zamani of the MOIS met Kaka Hama in Sulaimaniyah on 7 December 2014.\n"
-          "Haj Qasem sent his greetings. Zamani later travelled to Vienna.\n")
+          "Abu Karrar sent his greetings. Zamani later travelled to Vienna.\n")
 
 
 def entity(graph, entity_id):
@@ -20,7 +20,7 @@ def test_decisions_apply_on_every_load_and_a_fresh_load_reproduces_them(empty_gr
     (seed_copy / "report.txt").write_text(REPORT)
     load(empty_graph, model, seed_copy)
     assert entity(empty_graph, "farhad-zamani")["reviewed"] is False
-    assert entity(empty_graph, "vienna") and entity(empty_graph, "haj-qasem")
+    assert entity(empty_graph, "vienna") and entity(empty_graph, "abu-karrar")
     [met] = empty_graph.read(
         "MATCH (c:Claim {predicate: 'MET_WITH'})-[:STATED_IN]->(:Document {id: 'report'}) RETURN c.id AS id"
     )
@@ -28,14 +28,14 @@ def test_decisions_apply_on_every_load_and_a_fresh_load_reproduces_them(empty_gr
     record(review, {"accept": "farhad-zamani", "name": "Farhad Zamani", "family": "Person",
                     "kind": "intelligence_officer", "tags": ["iranian"], "aliases": ["Zamani"]})
     record(review, {"reject": "vienna", "names": ["Vienna"]})
-    record(review, {"merge": "haj-qasem", "into": "qassem-soleimani", "names": ["Haj Qasem"]})
+    record(review, {"merge": "abu-karrar", "into": "qassem-soleimani", "names": ["Abu Karrar"]})
     record(review, {"alias": "mois", "name": "Etelaat"})
     record(review, {"reject_claim": met["id"]})
     load(empty_graph, model, seed_copy)
     zamani = entity(empty_graph, "farhad-zamani")
     assert zamani["reviewed"] is True and zamani["kind"] == "intelligence_officer" and zamani["tags"] == ["iranian"]
-    assert entity(empty_graph, "vienna") is None and entity(empty_graph, "haj-qasem") is None
-    assert "Haj Qasem" in entity(empty_graph, "qassem-soleimani")["aliases"]
+    assert entity(empty_graph, "vienna") is None and entity(empty_graph, "abu-karrar") is None
+    assert "Abu Karrar" in entity(empty_graph, "qassem-soleimani")["aliases"]
     assert "Etelaat" in entity(empty_graph, "mois")["aliases"]
     assert not empty_graph.read("MATCH (c:Claim {id: $id}) RETURN c", id=met["id"])
     mentioned = {r["id"] for r in empty_graph.read(
