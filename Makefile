@@ -4,7 +4,7 @@ VENV   := .venv
 STAMP  := $(VENV)/.installed
 ASSETS := api/static/node_modules/.package-lock.json
 
-.PHONY: up test install system browser clean
+.PHONY: up test bench install system browser clean
 
 up: install                      ## start Neo4j if needed, load seeds/, serve the API and Neo4j Browser
 	$(VENV)/bin/cablegraph up
@@ -12,6 +12,11 @@ up: install                      ## start Neo4j if needed, load seeds/, serve th
 test: install browser            ## lint, then every test against a real Neo4j started for the run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
+
+bench: install                   ## extraction quality on both evaluation sets, then loading throughput
+	$(VENV)/bin/python -m bench.evaluate eval
+	$(VENV)/bin/python -m bench.evaluate heldout
+	$(VENV)/bin/python -m bench.throughput
 
 install: system $(STAMP) $(ASSETS)
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Check the gold annotations of the Cablegraph evaluation set against their texts and the domain model.
+"""Check the gold annotations of an evaluation set against their texts and the domain model.
 
-Usage: python3 bench/eval/check_gold.py [--strict] [GOLD.yaml ...]
+Usage: python3 bench/check_gold.py [--set eval|heldout] [--strict] [GOLD.yaml ...]
 
-With no arguments every bench/eval/gold/*.yaml is checked. Errors make the exit status 1; warnings only do so
+With no files every bench/<set>/gold/*.yaml is checked. Errors make the exit status 1; warnings only do so
 with --strict. Needs nothing but python3 and PyYAML.
 """
 
@@ -18,12 +18,9 @@ from pathlib import Path
 
 import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "schema" / "model.yaml"
 CATALOGUE = ROOT / "seeds" / "entities.yaml"
-DOCS = HERE / "docs"
-GOLD = HERE / "gold"
 
 FAMILIES = ("Person", "Organization", "Operation", "Location")
 CLAIMANT_FAMILIES = ("Person", "Organization")
@@ -112,7 +109,7 @@ def load_catalogue() -> dict[str, dict]:
 def check_document(gold_path: Path, facts_model: dict, doc_kinds: set, catalogue: dict) -> tuple[Report, dict]:
     rep = Report(gold_path.name)
     stats: dict = {"entities": 0, "known": 0, "new": 0, "mentions": 0, "facts": 0, "words": 0, "dated": 0, "claimed": 0}
-    text_path = DOCS / (gold_path.stem + ".txt")
+    text_path = gold_path.parent.parent / "docs" / (gold_path.stem + ".txt")
     if not text_path.exists():
         rep.error(f"no text {text_path.relative_to(ROOT)}")
         return rep, stats
@@ -289,7 +286,8 @@ def check_document(gold_path: Path, facts_model: dict, doc_kinds: set, catalogue
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("gold", nargs="*", type=Path, help="gold files (default: bench/eval/gold/*.yaml)")
+    parser.add_argument("gold", nargs="*", type=Path, help="gold files (default: bench/<set>/gold/*.yaml)")
+    parser.add_argument("--set", default="eval", help="the evaluation set under bench/ (eval, heldout)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors and the summary only")
     parser.add_argument(
@@ -302,11 +300,12 @@ def main(argv: list[str] | None = None) -> int:
 
     facts_model, doc_kinds = load_model()
     catalogue = load_catalogue()
-    paths = args.gold or sorted(GOLD.glob("*.yaml"))
+    folder = ROOT / "bench" / args.set
+    paths = args.gold or sorted((folder / "gold").glob("*.yaml"))
     missing_gold = []
     if not args.gold:
         gold_stems = {p.stem for p in paths}
-        missing_gold = [t for t in sorted(DOCS.glob("*.txt")) if t.stem not in gold_stems]
+        missing_gold = [t for t in sorted((folder / "docs").glob("*.txt")) if t.stem not in gold_stems]
         for txt in missing_gold:
             print(f"ERROR {txt.name}: no gold file")
 
