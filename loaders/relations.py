@@ -335,9 +335,10 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
              "pound hit",
              {"": ("TARGETED",)}),
-    **_verbs("capture seize control hold overrun occupy secure", {"": CONTROL}),
+    **_verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
+    **_verbs("control hold secure", {"": ("CONTROLS",)}),
     **_verbs("recapture retake liberate free", {"": CONTROL}),
-    **_verbs("take", {"": CONTROL, "in": ("PARTICIPATED_IN",), "of": CONTROL}),  # "took Mosul", "part in", "control of"
+    **_verbs("take", {"": ("CONTROLS",), "in": ("PARTICIPATED_IN",), "of": ("CONTROLS",)}),  # "took Mosul", "part in"
     **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
     **_verbs("report answer", {"to": ("HANDLED_BY",)}),
     **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
