@@ -157,6 +157,22 @@ def load(
 
 
 @app.command()
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write (a folder for csv).")],
+    format: Annotated[str, typer.Option("--format", help="graphml (Gephi), csv (neo4j-admin import) or jsonl.")],
+) -> None:
+    """Write the whole graph to GraphML, neo4j-admin import CSV, or JSONL with evidence."""
+    from graph.export import FORMATS, Exporter
+
+    if format not in FORMATS:
+        console.print(f"[bold red]error:[/] --format must be one of {', '.join(FORMATS)}")
+        raise typer.Exit(1)
+    with friendly_errors(), connect(settings()) as graph:
+        counts = Exporter(graph, load_model()).write(format, output)
+    console.print(f"wrote {counts['nodes']} nodes and {counts['relationships']} relationships to {output}")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (CABLEGRAPH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (CABLEGRAPH_PORT).")] = None,

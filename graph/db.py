@@ -3,7 +3,7 @@ writes in managed write transactions that the driver retries on transient errors
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -40,9 +40,9 @@ class Graph:
         self.close()
 
     @contextmanager
-    def _session(self):
+    def _session(self, access: str = neo4j.WRITE_ACCESS):
         try:
-            with self.driver.session(database=self.database) as session:
+            with self.driver.session(database=self.database, default_access_mode=access) as session:
                 yield session
         except ServiceUnavailable as exc:
             raise GraphUnavailable(f"Neo4j is not reachable: {exc}") from exc
@@ -61,6 +61,13 @@ class Graph:
 
         with self._session() as session:
             return session.execute_read(work)
+
+    def stream(self, cypher: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Rows one at a time from a read, for results too large to hold (exports)."""
+        self.reads += 1
+        with self._session(neo4j.READ_ACCESS) as session:
+            for record in session.run(cypher, params):
+                yield record.data()
 
     def write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         """Run `work` in one managed write transaction: all of it commits, or none of it."""
