@@ -20,9 +20,10 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from api.batch import Batches, off_thread
-from api.schema import schema
+from api.schema import build_schema
 from graph.db import Graph, GraphUnavailable
 from graph.queries import Reads
+from graph.settings import Settings
 from schema.model import load_model
 
 VENDOR = Path(__file__).resolve().parent / "static" / "node_modules"
@@ -36,8 +37,8 @@ def local_assets(html: str) -> str:
 
 
 class CablegraphGraphQL(GraphQL):
-    def __init__(self, reads: Reads, **kwargs: Any):
-        super().__init__(schema, **kwargs)
+    def __init__(self, reads: Reads, settings: Settings, **kwargs: Any):
+        super().__init__(build_schema(settings), **kwargs)
         self.reads = reads
 
     @cached_property
@@ -48,7 +49,7 @@ class CablegraphGraphQL(GraphQL):
         return {"request": request, "response": response, "batches": Batches(self.reads)}
 
 
-def create_app(graph: Graph) -> Starlette:
+def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
     reads = Reads(graph, load_model())
 
     async def health(request: Request) -> JSONResponse:
@@ -65,7 +66,7 @@ def create_app(graph: Graph) -> Starlette:
         routes=[
             Route("/", home),
             Route("/health", health),
-            Route("/graphql", CablegraphGraphQL(reads), methods=["GET", "POST"]),
+            Route("/graphql", CablegraphGraphQL(reads, settings or Settings()), methods=["GET", "POST"]),
             Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),
         ],
     )

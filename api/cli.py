@@ -189,7 +189,7 @@ def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> Non
 
     host, port = host or s.cablegraph_host, port or s.cablegraph_port
     console.print(f"GraphQL API: http://{host}:{port}/graphql")
-    uvicorn.run(create_app(graph), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(graph, s), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -225,15 +225,16 @@ def query(
 ) -> None:
     """Run one GraphQL query in-process, no server needed; prints the JSON result."""
     from api.batch import Batches
-    from api.schema import schema
+    from api.schema import build_schema
     from graph.queries import Reads
 
     source = Path(text[1:]).read_text() if text.startswith("@") else text
     with friendly_errors(), connect(settings()) as graph:
         context = {"batches": Batches(Reads(graph, load_model()))}
         result = asyncio.run(
-            schema.execute(source, variable_values=json.loads(variables) if variables else None,
-                           context_value=context)
+            build_schema(settings()).execute(
+                source, variable_values=json.loads(variables) if variables else None, context_value=context
+            )
         )
     out = {"data": result.data}
     if result.errors:

@@ -13,10 +13,12 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.types import Info
 
+from api import limits
 from api.batch import Batches, off_thread
 from graph.db import GraphUnavailable
 from graph.queries import MAX_HOPS
 from graph.queries import EntityFilter as QueryFilter
+from graph.settings import Settings
 from schema.model import load_model
 
 log = logging.getLogger("cablegraph.api")
@@ -390,7 +392,12 @@ def internal(error: GraphQLError) -> bool:
     return True
 
 
-schema = strawberry.Schema(
-    query=Query,
-    extensions=[lambda: MaskErrors(should_mask_error=internal, error_message="Internal error; see the server log.")],
-)
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the limits `settings` ask for."""
+    return strawberry.Schema(
+        query=Query,
+        extensions=[
+            *limits.extensions(settings, MAX_PAGE),
+            lambda: MaskErrors(should_mask_error=internal, error_message="Internal error; see the server log."),
+        ],
+    )

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Processes that read and extract documents in parallel when loading many (default: one per core).",
     )
+    cablegraph_max_depth: int = Field(12, ge=1, description="Deepest GraphQL selection the API accepts.")
+    cablegraph_max_aliases: int = Field(30, ge=1, description="Most field aliases one GraphQL query may use.")
+    cablegraph_max_cost: int = Field(
+        250000, ge=1, description="Highest estimated cost (objects a query may touch) the API accepts."
+    )
+    cablegraph_introspection: bool = Field(True, description="Whether clients may introspect the GraphQL schema.")
     cablegraph_query_timeout: float = Field(
         10.0, description="Seconds a single Neo4j transaction may run before it is cancelled."
     )

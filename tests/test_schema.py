@@ -5,10 +5,12 @@ import asyncio
 import pytest
 
 from api.batch import Batches
-from api.schema import encode_cursor, schema
+from api.schema import build_schema, encode_cursor
 from graph.queries import Reads
+from graph.settings import Settings
 
 pytestmark = pytest.mark.neo4j
+schema = build_schema(Settings())
 
 
 def run(graph, model, query: str, **variables) -> dict:

@@ -1,0 +1,89 @@
+"""Limits that refuse an abusive query before it reaches Neo4j: depth, aliases, an estimated cost,
+and (optionally) introspection. Each answers with a GraphQL error that says what to change."""
+
+from __future__ import annotations
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+)
+from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxAliasesLimiter, QueryDepthLimiter
+
+from graph.settings import Settings
+
+UNSPECIFIED_LIST = 20  # a list without `first` is assumed to hold this many items
+
+
+def estimate_cost(selection_set: SelectionSetNode, parent: GraphQLObjectType, fragments: dict, page_max: int,
+                  multiplier: int = 1, page: int | None = None) -> int:
+    """Objects a selection may touch: each field counts once per parent object; lists multiply."""
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            field = parent.fields.get(selection.name.value)
+            if field is None:  # __typename and friends
+                continue
+            first = _first(selection, page_max)
+            nullable = get_nullable_type(field.type)
+            named = get_named_type(field.type)
+            own_page = None
+            if named.name.endswith("Connection"):
+                count, own_page = 1, first or UNSPECIFIED_LIST
+            elif is_list_type(nullable):
+                count = page if selection.name.value == "edges" and page else first or UNSPECIFIED_LIST
+            else:
+                count = 1
+            total += multiplier * count
+            if selection.selection_set and isinstance(named, GraphQLObjectType):
+                total += estimate_cost(selection.selection_set, named, fragments, page_max, multiplier * count,
+                                       own_page)
+        elif isinstance(selection, InlineFragmentNode):
+            total += estimate_cost(selection.selection_set, parent, fragments, page_max, multiplier, page)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            total += estimate_cost(fragments[selection.name.value].selection_set, parent, fragments, page_max,
+                                   multiplier, page)
+    return total
+
+
+def _first(field: FieldNode, page_max: int) -> int | None:
+    for arg in field.arguments or ():
+        if arg.name.value == "first":
+            return int(arg.value.value) if isinstance(arg.value, IntValueNode) else page_max  # a variable: worst case
+    return None
+
+
+def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
+    class CostLimit(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
+            root = self.context.schema.get_root_type(node.operation)
+            fragments = {f.name.value: f for f in self.context.document.definitions if hasattr(f, "type_condition")}
+            cost = estimate_cost(node.selection_set, root, fragments, page_max) if root else 0
+            if cost > max_cost:
+                self.report_error(GraphQLError(
+                    f"query too expensive: estimated cost {cost} is over the limit of {max_cost}. "
+                    "Ask for smaller pages (first) or fewer nested lists.", node,
+                ))
+
+    return CostLimit
+
+
+def extensions(settings: Settings, page_max: int) -> list:
+    """Fresh limit extensions for each request, as Strawberry wants them."""
+    out = [
+        lambda: QueryDepthLimiter(max_depth=settings.cablegraph_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.cablegraph_max_aliases),
+        lambda: AddValidationRules([cost_rule(settings.cablegraph_max_cost, page_max)]),
+    ]
+    if not settings.cablegraph_introspection:
+        out.append(DisableIntrospection)
+    return out

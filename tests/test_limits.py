@@ -1,0 +1,57 @@
+"""Abusive queries are refused before anything reaches Neo4j (the graph here fails if touched)."""
+
+import asyncio
+
+import pytest
+
+from api.batch import Batches
+from api.schema import build_schema
+from graph.queries import Reads
+from graph.settings import Settings
+from schema.model import load_model
+
+
+class Untouchable:
+    reads = 0
+
+    def read(self, *args, **kwargs):
+        raise AssertionError("the query reached Neo4j")
+
+
+def errors(query: str, **settings) -> list[str]:
+    schema = build_schema(Settings(neo4j_uri="bolt://unused", **settings))
+    context = {"batches": Batches(Reads(Untouchable(), load_model()))}
+    result = asyncio.run(schema.execute(query, context_value=context))
+    return [e.message for e in result.errors or []]
+
+
+def test_too_deep():
+    query = ('{ entity(id: "x") { relationships { source { relationships { source { relationships '
+             "{ source { id } } } } } } } }")
+    [message] = errors(query, cablegraph_max_depth=5)
+    assert "exceeds maximum operation depth of 5" in message
+
+
+def test_too_many_aliases():
+    query = "{ " + " ".join(f"a{i}: stats {{ claims }}" for i in range(5)) + " }"
+    [message] = errors(query, cablegraph_max_aliases=3)
+    assert "aliases found" in message or "alias" in message
+
+
+@pytest.mark.parametrize("first", [200, 150])
+def test_too_expensive(first):
+    query = (f"{{ entities(first: {first}) {{ edges {{ node {{ relationships {{ evidence {{ document {{ mentions "
+             "{ entity { relationships { type } } } } } } } } } }")
+    [message] = errors(query)
+    assert message.startswith("query too expensive: estimated cost") and "over the limit of 250000" in message
+
+
+def test_introspection_can_be_disabled():
+    assert errors("{ __schema { types { name } } }", cablegraph_introspection=False)
+    assert errors("{ __schema { queryType { name } } }", cablegraph_introspection=True) == []
+
+
+def test_reasonable_queries_pass_the_limits():
+    # validation passes; execution then needs the database, which is the only error here
+    [message] = errors("{ entities(first: 20) { edges { node { id relationships { evidence { quote } } } } } }")
+    assert message == "Internal error; see the server log."
