@@ -3,13 +3,14 @@
 VENV   := .venv
 STAMP  := $(VENV)/.installed
 ASSETS := api/static/node_modules/.package-lock.json
+AUDIT  := tests/http-audit/node_modules/.package-lock.json
 
 .PHONY: up test bench install system browser clean
 
 up: install                      ## start Neo4j if needed, load seeds/, serve the API and Neo4j Browser
 	$(VENV)/bin/cablegraph up
 
-test: install browser            ## lint, then every test against a real Neo4j started for the run
+test: install browser $(AUDIT)   ## lint, then every test against a real Neo4j started for the run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
@@ -48,5 +49,8 @@ $(STAMP): pyproject.toml
 $(ASSETS): api/static/package.json api/static/package-lock.json
 	npm ci --prefix api/static --no-audit --no-fund --ignore-scripts --loglevel=error
 
+$(AUDIT): tests/http-audit/package.json tests/http-audit/package-lock.json
+	npm ci --prefix tests/http-audit --no-audit --no-fund --ignore-scripts --loglevel=error
+
 clean:                           ## remove the virtualenv and the installed browser assets
-	rm -rf $(VENV) api/static/node_modules
+	rm -rf $(VENV) api/static/node_modules tests/http-audit/node_modules

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from neo4j import GraphDatabase
@@ -57,3 +58,35 @@ def test_health_and_queries_say_when_neo4j_is_down():
         assert health.status_code == 503 and health.json()["status"] == "unavailable"
         result = c.post("/graphql", json={"query": "{ stats { documents } }"}).json()
         assert result["data"] is None and "not reachable" in result["errors"][0]["message"]
+
+
+def test_graphql_over_http_audit_has_no_failing_must(seeded):
+    """graphql-http's audit suite (npm) against a real server: every MUST passes."""
+    import json
+    import subprocess
+    import threading
+    import time
+
+    import uvicorn
+
+    from graph.server import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(seeded), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        audit = Path(__file__).parent / "http-audit" / "audit.mjs"
+        proc = subprocess.run(["node", str(audit), f"http://127.0.0.1:{port}/graphql"],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)
+    assert len(results) > 40
+    failing = [r for r in results if r["status"] == "error"]
+    assert not failing, failing
