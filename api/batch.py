@@ -37,6 +37,7 @@ class Batches:
         self.entity_documents = keyed(reads.documents_of_entities, list)
         self.document_mentions = keyed(reads.mentions_of_documents, list)
         self.document_claims = keyed(reads.claims_of_documents, list)
+        self.timeline = keyed(reads.timeline, list)
         self._relationships: dict[Hashable, DataLoader] = {}
 
     def relationships(self, types: tuple[str, ...] | None, direction: str) -> DataLoader:

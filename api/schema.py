@@ -16,7 +16,7 @@ from strawberry.types import Info
 from api import limits
 from api.batch import Batches, off_thread
 from graph.db import GraphUnavailable
-from graph.queries import MAX_HOPS
+from graph.queries import MAX_HOPS, MAX_NEIGHBOURHOOD
 from graph.queries import EntityFilter as QueryFilter
 from graph.settings import Settings
 from schema.model import load_model
@@ -177,6 +177,10 @@ class Entity:
     async def documents(self, info: Info) -> list[Document]:
         return [Document.of(r) for r in await batches(info).entity_documents.load(self.id)]
 
+    @strawberry.field(description="Its dated claims, oldest first: when things happened, not when reported.")
+    async def timeline(self, info: Info) -> list[Claim]:
+        return [Claim.of(r) for r in await batches(info).timeline.load(self.id)]
+
 
 @strawberry.type
 class Mention:
@@ -208,6 +212,37 @@ class ContactLink:
 class Path:
     entities: list[Entity]
     relationships: list[Relationship]
+
+
+@strawberry.type(description="Entities around one entity and the facts among them.")
+class Neighbourhood:
+    entities: list[Entity]
+    relationships: list[Relationship]
+
+
+@strawberry.type(description="An entity with facts to both of two others.")
+class CommonNeighbour:
+    entity: Entity
+    to_first: list[Relationship]
+    to_second: list[Relationship]
+
+
+@strawberry.type
+class Count:
+    key: str
+    count: int
+
+
+@strawberry.type(description="Counts for dashboards.")
+class Aggregates:
+    by_family: list[Count]
+    by_kind: list[Count]
+    by_tag: list[Count]
+    by_relationship_type: list[Count]
+    claims_by_document: list[Count]
+    claims_by_year: list[Count] = strawberry.field(description="By when it happened (claims with a date).")
+    most_connected: list[Count] = strawberry.field(description="Entities with the most typed facts (degree).")
+    co_mentions: list[Count] = strawberry.field(description="Entity pairs named in the most documents together.")
 
 
 @strawberry.type
@@ -376,6 +411,32 @@ class Query:
             Path(entities=[Entity.of(entities[i]) for i in r["entities"]], relationships=relationship_list(r["rels"]))
             for r in rows
         ]
+
+    @strawberry.field(description=f"Entities up to `depth` (at most {MAX_NEIGHBOURHOOD}) fact hops away, nearest "
+                      "first, and the facts among them.")
+    async def neighbourhood(
+        self, info: Info, id: strawberry.ID, depth: int = 1, types: list[str] | None = None, first: int = 50
+    ) -> Neighbourhood:
+        b = batches(info)
+        row = await off_thread(b.reads.neighbourhood, str(id), depth, types, check_first(first))
+        entities = [e for e in await b.entity.load_many(row["entities"]) if e]
+        return Neighbourhood(entities=[Entity.of(e) for e in entities], relationships=relationship_list(row["rels"]))
+
+    @strawberry.field(description="Entities with a typed fact to both `a` and `b`, and those facts.")
+    async def common_neighbours(self, info: Info, a: strawberry.ID, b: strawberry.ID) -> list[CommonNeighbour]:
+        batch = batches(info)
+        rows = await off_thread(batch.reads.common_neighbours, str(a), str(b))
+        entities = await batch.entity.load_many([r["entity"] for r in rows])
+        return [
+            CommonNeighbour(entity=Entity.of(e), to_first=relationship_list(r["left"]),
+                            to_second=relationship_list(r["right"]))
+            for r, e in zip(rows, entities, strict=True)
+        ]
+
+    @strawberry.field(description="Counts by family, kind, tag, type, document and year; top entities; co-mentions.")
+    async def aggregates(self, info: Info, first: int = 10) -> Aggregates:
+        rows = await off_thread(batches(info).reads.aggregates, check_first(first))
+        return Aggregates(**{k: [Count(key=str(c["key"]), count=c["count"]) for c in v] for k, v in rows.items()})
 
     @strawberry.field
     async def stats(self, info: Info) -> Stats:

@@ -16,6 +16,7 @@ from graph.migrate import FULLTEXT_INDEX
 from schema.model import Model
 
 MAX_HOPS = 6
+MAX_NEIGHBOURHOOD = 3
 LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 
 
@@ -225,6 +226,74 @@ class Reads:
             f"RETURN {CLAIM} AS claim ORDER BY c.confidence, c.id LIMIT $limit",
             threshold=threshold, limit=limit,
         )
+
+    def neighbourhood(self, entity_id: str, depth: int, types: list[str] | None, limit: int) -> dict:
+        """Entities within `depth` fact hops, nearest first, and the fact edges among them."""
+        if not 1 <= depth <= MAX_NEIGHBOURHOOD:
+            raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
+        rows = self._read(
+            "MATCH (a:Entity {id: $id}) "
+            f"OPTIONAL MATCH p = shortestPath((a)-[:{self.fact_pattern}*1..{int(depth)}]-(b:Entity)) "
+            "WHERE b <> a AND ($types IS NULL OR all(r IN relationships(p) WHERE type(r) IN $types)) "
+            "WITH a, b, length(p) AS hops ORDER BY hops, b.id LIMIT $limit "
+            "WITH a, collect(b) AS near, collect(b.id) AS ids "
+            f"CALL (a, near) {{ WITH [a] + near AS nodes UNWIND nodes AS x "
+            f"  MATCH (x)-[r:{self.fact_pattern}]->(y) WHERE y IN nodes AND ($types IS NULL OR type(r) IN $types) "
+            f"  RETURN collect(DISTINCT {rel('r')}) AS rels }} "
+            "RETURN [a.id] + ids AS entities, rels",
+            id=entity_id, types=types, limit=limit,
+        )
+        return rows[0] if rows else {"entities": [], "rels": []}
+
+    def common_neighbours(self, a: str, b: str) -> list[dict]:
+        """Entities with a fact to both, and those facts."""
+        return self._read(
+            f"MATCH (x:Entity {{id: $a}})-[r1:{self.fact_pattern}]-(n:Entity)"
+            f"-[r2:{self.fact_pattern}]-(y:Entity {{id: $b}}) "
+            "WHERE n <> x AND n <> y "
+            f"WITH n, collect(DISTINCT {rel('r1')}) AS left, collect(DISTINCT {rel('r2')}) AS right "
+            "RETURN n.id AS entity, left, right ORDER BY size(left) + size(right) DESC, n.id",
+            a=a, b=b,
+        )
+
+    def timeline(self, entity_ids: list[str]) -> dict[str, list[dict]]:
+        """Each entity's dated claims, oldest first (by when it happened, not when it was reported)."""
+        rows = self._read(
+            "UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+            "CALL (e) { MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE c.date IS NOT NULL "
+            f"  {CLAIM_MATCH} RETURN DISTINCT {CLAIM} AS claim ORDER BY claim.date, claim.id }} "
+            "RETURN id, collect(claim) AS claims",
+            ids=entity_ids,
+        )
+        return {r["id"]: r["claims"] for r in rows}
+
+    def aggregates(self, limit: int) -> dict[str, list[dict]]:
+        """Counts a dashboard draws: by family, kind, tag, relationship type, document and year; the most
+        connected entities; the entity pairs most often named in the same documents."""
+        rows = self._read(
+            "CALL () { MATCH (e:Entity) WITH [l IN labels(e) WHERE l IN $families][0] AS key, count(*) AS n "
+            "  ORDER BY n DESC, key RETURN collect({key: key, count: n}) AS by_family } "
+            "CALL () { MATCH (e:Entity) WITH e.kind AS key, count(*) AS n ORDER BY n DESC, key "
+            "  RETURN collect({key: key, count: n}) AS by_kind } "
+            "CALL () { MATCH (e:Entity) UNWIND e.tags AS key WITH key, count(*) AS n ORDER BY n DESC, key "
+            "  RETURN collect({key: key, count: n}) AS by_tag } "
+            f"CALL () {{ MATCH ()-[r:{self.fact_pattern}]->() WITH type(r) AS key, count(*) AS n "
+            "  ORDER BY n DESC, key "
+            "  RETURN collect({key: key, count: n}) AS by_relationship_type } "
+            "CALL () { MATCH (d:Document) WITH d.id AS key, COUNT { (d)<-[:STATED_IN]-() } AS n "
+            "  ORDER BY n DESC, key "
+            "  RETURN collect({key: key, count: n}) AS claims_by_document } "
+            "CALL () { MATCH (c:Claim) WHERE c.date IS NOT NULL WITH left(c.date, 4) AS key, count(*) AS n "
+            "  ORDER BY key RETURN collect({key: key, count: n}) AS claims_by_year } "
+            f"CALL () {{ MATCH (e:Entity) WITH e, COUNT {{ (e)-[:{self.fact_pattern}]-() }} AS n "
+            "  ORDER BY n DESC, e.id LIMIT $limit RETURN collect({key: e.id, count: n}) AS most_connected } "
+            "CALL () { MATCH (a:Entity)<-[:MENTIONS]-(d:Document)-[:MENTIONS]->(b:Entity) WHERE a.id < b.id "
+            "  WITH a.id + ' | ' + b.id AS key, count(DISTINCT d) AS n ORDER BY n DESC, key LIMIT $limit "
+            "  RETURN collect({key: key, count: n}) AS co_mentions } "
+            "RETURN *",
+            limit=limit,
+        )
+        return rows[0]
 
     def stats(self) -> dict[str, int]:
         facts = " + ".join(f"COUNT {{ ()-[:{t}]->() }}" for t in self.fact_pattern.split("|"))

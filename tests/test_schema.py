@@ -190,3 +190,49 @@ def test_internal_errors_are_masked_but_argument_errors_are_not(seeded, model, m
     monkeypatch.setattr(Reads, "stats", broken)
     assert fails(seeded, model, "{ stats { claims } }") == "Internal error; see the server log."
     assert "first must be between" in fails(seeded, model, "{ documents(first: -1) { totalCount } }")
+
+
+def test_neighbourhood(seeded, model):
+    q = """query($d: Int!) { neighbourhood(id: "ksdp", depth: $d, first: 30) {
+        entities { id } relationships { type source { id } target { id } } } }"""
+    one = run(seeded, model, q, d=1)["neighbourhood"]
+    ids = [e["id"] for e in one["entities"]]
+    assert ids[0] == "ksdp" and "mohammed-haji-mahmoud" in ids and len(ids) == len(set(ids))
+    for r in one["relationships"]:
+        assert r["source"]["id"] in ids and r["target"]["id"] in ids
+    two = run(seeded, model, q, d=2)["neighbourhood"]
+    assert set(ids) <= {e["id"] for e in two["entities"]} and len(two["entities"]) > len(ids)
+    assert "depth must be between 1 and 3" in fails(seeded, model, q, d=4)
+
+
+def test_common_neighbours(seeded, model):
+    data = run(seeded, model, """{ commonNeighbours(a: "mois", b: "irgc") {
+        entity { id } toFirst { source { id } target { id } } toSecond { source { id } target { id } } } }""")
+    rows = data["commonNeighbours"]
+    assert rows
+    for row in rows:
+        n = row["entity"]["id"]
+        assert all({r["source"]["id"], r["target"]["id"]} == {"mois", n} for r in row["toFirst"])
+        assert all({r["source"]["id"], r["target"]["id"]} == {"irgc", n} for r in row["toSecond"])
+
+
+def test_timeline_is_oldest_first(seeded, model):
+    claims = run(seeded, model, '{ entity(id: "mohammed-haji-mahmoud") { timeline { date quote } } }')
+    dates = [c["date"] for c in claims["entity"]["timeline"]]
+    assert dates and dates == sorted(dates) and "2014-12-07" in dates
+
+
+def test_aggregates_add_up(seeded, model):
+    data = run(seeded, model, """{ stats { entities relationships claims } aggregates(first: 5) {
+        byFamily { key count } byKind { key count } byTag { key count } byRelationshipType { key count }
+        claimsByDocument { key count } claimsByYear { key count } mostConnected { key count }
+        coMentions { key count } } }""")
+    agg, stats = data["aggregates"], data["stats"]
+    assert sum(c["count"] for c in agg["byFamily"]) == stats["entities"]
+    assert sum(c["count"] for c in agg["byKind"]) == stats["entities"]
+    assert sum(c["count"] for c in agg["byRelationshipType"]) == stats["relationships"]
+    assert sum(c["count"] for c in agg["claimsByDocument"]) == stats["claims"]
+    assert [c["key"] for c in agg["claimsByYear"]] == sorted(c["key"] for c in agg["claimsByYear"])
+    top = [c["count"] for c in agg["mostConnected"]]
+    assert len(top) == 5 and top == sorted(top, reverse=True)
+    assert len(agg["coMentions"]) == 5 and all(" | " in c["key"] for c in agg["coMentions"])
