@@ -85,6 +85,15 @@ class Reads:
     def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         return self.graph.read(cypher, families=self.families, facts=self.facts, **params)
 
+    def _per_id(self, label: str, var: str, ids: list[str], body: str, **params: Any) -> dict[str, list]:
+        """One round trip for many nodes: `body` runs per node (bound to `var`) and returns `item` rows."""
+        rows = self._read(
+            f"UNWIND $ids AS id MATCH ({var}:{self.model.label(label)} {{id: id}}) "
+            f"CALL ({var}) {{ {body} }} RETURN id, collect(item) AS items",
+            ids=ids, **params,
+        )
+        return {r["id"]: r["items"] for r in rows}
+
     # -- entities -------------------------------------------------------------------------------
     def entities_by_id(self, ids: list[str]) -> dict[str, dict]:
         rows = self._read(f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {entity('e')} AS e", ids=ids)
@@ -114,28 +123,23 @@ class Reads:
         return [(r["e"], r["score"]) for r in rows]
 
     def relationships(self, ids: list[str], types: list[str] | None, direction: str) -> dict[str, list[dict]]:
-        rows = self._read(
-            "UNWIND $ids AS id MATCH (e:Entity {id: id}) "
-            f"CALL (e) {{ MATCH (e)-[r:{self.fact_pattern}]-(:Entity) "
-            "  WHERE ($types IS NULL OR type(r) IN $types) "
-            "    AND ($dir = 'BOTH' OR ($dir = 'OUT' AND startNode(r) = e) OR ($dir = 'IN' AND endNode(r) = e)) "
-            f"  RETURN {rel('r')} AS rel ORDER BY rel.type, rel.source, rel.target }} "
-            "RETURN id, collect(rel) AS rels",
-            ids=ids, types=types, dir=direction,
+        return self._per_id(
+            "Entity", "e", ids,
+            f"MATCH (e)-[r:{self.fact_pattern}]-(:Entity) "
+            "WHERE ($types IS NULL OR type(r) IN $types) "
+            "  AND ($dir = 'BOTH' OR ($dir = 'OUT' AND startNode(r) = e) OR ($dir = 'IN' AND endNode(r) = e)) "
+            f"RETURN {rel('r')} AS item ORDER BY item.type, item.source, item.target",
+            types=types, dir=direction,
         )
-        return {r["id"]: r["rels"] for r in rows}
 
     def documents_of_entities(self, ids: list[str]) -> dict[str, list[dict]]:
         """Documents that name the entity or state a claim about it."""
-        rows = self._read(
-            "UNWIND $ids AS id MATCH (e:Entity {id: id}) "
+        return self._per_id(
+            "Entity", "e", ids,
             "CALL (e) { MATCH (d:Document)-[:MENTIONS]->(e) RETURN d "
             "  UNION MATCH (d:Document)<-[:STATED_IN]-(:Claim)-[:SUBJECT|OBJECT]->(e) RETURN d } "
-            "WITH id, d ORDER BY d.id "
-            f"RETURN id, collect(d {{{DOC_FIELDS}}}) AS docs",
-            ids=ids,
+            f"RETURN d {{{DOC_FIELDS}}} AS item ORDER BY item.id",
         )
-        return {r["id"]: r["docs"] for r in rows}
 
     # -- documents and claims -------------------------------------------------------------------
     def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -153,24 +157,17 @@ class Reads:
         return rows[0]["total"], rows[0]["page"]
 
     def mentions_of_documents(self, ids: list[str]) -> dict[str, list[dict]]:
-        rows = self._read(
-            "UNWIND $ids AS id MATCH (d:Document {id: id}) "
-            "CALL (d) { MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN m.count AS count, e.id AS entity "
-            "  ORDER BY count DESC, entity } "
-            "RETURN id, collect({entity: entity, count: count}) AS mentions",
-            ids=ids,
+        return self._per_id(
+            "Document", "d", ids,
+            "MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN {entity: e.id, count: m.count} AS item "
+            "ORDER BY item.count DESC, item.entity",
         )
-        return {r["id"]: r["mentions"] for r in rows}
 
     def claims_of_documents(self, ids: list[str]) -> dict[str, list[dict]]:
-        rows = self._read(
-            "UNWIND $ids AS id MATCH (d:Document {id: id}) "
-            "CALL (d) { MATCH (d)<-[:STATED_IN]-(c:Claim) "
-            f"  {CLAIM_MATCH} RETURN {CLAIM} AS claim ORDER BY c.start, c.id }} "
-            "RETURN id, collect(claim) AS claims",
-            ids=ids,
+        return self._per_id(
+            "Document", "d", ids,
+            f"MATCH (d)<-[:STATED_IN]-(c:Claim) {CLAIM_MATCH} RETURN {CLAIM} AS item ORDER BY c.start, c.id",
         )
-        return {r["id"]: r["claims"] for r in rows}
 
     def claims_by_id(self, ids: list[str]) -> dict[str, dict]:
         rows = self._read(f"MATCH (c:Claim) WHERE c.id IN $ids {CLAIM_MATCH} RETURN {CLAIM} AS claim", ids=ids)
@@ -258,14 +255,11 @@ class Reads:
 
     def timeline(self, entity_ids: list[str]) -> dict[str, list[dict]]:
         """Each entity's dated claims, oldest first (by when it happened, not when it was reported)."""
-        rows = self._read(
-            "UNWIND $ids AS id MATCH (e:Entity {id: id}) "
-            "CALL (e) { MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE c.date IS NOT NULL "
-            f"  {CLAIM_MATCH} RETURN DISTINCT {CLAIM} AS claim ORDER BY claim.date, claim.id }} "
-            "RETURN id, collect(claim) AS claims",
-            ids=entity_ids,
+        return self._per_id(
+            "Entity", "e", entity_ids,
+            f"MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE c.date IS NOT NULL {CLAIM_MATCH} "
+            f"RETURN DISTINCT {CLAIM} AS item ORDER BY item.date, item.id",
         )
-        return {r["id"]: r["claims"] for r in rows}
 
     def aggregates(self, limit: int) -> dict[str, list[dict]]:
         """Counts a dashboard draws: by family, kind, tag, relationship type, document and year; the most
