@@ -291,15 +291,34 @@ class EntityFilter:
     kinds: list[str] | None = strawberry.field(default=None, description="Any of these kinds.")
     tags: list[str] | None = strawberry.field(default=None, description="All of these tags.")
     ids: list[strawberry.ID] | None = None
+    name_contains: str | None = strawberry.field(default=None, description="In the name or an alias, any case.")
+    name_starts_with: str | None = strawberry.field(default=None, description="Name or alias starts so, any case.")
+    and_: list[EntityFilter] | None = strawberry.field(default=None, name="and", description="All of these too.")
+    or_: list[EntityFilter] | None = strawberry.field(default=None, name="or", description="At least one of these.")
+    not_: EntityFilter | None = strawberry.field(default=None, name="not", description="Not this.")
 
     def to_query(self) -> QueryFilter:
-        def tup(v: list[str] | None) -> tuple[str, ...] | None:
-            return tuple(v) if v is not None else None
+        def tup(v: list | None) -> tuple | None:
+            return tuple(str(x) for x in v) if v is not None else None
 
+        for text in (self.name_contains, self.name_starts_with):
+            if text is not None and not 0 < len(text) <= 200:
+                raise ValueError("name filters take 1 to 200 characters")
         return QueryFilter(
             family=self.family.value if self.family else None,
-            kinds=tup(self.kinds), tags=tup(self.tags), ids=tup([str(i) for i in self.ids] if self.ids else None),
+            kinds=tup(self.kinds), tags=tup(self.tags), ids=tup(self.ids),
+            name_contains=self.name_contains, name_starts_with=self.name_starts_with,
+            all_of=tuple(f.to_query() for f in self.and_ or ()),
+            any_of=tuple(f.to_query() for f in self.or_ or ()),
+            none_of=self.not_.to_query() if self.not_ else None,
         )
+
+
+@strawberry.enum(description="How to order a list of entities.")
+class EntityOrder(enum.Enum):
+    ID = "ID"
+    NAME = "NAME"
+    DEGREE = "DEGREE"
 
 
 # -- paging -------------------------------------------------------------------------------------
@@ -345,11 +364,12 @@ class Query:
 
     @strawberry.field(description="Entities matching a filter, ordered by id (Relay connection).")
     async def entities(
-        self, info: Info, filter: EntityFilter | None = None, first: int = 20, after: str | None = None
+        self, info: Info, filter: EntityFilter | None = None, order_by: EntityOrder = EntityOrder.ID,
+        first: int = 20, after: str | None = None,
     ) -> EntityConnection:
         skip, limit = decode_cursor(after), check_first(first)
         flt = filter.to_query() if filter else QueryFilter()
-        total, rows = await off_thread(batches(info).reads.entities_page, flt, skip, limit)
+        total, rows = await off_thread(batches(info).reads.entities_page, flt, skip, limit, order_by.value)
         edges, info_ = page(total, rows, skip, Entity.of, EntityEdge)
         return EntityConnection(total_count=total, edges=edges, page_info=info_)
 

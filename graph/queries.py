@@ -22,29 +22,61 @@ LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 
 @dataclass(frozen=True)
 class EntityFilter:
-    """Family is a label; kinds match any; tags must all be present; ids restrict to a set."""
+    """Entities to match. Family is a label; kinds match any; tags must all be present; ids restrict to a
+    set; names match case-insensitively against the name and every alias; all_of, any_of and none_of
+    combine further filters."""
 
     family: str | None = None
     kinds: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None
     ids: tuple[str, ...] | None = None
+    name_contains: str | None = None
+    name_starts_with: str | None = None
+    all_of: tuple[EntityFilter, ...] = ()
+    any_of: tuple[EntityFilter, ...] = ()
+    none_of: EntityFilter | None = None
 
-    def params(self, prefix: str) -> dict[str, Any]:
-        return {
-            f"{prefix}family": self.family,
-            f"{prefix}kinds": list(self.kinds) if self.kinds is not None else None,
-            f"{prefix}tags": list(self.tags) if self.tags is not None else None,
-            f"{prefix}ids": list(self.ids) if self.ids is not None else None,
-        }
+    def compile(self, var: str, prefix: str = "f") -> tuple[str, dict[str, Any]]:
+        """A WHERE condition on `var` built from fixed fragments; every value is a parameter."""
+        parts: list[str] = []
+        params: dict[str, Any] = {}
+
+        def param(name: str, value: Any) -> str:
+            params[f"{prefix}_{name}"] = value
+            return f"${prefix}_{name}"
+
+        if self.family is not None:
+            parts.append(f"{param('family', self.family)} IN labels({var})")
+        if self.kinds is not None:
+            parts.append(f"{var}.kind IN {param('kinds', list(self.kinds))}")
+        if self.tags is not None:
+            parts.append(f"all(t IN {param('tags', list(self.tags))} WHERE t IN coalesce({var}.tags, []))")
+        if self.ids is not None:
+            parts.append(f"{var}.id IN {param('ids', list(self.ids))}")
+        for name, op in (("contains", "CONTAINS"), ("starts", "STARTS WITH")):
+            value = self.name_contains if name == "contains" else self.name_starts_with
+            if value is not None:
+                v = param(name, value.lower())
+                parts.append(f"any(n IN [{var}.name] + coalesce({var}.aliases, []) WHERE toLower(n) {op} {v})")
+        for i, sub in enumerate(self.all_of):
+            clause, sub_params = sub.compile(var, f"{prefix}a{i}")
+            parts.append(f"({clause})")
+            params.update(sub_params)
+        if self.any_of:
+            clauses = []
+            for i, sub in enumerate(self.any_of):
+                clause, sub_params = sub.compile(var, f"{prefix}o{i}")
+                clauses.append(f"({clause})")
+                params.update(sub_params)
+            parts.append("(" + " OR ".join(clauses) + ")")
+        if self.none_of is not None:
+            clause, sub_params = self.none_of.compile(var, f"{prefix}n")
+            parts.append(f"NOT ({clause})")
+            params.update(sub_params)
+        return " AND ".join(parts) or "true", params
 
 
-def filter_clause(var: str, prefix: str) -> str:
-    return (
-        f"(${prefix}family IS NULL OR ${prefix}family IN labels({var})) "
-        f"AND (${prefix}kinds IS NULL OR {var}.kind IN ${prefix}kinds) "
-        f"AND (${prefix}tags IS NULL OR all(t IN ${prefix}tags WHERE t IN coalesce({var}.tags, []))) "
-        f"AND (${prefix}ids IS NULL OR {var}.id IN ${prefix}ids)"
-    )
+ORDERS = {"ID": "e.id", "NAME": "toLower(e.name), e.id", "DEGREE": "degree DESC, e.id"}
 
 
 def lucene_query(text: str) -> str:
@@ -99,14 +131,15 @@ class Reads:
         rows = self._read(f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {entity('e')} AS e", ids=ids)
         return {r["e"]["id"]: r["e"] for r in rows}
 
-    def entities_page(self, flt: EntityFilter, skip: int, limit: int) -> tuple[int, list[dict]]:
-        where = filter_clause("e", "f_")
+    def entities_page(self, flt: EntityFilter, skip: int, limit: int, order: str = "ID") -> tuple[int, list[dict]]:
+        where, params = flt.compile("e")
+        degree = f"COUNT {{ (e)-[:{self.fact_pattern}]-() }}" if order == "DEGREE" else "0"
         rows = self._read(
             f"CALL () {{ MATCH (e:Entity) WHERE {where} RETURN count(e) AS total }} "
-            f"CALL () {{ MATCH (e:Entity) WHERE {where} WITH e ORDER BY e.id SKIP $skip LIMIT $limit "
-            f"  RETURN collect({entity('e')}) AS page }} "
+            f"CALL () {{ MATCH (e:Entity) WHERE {where} WITH e, {degree} AS degree "
+            f"  ORDER BY {ORDERS[order]} SKIP $skip LIMIT $limit RETURN collect({entity('e')}) AS page }} "
             "RETURN total, page",
-            skip=skip, limit=limit, **flt.params("f_"),
+            skip=skip, limit=limit, **params,
         )
         return rows[0]["total"], rows[0]["page"]
 
@@ -176,6 +209,7 @@ class Reads:
     # -- questions ------------------------------------------------------------------------------
     def contacts(self, of: str, linked: EntityFilter) -> list[dict]:
         """Who dealt directly with `of` or its members, and is linked to something matching `linked`."""
+        where, params = linked.compile("x", "l")
         members = "|".join(self.model.rel_type(t) for t in self.model.membership_types)
         contact = "|".join(self.model.rel_type(t) for t in self.model.contact_types)
         return self._read(
@@ -184,11 +218,11 @@ class Reads:
             "  RETURN ms + [org] AS side } "
             f"UNWIND side AS s MATCH (s)-[d:{contact}]-(c:Entity) WHERE NOT c IN side "
             "WITH org, c, collect(DISTINCT d) AS dealings "
-            f"MATCH (c)-[l:{self.fact_pattern}]-(x:Entity) WHERE x <> org AND {filter_clause('x', 'l_')} "
+            f"MATCH (c)-[l:{self.fact_pattern}]-(x:Entity) WHERE x <> org AND {where} "
             "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
             f"RETURN c.id AS contact, [d IN dealings | {rel('d')}] AS dealings, x.id AS linked, "
             f"[l IN links | {rel('l')}] AS links",
-            of=of, **linked.params("l_"),
+            of=of, **params,
         )
 
     def paths(self, source: str, target: str, max_hops: int, limit: int = 10) -> list[dict]:

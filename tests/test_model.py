@@ -88,3 +88,16 @@ def test_dates_keep_their_precision(value, expected):
 def test_bad_dates_are_refused(value):
     with pytest.raises(InvalidData, match="x"):
         parse_date(value, "x")
+
+
+def test_entity_filters_compile_to_parameters_only():
+    from graph.queries import EntityFilter
+
+    hostile = "x') DETACH DELETE n //"
+    flt = EntityFilter(kinds=("militia",), name_contains=hostile,
+                       any_of=(EntityFilter(tags=("kurdish",)), EntityFilter(ids=(hostile,))),
+                       none_of=EntityFilter(family="Person"))
+    clause, params = flt.compile("e")
+    assert hostile not in clause and hostile.lower() in params.values()
+    assert " OR " in clause and "NOT (" in clause
+    assert EntityFilter().compile("e") == ("true", {})

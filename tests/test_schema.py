@@ -236,3 +236,31 @@ def test_aggregates_add_up(seeded, model):
     top = [c["count"] for c in agg["mostConnected"]]
     assert len(top) == 5 and top == sorted(top, reverse=True)
     assert len(agg["coMentions"]) == 5 and all(" | " in c["key"] for c in agg["coMentions"])
+
+
+def test_boolean_filters_names_and_order(seeded, model):
+    q = """query($f: EntityFilter, $o: EntityOrder) { entities(filter: $f, orderBy: $o, first: 200) {
+        totalCount edges { node { id name aliases kind tags family } } } }"""
+
+    def ids(flt, order="ID"):
+        return [e["node"] for e in run(seeded, model, q, f=flt, o=order)["entities"]["edges"]]
+
+    kurd = ids({"nameContains": "KURD"})
+    assert kurd and all(any("kurd" in n.lower() for n in [e["name"], *e["aliases"]]) for e in kurd)
+    assert {e["id"] for e in ids({"nameStartsWith": "kaka"})} == {"mohammed-haji-mahmoud"}
+    either = ids({"or": [{"nameContains": "kurd"}, {"tags": ["kurdish"], "family": "PERSON"}]})
+    assert {e["id"] for e in kurd} < {e["id"] for e in either}
+    no_regions = ids({"nameContains": "kurd", "not": {"kinds": ["region"]}})
+    assert no_regions and all(e["kind"] != "region" for e in no_regions) and len(no_regions) < len(kurd)
+    both = ids({"and": [{"tags": ["kurdish"]}, {"family": "ORGANIZATION"}]})
+    assert both and all("kurdish" in e["tags"] and e["family"] == "ORGANIZATION" for e in both)
+    names = [e["name"].lower() for e in ids({"tags": ["iranian"]}, "NAME")]
+    assert names == sorted(names)
+    top = ids({"family": "ORGANIZATION"}, "DEGREE")[0]["id"]
+    degree = seeded.read(
+        "MATCH (e:Organization) RETURN e.id AS id, COUNT { (e)-[r]-(:Entity) WHERE r.claim_ids IS NOT NULL } AS n "
+        "ORDER BY n DESC, e.id LIMIT 1"
+    )
+    assert top == degree[0]["id"]
+    assert ids({"nameContains": "') MATCH (n) DETACH DELETE n //"}) == []  # a value, never Cypher
+    assert run(seeded, model, "{ stats { entities } }")["stats"]["entities"] > 80
