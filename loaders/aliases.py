@@ -127,12 +127,12 @@ class AliasMatcher:
         taken: list[tuple[int, int]] = []
         out: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for start, end, entity in sorted(hits, key=lambda h: (h[0] - h[1], h[0])):  # longest first
-            if _overlaps(start, end, skip) or _overlaps(start, end, taken):
+            if overlaps(start, end, skip) or overlaps(start, end, taken):
                 continue
             taken.append((start, end))
             out[entity].append((start, end))
         return {k: sorted(v) for k, v in sorted(out.items())}
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(s < end and start < e for s, e in spans)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from graph.write import ClaimRecord, EntityRecord
 from loaders import ner, relations
-from loaders.aliases import normalize, slug
+from loaders.aliases import normalize, overlaps, slug
 from loaders.resolve import Resolution, Resolver, name_key
 from schema.model import Model
 
@@ -46,10 +46,6 @@ def _longer_name(text: str, name: ner.Name, inner: list[tuple[int, int]]) -> boo
     return bool(words) and all(w[:1].isupper() for w in words) and not rest.strip().startswith(("'", "’"))
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in spans)
-
-
 def extract(
     doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model,
     rejected: set[str] = frozenset(),
@@ -68,13 +64,13 @@ def extract(
     mentions = {k: list(v) for k, v in found.items()}
     for name in sorted(ner.numbered_sources(text) + ner.names(doc), key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
-        if inner and not _overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
+        if inner and not overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
                 and _longer_name(text, name, inner):
             # "Kataib Hezbollah" is not "Hezbollah", nor "Kurdistan Toilers Party" "Kurdistan"
             for k in mentions:
                 mentions[k] = [sp for sp in mentions[k] if sp not in inner]
             taken = [t for t in taken if t not in inner]
-        if _overlaps(name.start, name.end, taken):
+        if overlaps(name.start, name.end, taken):
             continue
         if normalize(name.text) in rejected:
             continue
@@ -116,11 +112,10 @@ def extract(
         families[entity_id] = family
     mentions = {k: v for k, v in mentions.items() if v}
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
-    sentences = [s for s in ner.sentences(doc) if not _overlaps(*s, noise)]
+    sentences = [s for s in ner.sentences(doc) if not overlaps(*s, noise)]
     claims = {c.id: c for c in relations.extract(doc_id, text, sentences, mention_list, families, model)}
-    kept = [m for m in mention_list if not _overlaps(m.start, m.end, noise)]
-    for claim in relations.from_clauses(doc_id, text, doc, kept, families, model):
-        if not _overlaps(claim.start, claim.end, noise):
+    for claim in relations.from_clauses(doc_id, text, doc, mention_list, families, model):  # no mention is in noise
+        if not overlaps(claim.start, claim.end, noise):
             claims.setdefault(claim.id, claim)
     return Extraction(
         entities=sorted(new.values(), key=lambda e: e.id),

@@ -136,6 +136,7 @@ COMPILED = [(preds, re.compile(p), who, conf) for preds, p, who, conf in PATTERN
 # "the KDP in Erbil": said of an organization, being in a place is where it is; said of a person, it is
 # usually only where something happened, so this one pattern is kept for organizations
 ORGANIZATION_IN = re.compile(rf"<A> in {ART}<B>$")
+WINDOW_PATTERNS = [*COMPILED, (("LOCATED_IN",), ORGANIZATION_IN, "A", NOUN_CONFIDENCE)]  # tried in this order
 NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused to|failed to)\b")
 HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
                    r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
@@ -262,8 +263,7 @@ def extract(
                 continue
             before = _clean(text[max(s_start, left[0].start - 45):left[0].start])
             window = f"{before}<A>{_clean(between)}<B>"
-            for predicates, pattern, subject, confidence in [*COMPILED, (("LOCATED_IN",), ORGANIZATION_IN, "A",
-                                                                          NOUN_CONFIDENCE)]:
+            for predicates, pattern, subject, confidence in WINDOW_PATTERNS:
                 if not pattern.search(window):
                     continue
                 actors = _head(text, groups, i, families) if subject == "A" else left
