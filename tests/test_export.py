@@ -59,7 +59,8 @@ def test_csv_imports_with_neo4j_admin(seeded, model, settings, tmp_path):
     files += [f"--relationships={p}" for p in sorted(out.glob("relationships-*.csv"))]
     lib = ensure_jars(settings)
     proc = subprocess.run(
-        ["java", "-cp", f"{lib}/*", ADMIN_TOOL, "database", "import", "full", "--multiline-fields=true", *files],
+        ["java", "-cp", f"{lib}/*", ADMIN_TOOL, "database", "import", "full", "--multiline-fields=true",
+         f"--report-file={tmp_path / 'import.report'}", *files],
         env={**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")},
         capture_output=True, text=True, timeout=300,
     )
