@@ -3,6 +3,9 @@
 GraphiQL's scripts and styles are served from local copies installed from the npm registry at
 setup (api/static/package.json): the page works with the network off. The files are byte-identical
 to the ones Strawberry's page names, so its subresource-integrity hashes still hold.
+
+The dashboard at / (api/static/dashboard) is hand-written HTML, CSS and JS with no build step; it reads
+only through /graphql.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
@@ -27,6 +30,7 @@ from graph.settings import Settings
 from schema.model import load_model
 
 VENDOR = Path(__file__).resolve().parent / "static" / "node_modules"
+DASHBOARD = Path(__file__).resolve().parent / "static" / "dashboard"
 VENDOR_URL = "/static/vendor/"
 CDN = re.compile(r"https://[^/\s\"]+/(@?[^@\s\"]+)@[0-9][^/\s\"]*/")
 
@@ -59,12 +63,13 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable", "neo4j": str(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "neo4j": "up", **stats})
 
-    async def home(request: Request) -> RedirectResponse:
-        return RedirectResponse("/graphql")
+    async def home(request: Request) -> FileResponse:
+        return FileResponse(DASHBOARD / "index.html")
 
     return Starlette(
         routes=[
             Route("/", home),
+            Mount("/static/dashboard", StaticFiles(directory=DASHBOARD)),
             Route("/health", health),
             Route("/graphql", CablegraphGraphQL(reads, settings or Settings()), methods=["GET", "POST"]),
             Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),

@@ -104,22 +104,15 @@ def test_the_local_server_is_loopback_with_auth_and_browser(server, settings):
 
 
 @pytest.mark.neo4j
-def test_neo4j_browser_logs_in_headless(server, settings, tmp_path):
+def test_neo4j_browser_logs_in_headless(server, settings, chromium, tmp_path):
     """What a user does: open Browser, type the user and stored password, connect."""
     if server is None:
         pytest.skip("NEO4J_URI names an external server")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = chromium
     try:
         driver.get(f"http://127.0.0.1:{settings.neo4j_http_port}/browser/")
         wait = WebDriverWait(driver, 60)
@@ -132,4 +125,3 @@ def test_neo4j_browser_logs_in_headless(server, settings, tmp_path):
         wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "You are connected as user neo4j"))
     finally:
         driver.save_screenshot(str(tmp_path / "neo4j-browser.png"))
-        driver.quit()
