@@ -177,7 +177,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (CABLEGRAPH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (CABLEGRAPH_PORT).")] = None,
 ) -> None:
-    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    """Serve the GraphQL API (GraphiQL at /graphql) and the dashboard (at /)."""
     with friendly_errors(), connect(settings()) as graph:
         _serve(settings(), graph, host, port)
 
@@ -188,7 +188,7 @@ def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> Non
     from api.app import create_app
 
     host, port = host or s.cablegraph_host, port or s.cablegraph_port
-    console.print(f"GraphQL API: http://{host}:{port}/graphql")
+    console.print(f"Dashboard: http://{host}:{port}/   GraphQL API: http://{host}:{port}/graphql")
     uvicorn.run(create_app(graph, s), host=host, port=port, log_level="info")
 
 

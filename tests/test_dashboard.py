@@ -168,3 +168,24 @@ def test_dashboard_search_entity_network_evidence_timeline(live_api, seeded, chr
     assert not external, external
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+def test_hostile_text_is_shown_as_text(live_api, seeded, chromium):
+    """Names and descriptions come from untrusted documents: markup in them must stay inert text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    name = 'Evil <img src=x onerror="window.pwned=1"><b>Markup</b>'
+    seeded.run("CREATE (:Entity:Person {id: 'hostile-probe', name: $name, aliases: [$name], kind: 'politician', "
+               "tags: ['<script>window.pwned=2</script>'], description: $name, reviewed: false})", name=name)
+    try:
+        driver, wait = chromium, WebDriverWait(chromium, 30)
+        driver.get(f"{live_api}/#entity=hostile-probe")
+        wait.until(lambda d: d.find_element(By.ID, "entity-name").text == name)
+        assert search(driver, wait, "Evil Markup")[0] == "hostile-probe"
+        assert name in driver.find_element(By.ID, "result-list").text
+        assert "<script>window.pwned=2</script>" in driver.find_element(By.ID, "entity").text
+        assert not driver.find_elements(By.CSS_SELECTOR, "#side img, #side b, #side script")
+        assert driver.execute_script("return window.pwned") is None
+    finally:
+        seeded.run("MATCH (e:Entity {id: 'hostile-probe'}) DETACH DELETE e")

@@ -100,8 +100,8 @@ function setState(next) {
 function openEntity(id) { setState({ id, type: "" }); }
 
 // -- totals and overview -------------------------------------------------------------------------
-const OVERVIEW = `query Overview($first: Int!) {
-  stats { documents entities relationships claims }
+const STATS = "{ stats { documents entities relationships claims } }";
+const AGGREGATES = `query Aggregates($first: Int!) {
   aggregates(first: $first) {
     byFamily { key count } byKind { key count } byRelationshipType { key count }
     claimsByYear { key count } mostConnected { key count } claimsByDocument { key count }
@@ -117,13 +117,17 @@ function bars(listId, rows, label) {
     h("span", { class: "count" }, fmtNumber(r.count)))));
 }
 
-async function loadOverview() {
-  const data = await gql(OVERVIEW, { first: TOP });
+async function loadTotals() {
+  const data = await gql(STATS);
   for (const [k, v] of Object.entries(data.stats)) {
     const el = document.querySelector(`[data-stat="${k}"]`);
     if (el) { el.textContent = fmtNumber(v); el.dataset.value = String(v); }
   }
-  const a = data.aggregates;
+}
+
+/** The overview cards: a heavier query than the totals, so asked for separately. */
+async function loadOverview() {
+  const a = (await gql(AGGREGATES, { first: TOP })).aggregates;
   bars("agg-family", a.byFamily, (r) => h("span", null,
     h("i", { class: "swatch", style: `background:${familyColour(r.key.toUpperCase())}` }), r.key));
   bars("agg-type", a.byRelationshipType.slice(0, TOP));
@@ -315,6 +319,8 @@ function drawStrip(items) {
     return el;
   };
   const width = svg.clientWidth || 800, height = 56, pad = 24;
+  items = items.filter((c) => Number.isFinite(dateValue(c.date)));
+  if (!items.length) { svg.replaceChildren(); return; }
   const values = items.map((c) => dateValue(c.date));
   const lo = Math.floor(Math.min(...values)), hi = Math.floor(Math.max(...values)) + 1;
   const x = (v) => pad + (width - 2 * pad) * (v - lo) / (hi - lo);
@@ -514,17 +520,22 @@ async function showRelationship(source, type, target) {
 }
 
 // -- the view for the URL ------------------------------------------------------------------------
+/** No entity open: the hint instead of details, an empty network, no timeline or evidence. */
+function showWelcome() {
+  current = null;
+  for (const id of ["entity", "timeline-panel"]) $(id).hidden = true;
+  $("welcome").hidden = false;
+  if (cy) { cy.destroy(); cy = null; }
+  $("network").dataset.state = "empty";
+  for (const id of ["network-note", "legend", "evidence-body"]) $(id).replaceChildren();
+  document.title = "Cablegraph";
+}
+
 async function render() {
   const state = getState();
   $("depth").value = String(state.depth);
   $("rel-type").value = state.type;
-  if (!state.id) {
-    current = null;
-    $("entity").hidden = true;
-    $("timeline-panel").hidden = true;
-    $("welcome").hidden = false;
-    return;
-  }
+  if (!state.id) { showWelcome(); return; }
   const seq = ++viewSeq;
   const sameEntity = current && current.id === state.id;
   current = state;
@@ -539,7 +550,11 @@ async function render() {
     ]);
     if (seq !== viewSeq) return;
     if (detail) {
-      if (!detail.entity) { status(`No entity with id “${state.id}”.`, "error"); return; }
+      if (!detail.entity) {
+        showWelcome();
+        status(`No entity with id “${state.id}”.`, "error");
+        return;
+      }
       renderEntity(detail.entity);
       renderTimeline(detail.entity);
       $("evidence-body").replaceChildren();
@@ -560,6 +575,12 @@ function start() {
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "ArrowDown") { const first = document.querySelector("#result-list button"); if (first) first.focus(); }
   });
+  $("result-list").addEventListener("keydown", (ev) => {   // arrow keys walk the results
+    const item = ev.target.closest("li");
+    const next = ev.key === "ArrowDown" ? item && item.nextElementSibling
+      : ev.key === "ArrowUp" ? item && item.previousElementSibling : null;
+    if (next && next.querySelector("button")) { ev.preventDefault(); next.querySelector("button").focus(); }
+  });
   $("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); search(input.value); });
   $("search-family").addEventListener("change", () => search(input.value));
   $("depth").addEventListener("change", (ev) => setState({ depth: Number(ev.target.value) }));
@@ -568,7 +589,8 @@ function start() {
     if (ev.key === "/" && document.activeElement !== input) { ev.preventDefault(); input.focus(); }
   });
   window.addEventListener("hashchange", render);
-  loadOverview().catch((err) => status(`Could not load the totals: ${err.message}`, "error"));
+  loadTotals().catch((err) => status(`Could not load the totals: ${err.message}`, "error"));
+  loadOverview().catch((err) => status(`Could not load the overview: ${err.message}`, "error"));
   render();
 }
 
