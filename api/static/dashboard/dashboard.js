@@ -16,7 +16,7 @@ const TOP = 10;          // rows per overview card
 const $ = (id) => document.getElementById(id);
 let cy = null;           // the cytoscape instance of the current network
 let current = null;      // {id, depth, type} being shown
-let names = new Map();   // entity id -> name, for labels of things we have seen
+const names = new Map(); // entity id -> name, for labels of things we have seen
 let searchSeq = 0, viewSeq = 0, evidenceSeq = 0;
 
 // -- helpers -------------------------------------------------------------------------------------
