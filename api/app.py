@@ -7,11 +7,13 @@ to the ones Strawberry's page names, so its subresource-integrity hashes still h
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
@@ -44,6 +46,16 @@ class CablegraphGraphQL(GraphQL):
     @cached_property
     def graphql_ide_html(self) -> str:
         return local_assets(super().graphql_ide_html)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON that is not an object (or a batch list), or not text at all, is the client's error."""
+        try:
+            parsed = json.loads(data)
+        except ValueError as exc:  # bad JSON or bytes that are no Unicode text
+            raise HTTPException(400, f"the body is not JSON text: {exc}") from exc
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the body must be a JSON object with a query")
+        return parsed
 
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         return {"request": request, "response": response, "batches": Batches(self.reads)}
