@@ -9,6 +9,7 @@ import json
 import re
 import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -190,6 +191,14 @@ def serving(app, settings):
         thread.join(10)
 
 
+# a file dropped on Neo4j Browser, as a user drags a saved .grass onto it
+DROP = """
+const dropped = new DataTransfer();
+dropped.items.add(new File([arguments[0]], arguments[1], {type: "text/plain"}));
+document.querySelector(".filedrop").dispatchEvent(new DragEvent("drop", {dataTransfer: dropped, bubbles: true}));
+"""
+
+
 def requests_made(driver) -> tuple[dict[str, str], set[str]]:
     """Every request the page made (id -> URL) and the ids of those that failed, from Chromium's log."""
     urls, failed = {}, set()
@@ -212,16 +221,38 @@ def test_neo4j_browser_applies_the_style_and_opens_the_guide_offline(server, set
 
     sheet = style(model)
     title = re.search(r"<title>(.*?)</title>", GUIDE_TEXT).group(1)
+    style_url = f"http://localhost:{settings.cablegraph_port}{URL_PATH}/{STYLE_NAME}"
     wait = WebDriverWait(chromium, 60)
 
     def page(driver) -> str:
         return driver.find_element(By.TAG_NAME, "body").get_attribute("textContent")
 
+    def frames(driver) -> list[str]:  # the result frames, newest first
+        found = driver.find_elements(By.CSS_SELECTOR, '[data-testid="frame"]')
+        return [frame.get_attribute("textContent").strip() for frame in found]
+
+    def lists_our_style(frame: str) -> bool:  # what `:style` shows: every rule, with its colour
+        return all(f"{selector} {{" in frame and rule["color"] in frame for selector, rule in sheet.items())
+
+    def run(command: str) -> None:
+        chromium.find_element(By.CSS_SELECTOR, '[data-testid="activeEditor"] textarea').send_keys(command, Keys.ENTER)
+
     with serving(create_app(guided, settings), settings):
         browser_login(chromium, settings, server.password())
         # on connecting, unasked: the guide opens in the sidebar, and `:style` lists the style in use
         wait.until(lambda d: title in page(d) and SAVED.titles[0] in page(d))
-        wait.until(lambda d: all(f"{selector} {{" in page(d) for selector in sheet))
+        wait.until(lambda d: any(f.startswith(":style {") and lists_our_style(f) for f in frames(d)))
+
+        # by hand, as the README says for any other Neo4j: `:style <url>`, or the saved file dropped on the page
+        run(":style reset")
+        wait.until(lambda d: frames(d)[0].startswith(":style reset") and not lists_our_style(frames(d)[0]))
+        run(f":style {style_url}")
+        wait.until(lambda d: frames(d)[0].startswith(f":style {style_url}") and lists_our_style(frames(d)[0]))
+        run(":style reset")
+        wait.until(lambda d: frames(d)[0].startswith(":style reset"))
+        saved = urllib.request.urlopen(style_url).read().decode()
+        chromium.execute_script(DROP, saved, STYLE_NAME)
+        wait.until(lambda d: frames(d)[0].startswith(":style") and lists_our_style(frames(d)[0]))
 
         # one click on a saved query's play icon draws it, in the style's colours and captions
         slide = next(i for i, t in enumerate(SAVED.titles) if t.startswith("The evidence"))
@@ -242,11 +273,6 @@ def test_neo4j_browser_applies_the_style_and_opens_the_guide_offline(server, set
             assert caption and any(p.startswith(caption.rstrip("…")) for p in predicates), caption
         assert [caption[:5] for caption in drawn[sheet["node.Person"]["color"]]] == ["Moham"]
         assert [caption[:11] for caption in drawn[sheet["node.Document"]["color"]]] == ["2019-11 How"]
-
-        # by hand, as the README says for any other Neo4j: the .grass file from localhost lists like ours
-        editor = chromium.find_element(By.CSS_SELECTOR, '[data-testid="activeEditor"] textarea')
-        editor.send_keys(f":style http://localhost:{settings.cablegraph_port}{URL_PATH}/{STYLE_NAME}", Keys.ENTER)
-        wait.until(lambda d: page(d).count("node.Claim {") == 2)
 
     urls, failed = requests_made(chromium)
     local = {"127.0.0.1", "localhost"}
