@@ -2,8 +2,8 @@
 
 The style is generated, not kept by hand, so a label added to schema/model.yaml gets a colour and a
 caption with no stylesheet to edit. The local server hands both to the Browser on every connection
-through `browser.post_connect_cmd`: the style inline (nothing to fetch), the guide by URL from the API,
-which serves it, and the style as a .grass file, for Browsers on any other Neo4j.
+through `browser.post_connect_cmd`: the style inline, so there is nothing to fetch, and the guide by its
+URL on the API. The API serves the guide, and the style as a .grass file for the Browser of any other Neo4j.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ CAPTIONS = {"Document": "{published} {title}", "Claim": "{predicate}"}
 BASE = {  # Neo4j Browser's own defaults, which a style replaces whole
     "node": {"diameter": "50px", "color": BASE_COLOURS[0], "border-color": BASE_COLOURS[1], "border-width": "2px",
              "text-color-internal": BASE_COLOURS[2], "font-size": "10px"},
-    "relationship": {"color": "#A5ABB6", "shaft-width": "1px", "font-size": "8px", "padding": "3px",
+    "relationship": {"color": BASE_COLOURS[0], "shaft-width": "1px", "font-size": "8px", "padding": "3px",
                      "text-color-external": "#000000", "text-color-internal": "#FFFFFF", "caption": "<type>"},
 }
 
