@@ -1,4 +1,5 @@
-"""The Starlette app: GraphQL at /graphql (GraphiQL in a browser), health at /health.
+"""The Starlette app: GraphQL at /graphql (GraphiQL in a browser), health at /health, Neo4j Browser's
+guide and style under /browser.
 
 GraphiQL's scripts and styles are served from local copies installed from the npm registry at
 setup (api/static/package.json): the page works with the network off. The files are byte-identical
@@ -22,7 +23,9 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from api.batch import Batches, off_thread
+from api.browser import browser_files
 from api.schema import build_schema
+from graph.browser import URL_PATH as BROWSER_URL
 from graph.db import Graph, GraphUnavailable
 from graph.queries import Reads
 from graph.settings import Settings
@@ -62,7 +65,8 @@ class CablegraphGraphQL(GraphQL):
 
 
 def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
-    reads = Reads(graph, load_model())
+    model = load_model()
+    reads = Reads(graph, model)
 
     async def health(request: Request) -> JSONResponse:
         try:
@@ -80,5 +84,6 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
             Route("/health", health),
             Route("/graphql", CablegraphGraphQL(reads, settings or Settings()), methods=["GET", "POST"]),
             Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),
+            Mount(BROWSER_URL, browser_files(model)),
         ],
     )

@@ -20,7 +20,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.browser import neo4j_settings as browser_settings
 from graph.settings import Settings
+from schema.model import load_model
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
@@ -173,6 +175,7 @@ class LocalServer:
                 f"db.transaction.timeout={int(s.cablegraph_query_timeout * 6)}s",
                 "dbms.usage_report.enabled=false",
                 "client.allow_telemetry=false",
+                *(f"{key}={value}" for key, value in browser_settings(s, load_model()).items()),
                 "",
             ])
         )

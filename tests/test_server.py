@@ -8,6 +8,7 @@ import stat
 import urllib.request
 
 import pytest
+from conftest import browser_login
 from pydantic import ValidationError
 
 from graph import server as server_module
@@ -104,32 +105,8 @@ def test_the_local_server_is_loopback_with_auth_and_browser(server, settings):
 
 
 @pytest.mark.neo4j
-def test_neo4j_browser_logs_in_headless(server, settings, tmp_path):
+def test_neo4j_browser_logs_in_headless(server, settings, chromium):
     """What a user does: open Browser, type the user and stored password, connect."""
     if server is None:
         pytest.skip("NEO4J_URI names an external server")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
-        driver.get(f"http://127.0.0.1:{settings.neo4j_http_port}/browser/")
-        wait = WebDriverWait(driver, 60)
-        field = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="password"]')))
-        bolt = driver.find_element(By.CSS_SELECTOR, '[data-testid="boltaddress"]').get_attribute("value")
-        assert bolt.endswith(f"127.0.0.1:{settings.neo4j_bolt_port}")
-        driver.find_element(By.CSS_SELECTOR, '[data-testid="username"]').send_keys(settings.neo4j_user)
-        field.send_keys(server.password())
-        driver.find_element(By.CSS_SELECTOR, '[data-testid="connect"]').click()
-        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "You are connected as user neo4j"))
-    finally:
-        driver.save_screenshot(str(tmp_path / "neo4j-browser.png"))
-        driver.quit()
+    browser_login(chromium, settings, server.password())
