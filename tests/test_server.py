@@ -75,7 +75,8 @@ def test_a_server_that_does_not_come_up_shows_its_log(tmp_path):
     server = LocalServer(local_settings(tmp_path, neo4j_start_timeout=0.5))
     with pytest.raises(ServerError) as err:
         server.start()
-    assert "did not answer within" in str(err.value) and "last lines of the Neo4j log" in str(err.value)
+    # what the log holds after half a second depends on the machine's load; where it is does not
+    assert "did not answer within 0.5s" in str(err.value) and str(tmp_path / "home" / "logs") in str(err.value)
     assert server.pid() is None
 
 
