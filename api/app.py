@@ -1,4 +1,5 @@
-"""The Starlette app: GraphQL at /graphql (GraphiQL in a browser), health at /health.
+"""The Starlette app: GraphQL at /graphql (GraphiQL in a browser), health at /health, Neo4j Browser's
+guide and style under /browser.
 
 GraphiQL's scripts and styles are served from local copies installed from the npm registry at
 setup (api/static/package.json): the page works with the network off. The files are byte-identical
@@ -10,11 +11,13 @@ only through /graphql.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
@@ -23,7 +26,9 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from api.batch import Batches, off_thread
+from api.browser import browser_files
 from api.schema import build_schema
+from graph.browser import URL_PATH as BROWSER_URL
 from graph.db import Graph, GraphUnavailable
 from graph.queries import Reads
 from graph.settings import Settings
@@ -49,12 +54,23 @@ class CablegraphGraphQL(GraphQL):
     def graphql_ide_html(self) -> str:
         return local_assets(super().graphql_ide_html)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON that is not an object (or a batch list), or not text at all, is the client's error."""
+        try:
+            parsed = json.loads(data)
+        except ValueError as exc:  # bad JSON or bytes that are no Unicode text
+            raise HTTPException(400, f"the body is not JSON text: {exc}") from exc
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the body must be a JSON object with a query")
+        return parsed
+
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         return {"request": request, "response": response, "batches": Batches(self.reads)}
 
 
 def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
-    reads = Reads(graph, load_model())
+    model = load_model()
+    reads = Reads(graph, model)
 
     async def health(request: Request) -> JSONResponse:
         try:
@@ -73,5 +89,6 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
             Route("/health", health),
             Route("/graphql", CablegraphGraphQL(reads, settings or Settings()), methods=["GET", "POST"]),
             Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),
+            Mount(BROWSER_URL, browser_files(model)),
         ],
     )

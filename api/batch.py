@@ -12,6 +12,8 @@ from strawberry.dataloader import DataLoader
 
 from graph.queries import Reads
 
+EMPTY_PAGE = {"total": 0, "items": []}
+
 
 async def off_thread(fn: Callable[..., Any], *args: Any) -> Any:
     """The driver is synchronous; keep the event loop free while Neo4j answers."""
@@ -21,7 +23,7 @@ async def off_thread(fn: Callable[..., Any], *args: Any) -> Any:
 def keyed(fetch: Callable[[list[str]], dict[str, Any]], default: Any) -> DataLoader:
     async def load(keys: Sequence[str]) -> list[Any]:
         found = await off_thread(fetch, list(dict.fromkeys(keys)))
-        return [found.get(k, default() if callable(default) else default) for k in keys]
+        return [found.get(k, default) for k in keys]
 
     return DataLoader(load_fn=load)
 
@@ -34,20 +36,12 @@ class Batches:
         self.entity = keyed(reads.entities_by_id, None)
         self.document = keyed(reads.documents_by_id, None)
         self.claim = keyed(reads.claims_by_id, None)
-        self.entity_documents = keyed(reads.documents_of_entities, list)
-        self.document_mentions = keyed(reads.mentions_of_documents, list)
-        self.document_claims = keyed(reads.claims_of_documents, list)
-        self.timeline = keyed(reads.timeline, list)
-        self._relationships: dict[Hashable, DataLoader] = {}
+        self._pages: dict[Hashable, DataLoader] = {}
 
-    def relationships(self, types: tuple[str, ...] | None, direction: str) -> DataLoader:
-        """Entities asking for the same types and direction share one query."""
-        key = (types, direction)
-        if key not in self._relationships:
-            fetch = partial(_relationships, self.reads, list(types) if types is not None else None, direction)
-            self._relationships[key] = keyed(fetch, list)
-        return self._relationships[key]
-
-
-def _relationships(reads: Reads, types: list[str] | None, direction: str, ids: list[str]) -> dict[str, list]:
-    return reads.relationships(ids, types, direction)
+    def pages(self, fetch: Callable[..., dict[str, dict]], *args: Hashable) -> DataLoader:
+        """A loader of one page (`{total, items}`) per id: objects asking with the same arguments share one
+        query. `fetch(ids, *args)` is a named query of `Reads`."""
+        key = (fetch.__name__, args)
+        if key not in self._pages:
+            self._pages[key] = keyed(lambda ids: fetch(ids, *args), EMPTY_PAGE)
+        return self._pages[key]

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from graph.browser import guide_url
 from graph.db import Graph, GraphUnavailable, connect
 from graph.migrate import migrate
 from graph.server import LocalServer, ServerError
@@ -189,6 +190,8 @@ def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> Non
 
     host, port = host or s.cablegraph_host, port or s.cablegraph_port
     console.print(f"Dashboard: http://{host}:{port}/   GraphQL API: http://{host}:{port}/graphql")
+    here = s.model_copy(update={"cablegraph_host": host, "cablegraph_port": port})
+    console.print(f"Neo4j Browser guide: :guide {guide_url(here)}")
     uvicorn.run(create_app(graph, s), host=host, port=port, log_level="info")
 
 

@@ -21,7 +21,7 @@ from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxA
 
 from graph.settings import Settings
 
-UNSPECIFIED_LIST = 20  # a list without `first` is assumed to hold this many items
+DEFAULT_PAGE = 20  # the page size of a connection asked without `first`; other lists are assumed this long
 
 
 def estimate_cost(selection_set: SelectionSetNode, parent: GraphQLObjectType, fragments: dict, page_max: int,
@@ -38,9 +38,9 @@ def estimate_cost(selection_set: SelectionSetNode, parent: GraphQLObjectType, fr
             named = get_named_type(field.type)
             own_page = None
             if named.name.endswith("Connection"):
-                count, own_page = 1, first or UNSPECIFIED_LIST
+                count, own_page = 1, first or DEFAULT_PAGE
             elif is_list_type(nullable):
-                count = page if selection.name.value == "edges" and page else first or UNSPECIFIED_LIST
+                count = page if selection.name.value in ("edges", "nodes") and page else first or DEFAULT_PAGE
             else:
                 count = 1
             total += multiplier * count

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import enum
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -16,10 +16,10 @@ from strawberry.types import Info
 from api import limits
 from api.batch import Batches, off_thread
 from graph.db import GraphUnavailable
-from graph.queries import MAX_HOPS, MAX_NEIGHBOURHOOD
+from graph.queries import MAX_ALL_PATHS_HOPS, MAX_HOPS, MAX_NEIGHBOURHOOD, FactFilter
 from graph.queries import EntityFilter as QueryFilter
 from graph.settings import Settings
-from schema.model import load_model
+from schema.model import load_model, parse_date
 
 log = logging.getLogger("cablegraph.api")
 MODEL = load_model()
@@ -27,6 +27,9 @@ MAX_PAGE = 200
 
 Family = strawberry.enum(
     enum.Enum("Family", {f.upper(): f for f in MODEL.families}), description="Entity families from model.yaml."
+)
+RelationshipType = strawberry.enum(
+    enum.Enum("RelationshipType", {t: t for t in MODEL.fact_types}), description="Typed facts from model.yaml."
 )
 
 
@@ -39,6 +42,87 @@ class Direction(enum.Enum):
 
 def batches(info: Info) -> Batches:
     return info.context["batches"]
+
+
+# -- paging -------------------------------------------------------------------------------------
+Node = TypeVar("Node")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[Node]):
+    cursor: str
+    node: Node
+
+
+@strawberry.type(description="One page of a list (a Relay connection): how many there are in all, this page's "
+                 "items with their cursors (or just `nodes`), and where the next page starts.")
+class Connection(Generic[Node]):
+    total_count: int
+    edges: list[Edge[Node]]
+    nodes: list[Node] = strawberry.field(description="This page's items, without cursors.")
+    page_info: PageInfo
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(value)
+        if kind != "offset" or offset < 0:
+            raise ValueError
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"invalid cursor {cursor!r}: pass an endCursor from a previous page") from exc
+    return offset + 1
+
+
+def window(first: int, after: str | None) -> tuple[int, int]:
+    """(skip, limit) of the page a client asks for."""
+    if not 0 <= first <= MAX_PAGE:
+        raise ValueError(f"first must be between 0 and {MAX_PAGE}")
+    return decode_cursor(after), first
+
+
+def connection(total: int, rows: list[Any], skip: int, wrap: Any) -> Connection:
+    nodes = [wrap(r) for r in rows]
+    edges = [Edge(cursor=encode_cursor(skip + i), node=n) for i, n in enumerate(nodes)]
+    return Connection(
+        total_count=total, edges=edges, nodes=nodes,
+        page_info=PageInfo(has_next_page=skip + len(rows) < total, end_cursor=edges[-1].cursor if edges else None),
+    )
+
+
+def sliced(rows: list[Any], first: int, after: str | None, wrap: Any) -> Connection:
+    """A connection over a list already in hand."""
+    skip, limit = window(first, after)
+    return connection(len(rows), rows[skip:skip + limit], skip, wrap)
+
+
+async def paged(info: Info, fetch: Any, key: str, args: tuple, first: int, after: str | None, wrap: Any) -> Connection:
+    """One page of a per-object list, batched with every other object asking with the same arguments."""
+    page = window(first, after)
+    got = await batches(info).pages(fetch, *args, page).load(key)
+    return connection(got["total"], got["items"], page[0], wrap)
+
+
+First = Annotated[int, strawberry.argument(description=f"Page size, 0 to {MAX_PAGE}.")]
+After = Annotated[str | None, strawberry.argument(description="The endCursor of the previous page.")]
+From = Annotated[str | None, strawberry.argument(name="from", description="On or after: YYYY, YYYY-MM or YYYY-MM-DD.")]
+To = Annotated[str | None, strawberry.argument(description="On or before: YYYY, YYYY-MM or YYYY-MM-DD.")]
+
+
+def date_bound(value: str | None, name: str) -> str | None:
+    return parse_date(value, name)[0] if value is not None else None
 
 
 # -- types --------------------------------------------------------------------------------------
@@ -57,13 +141,14 @@ class Document:
         return cls(**{k: row.get(k) for k in ("id", "title", "publisher", "authors", "published", "kind", "url")})
 
     @strawberry.field(description="Entities the document names, most often named first.")
-    async def mentions(self, info: Info) -> list[Mention]:
-        rows = await batches(info).document_mentions.load(self.id)
-        return [Mention(entity_id=r["entity"], count=r["count"]) for r in rows]
+    async def mentions(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
+                       ) -> Connection[Mention]:
+        return await paged(info, batches(info).reads.mentions_of_documents, self.id, (), first, after,
+                           lambda r: Mention(entity_id=r["entity"], count=r["count"]))
 
     @strawberry.field(description="Every claim whose quote is in this document, in text order.")
-    async def claims(self, info: Info) -> list[Claim]:
-        return [Claim.of(r) for r in await batches(info).document_claims.load(self.id)]
+    async def claims(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None) -> Connection[Claim]:
+        return await paged(info, batches(info).reads.claims_of_documents, self.id, (), first, after, Claim.of)
 
 
 @strawberry.type(description="The evidence behind a fact: a verbatim quote, where it is, who asserts it.")
@@ -140,10 +225,11 @@ class Relationship:
     async def target(self, info: Info) -> Entity:
         return Entity.of(await batches(info).entity.load(self.target_id))
 
-    @strawberry.field(description="The claims (quotes in documents) behind this fact.")
-    async def evidence(self, info: Info) -> list[Claim]:
+    @strawberry.field(description="The claims (quotes in documents) behind this fact, by document and position.")
+    async def evidence(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
+                       ) -> Connection[Claim]:
         rows = [r for r in await batches(info).claim.load_many(self.claim_ids) if r is not None]
-        return [Claim.of(r) for r in sorted(rows, key=lambda r: (r["document"], r["start"]))]
+        return sliced(sorted(rows, key=lambda r: (r["document"], r["start"])), first, after, Claim.of)
 
 
 @strawberry.type(description="A person, organization, operation or place.")
@@ -165,21 +251,30 @@ class Entity:
             reviewed=bool(row.get("reviewed")),
         )
 
-    @strawberry.field(description="Typed facts this entity takes part in, filtered by type and direction.")
+    @strawberry.field(description="Typed facts this entity takes part in: of these types, in this direction, at "
+                      "least this confident, with claims dated between `from` and `to`.")
     async def relationships(
-        self, info: Info, types: list[str] | None = None, direction: Direction = Direction.BOTH
-    ) -> list[Relationship]:
-        key = tuple(sorted(set(types))) if types is not None else None
-        rows = await batches(info).relationships(key, direction.value).load(self.id)
-        return [Relationship.of(r) for r in rows]
+        self, info: Info, types: list[RelationshipType] | None = None, direction: Direction = Direction.BOTH,
+        min_confidence: float | None = None, from_: From = None,
+        to: To = None, first: First = limits.DEFAULT_PAGE, after: After = None,
+    ) -> Connection[Relationship]:
+        facts = fact_filter(types, direction, min_confidence, from_, to)
+        return await paged(info, batches(info).reads.relationships, self.id, (facts,), first, after,
+                           Relationship.of)
 
     @strawberry.field(description="Documents that name this entity or state a claim about it.")
-    async def documents(self, info: Info) -> list[Document]:
-        return [Document.of(r) for r in await batches(info).entity_documents.load(self.id)]
+    async def documents(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
+                        ) -> Connection[Document]:
+        return await paged(info, batches(info).reads.documents_of_entities, self.id, (), first, after, Document.of)
 
-    @strawberry.field(description="Its dated claims, oldest first: when things happened, not when reported.")
-    async def timeline(self, info: Info) -> list[Claim]:
-        return [Claim.of(r) for r in await batches(info).timeline.load(self.id)]
+    @strawberry.field(description="Its dated claims, oldest first: when things happened, not when reported; "
+                      "optionally only those between `from` and `to`.")
+    async def timeline(
+        self, info: Info, from_: From = None,
+        to: To = None, first: First = limits.DEFAULT_PAGE, after: After = None,
+    ) -> Connection[Claim]:
+        bounds = (date_bound(from_, "from"), date_bound(to, "to"))
+        return await paged(info, batches(info).reads.timeline, self.id, bounds, first, after, Claim.of)
 
 
 @strawberry.type
@@ -233,6 +328,12 @@ class Count:
     count: int
 
 
+@strawberry.type
+class Score:
+    key: str
+    score: float
+
+
 @strawberry.type(description="Counts for dashboards.")
 class Aggregates:
     by_family: list[Count]
@@ -243,6 +344,13 @@ class Aggregates:
     claims_by_year: list[Count] = strawberry.field(description="By when it happened (claims with a date).")
     most_connected: list[Count] = strawberry.field(description="Entities with the most typed facts (degree).")
     co_mentions: list[Count] = strawberry.field(description="Entity pairs named in the most documents together.")
+    first: strawberry.Private[int]
+
+    @strawberry.field(description="Entities with the highest PageRank over the typed facts, weighted by claims: "
+                      "central to the network, not just busy.")
+    async def most_central(self, info: Info) -> list[Score]:
+        rows = await off_thread(batches(info).reads.centrality, self.first)
+        return [Score(key=k, score=v) for k, v in rows]
 
 
 @strawberry.type
@@ -253,36 +361,29 @@ class Stats:
     claims: int
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+@strawberry.input(description="A typed fact an entity must take part in.")
+class RelatedFilter:
+    types: list[RelationshipType] | None = strawberry.field(default=None, description="Any of these types.")
+    direction: Direction = Direction.BOTH
+    min_confidence: float | None = None
+    from_: str | None = strawberry.field(default=None, name="from", description="Claims dated on or after.")
+    to: str | None = strawberry.field(default=None, description="Claims dated on or before.")
+    other: EntityFilter | None = strawberry.field(default=None, description="The entity at the other end.")
+
+    def to_query(self) -> FactFilter:
+        return fact_filter(self.types, self.direction, self.min_confidence, self.from_, self.to,
+                           self.other.to_query() if self.other else None)
 
 
-@strawberry.type
-class EntityEdge:
-    cursor: str
-    node: Entity
-
-
-@strawberry.type
-class EntityConnection:
-    total_count: int
-    edges: list[EntityEdge]
-    page_info: PageInfo
-
-
-@strawberry.type
-class DocumentEdge:
-    cursor: str
-    node: Document
-
-
-@strawberry.type
-class DocumentConnection:
-    total_count: int
-    edges: list[DocumentEdge]
-    page_info: PageInfo
+def fact_filter(types: list | None, direction: Direction, min_confidence: float | None, date_from: str | None,
+                date_to: str | None, other: QueryFilter | None = None) -> FactFilter:
+    if min_confidence is not None and not 0 <= min_confidence <= 1:
+        raise ValueError("minConfidence must be between 0 and 1")
+    return FactFilter(
+        types=tuple(t.value for t in types) if types is not None else None, direction=direction.value,
+        min_confidence=min_confidence, date_from=date_bound(date_from, "from"), date_to=date_bound(date_to, "to"),
+        other=other,
+    )
 
 
 @strawberry.input(description="Entities to match: all given conditions must hold.")
@@ -293,6 +394,10 @@ class EntityFilter:
     ids: list[strawberry.ID] | None = None
     name_contains: str | None = strawberry.field(default=None, description="In the name or an alias, any case.")
     name_starts_with: str | None = strawberry.field(default=None, description="Name or alias starts so, any case.")
+    name_fuzzy: str | None = strawberry.field(
+        default=None, description="Every word in the name or an alias, tolerating typos and spellings."
+    )
+    related: RelatedFilter | None = strawberry.field(default=None, description="Takes part in such a fact.")
     and_: list[EntityFilter] | None = strawberry.field(default=None, name="and", description="All of these too.")
     or_: list[EntityFilter] | None = strawberry.field(default=None, name="or", description="At least one of these.")
     not_: EntityFilter | None = strawberry.field(default=None, name="not", description="Not this.")
@@ -301,13 +406,14 @@ class EntityFilter:
         def tup(v: list | None) -> tuple | None:
             return tuple(str(x) for x in v) if v is not None else None
 
-        for text in (self.name_contains, self.name_starts_with):
+        for text in (self.name_contains, self.name_starts_with, self.name_fuzzy):
             if text is not None and not 0 < len(text) <= 200:
                 raise ValueError("name filters take 1 to 200 characters")
         return QueryFilter(
             family=self.family.value if self.family else None,
             kinds=tup(self.kinds), tags=tup(self.tags), ids=tup(self.ids),
-            name_contains=self.name_contains, name_starts_with=self.name_starts_with,
+            name_contains=self.name_contains, name_starts_with=self.name_starts_with, name_fuzzy=self.name_fuzzy,
+            related=self.related.to_query() if self.related else None,
             all_of=tuple(f.to_query() for f in self.and_ or ()),
             any_of=tuple(f.to_query() for f in self.or_ or ()),
             none_of=self.not_.to_query() if self.not_ else None,
@@ -319,35 +425,6 @@ class EntityOrder(enum.Enum):
     ID = "ID"
     NAME = "NAME"
     DEGREE = "DEGREE"
-
-
-# -- paging -------------------------------------------------------------------------------------
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        offset = int(value)
-        if kind != "offset" or offset < 0:
-            raise ValueError
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"invalid cursor {cursor!r}: pass an endCursor from a previous page") from exc
-    return offset + 1
-
-
-def check_first(first: int) -> int:
-    if not 0 <= first <= MAX_PAGE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE}")
-    return first
-
-
-def page(total: int, rows: list[Any], skip: int, wrap: Any, edge: Any) -> tuple[list[Any], PageInfo]:
-    edges = [edge(cursor=encode_cursor(skip + i), node=wrap(r)) for i, r in enumerate(rows)]
-    return edges, PageInfo(has_next_page=skip + len(rows) < total, end_cursor=edges[-1].cursor if edges else None)
 
 
 def relationship_list(rows: list[dict]) -> list[Relationship]:
@@ -362,69 +439,74 @@ class Query:
         row = await batches(info).entity.load(str(id))
         return Entity.of(row) if row else None
 
-    @strawberry.field(description="Entities matching a filter, ordered by id (Relay connection).")
+    @strawberry.field(description="Entities matching a filter, in an order.")
     async def entities(
         self, info: Info, filter: EntityFilter | None = None, order_by: EntityOrder = EntityOrder.ID,
-        first: int = 20, after: str | None = None,
-    ) -> EntityConnection:
-        skip, limit = decode_cursor(after), check_first(first)
+        first: First = limits.DEFAULT_PAGE, after: After = None,
+    ) -> Connection[Entity]:
+        skip, limit = window(first, after)
         flt = filter.to_query() if filter else QueryFilter()
         total, rows = await off_thread(batches(info).reads.entities_page, flt, skip, limit, order_by.value)
-        edges, info_ = page(total, rows, skip, Entity.of, EntityEdge)
-        return EntityConnection(total_count=total, edges=edges, page_info=info_)
+        return connection(total, rows, skip, Entity.of)
 
-    @strawberry.field(description="Full-text search over names and aliases; tolerates typos and partial words.")
+    @strawberry.field(description="Full-text search over names and aliases; tolerates typos and partial words. "
+                      "Best first.")
     async def search(
-        self, info: Info, query: str, family: Family | None = None, first: int = 10
-    ) -> list[SearchHit]:
+        self, info: Info, query: str, family: Family | None = None, first: First = 10, after: After = None
+    ) -> Connection[SearchHit]:
         if len(query) > 200:
             raise ValueError("query is longer than 200 characters")
-        hits = await off_thread(
-            batches(info).reads.search, query, family.value if family else None, check_first(first)
+        skip, limit = window(first, after)
+        total, hits = await off_thread(
+            batches(info).reads.search, query, family.value if family else None, skip, limit
         )
-        return [SearchHit(entity=Entity.of(e), score=score) for e, score in hits]
+        return connection(total, hits, skip, lambda h: SearchHit(entity=Entity.of(h[0]), score=h[1]))
 
     @strawberry.field
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
         row = await batches(info).document.load(str(id))
         return Document.of(row) if row else None
 
-    @strawberry.field(description="Documents ordered by id (Relay connection).")
-    async def documents(self, info: Info, first: int = 20, after: str | None = None) -> DocumentConnection:
-        skip, limit = decode_cursor(after), check_first(first)
+    @strawberry.field(description="Documents ordered by id.")
+    async def documents(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
+                        ) -> Connection[Document]:
+        skip, limit = window(first, after)
         total, rows = await off_thread(batches(info).reads.documents_page, skip, limit)
-        edges, info_ = page(total, rows, skip, Document.of, DocumentEdge)
-        return DocumentConnection(total_count=total, edges=edges, page_info=info_)
+        return connection(total, rows, skip, Document.of)
 
     @strawberry.field(
         description="Who dealt directly with an organization (met, informed, was handled, recruited, trained, "
         "funded, armed or supported by it or its members) and is also linked to an entity matching linkedTo."
     )
-    async def contacts(self, info: Info, of: strawberry.ID, linked_to: EntityFilter) -> list[ContactLink]:
+    async def contacts(
+        self, info: Info, of: strawberry.ID, linked_to: EntityFilter, first: First = limits.DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[ContactLink]:
         b = batches(info)
         rows = await off_thread(b.reads.contacts, str(of), linked_to.to_query())
-        ids = {r["contact"] for r in rows} | {r["linked"] for r in rows}
-        entities = dict(zip(ids, await b.entity.load_many(list(ids)), strict=True))
-        return [
-            ContactLink(
-                contact=Entity.of(entities[r["contact"]]),
-                contact_evidence=relationship_list(r["dealings"]),
-                linked_entity=Entity.of(entities[r["linked"]]),
-                link=relationship_list(r["links"]),
-            )
-            for r in rows
-        ]
+        ids = list({r["contact"] for r in rows} | {r["linked"] for r in rows})
+        entities = dict(zip(ids, await b.entity.load_many(ids), strict=True))
+        return sliced(rows, first, after, lambda r: ContactLink(
+            contact=Entity.of(entities[r["contact"]]),
+            contact_evidence=relationship_list(r["dealings"]),
+            linked_entity=Entity.of(entities[r["linked"]]),
+            link=relationship_list(r["links"]),
+        ))
 
-    @strawberry.field(description=f"All shortest paths of typed facts between two entities, up to {MAX_HOPS} hops.")
+    @strawberry.field(description=f"Paths of typed facts between two entities, shortest first: all the shortest "
+                      f"ones (up to {MAX_HOPS} hops), or with `all` every path without repeated entities (up to "
+                      f"{MAX_ALL_PATHS_HOPS} hops).")
     async def paths(
         self,
         info: Info,
         from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
         to: strawberry.ID,
         max_hops: int = 4,
+        all: bool = False,
+        first: First = 10,
     ) -> list[Path]:
         b = batches(info)
-        rows = await off_thread(b.reads.paths, str(from_), str(to), max_hops)
+        rows = await off_thread(b.reads.paths, str(from_), str(to), max_hops, not all, window(first, None)[1])
         ids = list({i for r in rows for i in r["entities"]})
         entities = dict(zip(ids, await b.entity.load_many(ids), strict=True))
         return [
@@ -435,28 +517,37 @@ class Query:
     @strawberry.field(description=f"Entities up to `depth` (at most {MAX_NEIGHBOURHOOD}) fact hops away, nearest "
                       "first, and the facts among them.")
     async def neighbourhood(
-        self, info: Info, id: strawberry.ID, depth: int = 1, types: list[str] | None = None, first: int = 50
+        self, info: Info, id: strawberry.ID, depth: int = 1, types: list[RelationshipType] | None = None,
+        first: First = 50,
     ) -> Neighbourhood:
         b = batches(info)
-        row = await off_thread(b.reads.neighbourhood, str(id), depth, types, check_first(first))
+        kinds = [t.value for t in types] if types is not None else None
+        row = await off_thread(b.reads.neighbourhood, str(id), depth, kinds, window(first, None)[1])
         entities = [e for e in await b.entity.load_many(row["entities"]) if e]
         return Neighbourhood(entities=[Entity.of(e) for e in entities], relationships=relationship_list(row["rels"]))
 
     @strawberry.field(description="Entities with a typed fact to both `a` and `b`, and those facts.")
-    async def common_neighbours(self, info: Info, a: strawberry.ID, b: strawberry.ID) -> list[CommonNeighbour]:
+    async def common_neighbours(
+        self, info: Info, a: strawberry.ID, b: strawberry.ID, first: First = limits.DEFAULT_PAGE,
+        after: After = None,
+    ) -> Connection[CommonNeighbour]:
         batch = batches(info)
         rows = await off_thread(batch.reads.common_neighbours, str(a), str(b))
-        entities = await batch.entity.load_many([r["entity"] for r in rows])
-        return [
-            CommonNeighbour(entity=Entity.of(e), to_first=relationship_list(r["left"]),
-                            to_second=relationship_list(r["right"]))
-            for r, e in zip(rows, entities, strict=True)
-        ]
+        entities = dict(zip([r["entity"] for r in rows], await batch.entity.load_many([r["entity"] for r in rows]),
+                            strict=True))
+        return sliced(rows, first, after, lambda r: CommonNeighbour(
+            entity=Entity.of(entities[r["entity"]]), to_first=relationship_list(r["left"]),
+            to_second=relationship_list(r["right"]),
+        ))
 
-    @strawberry.field(description="Counts by family, kind, tag, type, document and year; top entities; co-mentions.")
-    async def aggregates(self, info: Info, first: int = 10) -> Aggregates:
-        rows = await off_thread(batches(info).reads.aggregates, check_first(first))
-        return Aggregates(**{k: [Count(key=str(c["key"]), count=c["count"]) for c in v] for k, v in rows.items()})
+    @strawberry.field(description="Counts by family, kind, tag, type, document and year; top entities by degree "
+                      "and by PageRank; co-mentions.")
+    async def aggregates(self, info: Info, first: First = 10) -> Aggregates:
+        limit = window(first, None)[1]
+        rows = await off_thread(batches(info).reads.aggregates, limit)
+        return Aggregates(
+            **{k: [Count(key=str(c["key"]), count=c["count"]) for c in v] for k, v in rows.items()}, first=limit
+        )
 
     @strawberry.field
     async def stats(self, info: Info) -> Stats:
@@ -465,9 +556,10 @@ class Query:
 
 def internal(error: GraphQLError) -> bool:
     """Hide unexpected failures (driver and Cypher internals) from clients; log them for operators.
-    Bad arguments (ValueError) and an unreachable database are the client's to know."""
+    Bad arguments (ValueError, or variables GraphQL could not coerce) and an unreachable database are the
+    client's to know."""
     original = error.original_error
-    if original is None or isinstance(original, ValueError | GraphUnavailable):
+    if original is None or isinstance(original, ValueError | GraphUnavailable | GraphQLError):
         return False
     log.error("query failed: %s", error.message, exc_info=original)
     return True

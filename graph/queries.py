@@ -8,23 +8,83 @@ Labels and relationship types are spliced in only from the model; every value is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+import numpy as np
 
 from graph.db import Graph
 from graph.migrate import FULLTEXT_INDEX
 from schema.model import Model
 
 MAX_HOPS = 6
+MAX_ALL_PATHS_HOPS = 4  # every simple path grows fast with length; shortest ones do not
+MAX_FUZZY = 1000  # full-text hits a fuzzy name or a search considers
 MAX_NEIGHBOURHOOD = 3
 LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+
+
+class Params:
+    """Parameters of one statement, named by where they are used so nested filters never collide."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, prefix: str, name: str, value: Any) -> str:
+        key = f"{prefix}_{name}"
+        self.values[key] = value
+        return f"${key}"
+
+
+def _dated(var: str, bound: str, op: str) -> str:
+    """`var op bound` for ISO date prefixes, compared at the coarser of the two precisions."""
+    return f"left({var}, size({bound})) {op} left({bound}, size({var}))"
+
+
+@dataclass(frozen=True)
+class FactFilter:
+    """Fact edges to match from one entity: any of `types`, in a direction, at least a confidence, with
+    claims dated within [date_from, date_to] (dates compare at the coarser precision, so "2014" overlaps
+    "2014-12-07"; an undated edge fails any date bound), and an entity at the other end matching `other`."""
+
+    types: tuple[str, ...] | None = None
+    direction: str = "BOTH"
+    min_confidence: float | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    other: EntityFilter | None = None
+
+    def compile(self, r: str, e: str, o: str, p: Params, prefix: str) -> str:
+        parts = [f"type({r}) IN $facts"]
+        if self.types is not None:
+            parts.append(f"type({r}) IN {p(prefix, 'types', list(self.types))}")
+        if self.direction == "OUT":
+            parts.append(f"startNode({r}) = {e}")
+        elif self.direction == "IN":
+            parts.append(f"endNode({r}) = {e}")
+        if self.min_confidence is not None:
+            parts.append(f"{r}.confidence >= {p(prefix, 'confidence', self.min_confidence)}")
+        if self.date_from is not None:
+            parts.append(_dated(f"{r}.last_date", p(prefix, "from", self.date_from), ">="))
+        if self.date_to is not None:
+            parts.append(_dated(f"{r}.first_date", p(prefix, "to", self.date_to), "<="))
+        if self.other is not None:
+            parts.append(f"({self.other.compile(o, p, prefix + 'x')})")
+        return " AND ".join(parts)
+
+    def fuzzy_names(self) -> set[str]:
+        return self.other.fuzzy_names() if self.other else set()
+
+    def with_fuzzy(self, found: dict[str, tuple[str, ...]]) -> FactFilter:
+        return replace(self, other=self.other.with_fuzzy(found)) if self.other else self
 
 
 @dataclass(frozen=True)
 class EntityFilter:
     """Entities to match. Family is a label; kinds match any; tags must all be present; ids restrict to a
-    set; names match case-insensitively against the name and every alias; all_of, any_of and none_of
-    combine further filters."""
+    set; names match case-insensitively against the name and every alias, or fuzzily through the full-text
+    index (every word, tolerating typos); `related` asks for a fact edge of some kind; all_of, any_of and
+    none_of combine further filters."""
 
     family: str | None = None
     kinds: tuple[str, ...] | None = None
@@ -32,62 +92,79 @@ class EntityFilter:
     ids: tuple[str, ...] | None = None
     name_contains: str | None = None
     name_starts_with: str | None = None
+    name_fuzzy: str | None = None
+    related: FactFilter | None = None
     all_of: tuple[EntityFilter, ...] = ()
     any_of: tuple[EntityFilter, ...] = ()
     none_of: EntityFilter | None = None
+    fuzzy_ids: tuple[str, ...] | None = None  # what name_fuzzy found, filled in by Reads before compiling
 
-    def compile(self, var: str, prefix: str = "f") -> tuple[str, dict[str, Any]]:
-        """A WHERE condition on `var` built from fixed fragments; every value is a parameter."""
+    def children(self) -> tuple[EntityFilter, ...]:
+        return (*self.all_of, *self.any_of, *((self.none_of,) if self.none_of else ()))
+
+    def fuzzy_names(self) -> set[str]:
+        own = {self.name_fuzzy} if self.name_fuzzy is not None else set()
+        related = self.related.fuzzy_names() if self.related else set()
+        return own.union(related, *(c.fuzzy_names() for c in self.children()))
+
+    def with_fuzzy(self, found: dict[str, tuple[str, ...]]) -> EntityFilter:
+        """This filter with the ids each fuzzy name matched."""
+        return replace(
+            self,
+            fuzzy_ids=found[self.name_fuzzy] if self.name_fuzzy is not None else None,
+            related=self.related.with_fuzzy(found) if self.related else None,
+            all_of=tuple(f.with_fuzzy(found) for f in self.all_of),
+            any_of=tuple(f.with_fuzzy(found) for f in self.any_of),
+            none_of=self.none_of.with_fuzzy(found) if self.none_of else None,
+        )
+
+    def compile(self, var: str, params: Params | None = None, prefix: str = "f") -> str:
+        """A WHERE condition on `var` built from fixed fragments; every value goes into `params`."""
+        p = params if params is not None else Params()
         parts: list[str] = []
-        params: dict[str, Any] = {}
-
-        def param(name: str, value: Any) -> str:
-            params[f"{prefix}_{name}"] = value
-            return f"${prefix}_{name}"
-
         if self.family is not None:
-            parts.append(f"{param('family', self.family)} IN labels({var})")
+            parts.append(f"{p(prefix, 'family', self.family)} IN labels({var})")
         if self.kinds is not None:
-            parts.append(f"{var}.kind IN {param('kinds', list(self.kinds))}")
+            parts.append(f"{var}.kind IN {p(prefix, 'kinds', list(self.kinds))}")
         if self.tags is not None:
-            parts.append(f"all(t IN {param('tags', list(self.tags))} WHERE t IN coalesce({var}.tags, []))")
+            parts.append(f"all(t IN {p(prefix, 'tags', list(self.tags))} WHERE t IN coalesce({var}.tags, []))")
         if self.ids is not None:
-            parts.append(f"{var}.id IN {param('ids', list(self.ids))}")
-        for name, op in (("contains", "CONTAINS"), ("starts", "STARTS WITH")):
-            value = self.name_contains if name == "contains" else self.name_starts_with
+            parts.append(f"{var}.id IN {p(prefix, 'ids', list(self.ids))}")
+        for name, op, value in (("contains", "CONTAINS", self.name_contains),
+                                ("starts", "STARTS WITH", self.name_starts_with)):
             if value is not None:
-                v = param(name, value.lower())
+                v = p(prefix, name, value.lower())
                 parts.append(f"any(n IN [{var}.name] + coalesce({var}.aliases, []) WHERE toLower(n) {op} {v})")
-        for i, sub in enumerate(self.all_of):
-            clause, sub_params = sub.compile(var, f"{prefix}a{i}")
-            parts.append(f"({clause})")
-            params.update(sub_params)
+        if self.name_fuzzy is not None:
+            if self.fuzzy_ids is None:
+                raise RuntimeError("fuzzy names must be resolved (Reads.resolve) before compiling")
+            parts.append(f"{var}.id IN {p(prefix, 'fuzzy', list(self.fuzzy_ids))}")
+        if self.related is not None:
+            r, o = f"{prefix}_r", f"{prefix}_o"
+            where = self.related.compile(r, var, o, p, prefix + "r")
+            parts.append(f"EXISTS {{ MATCH ({var})-[{r}]-({o}:Entity) WHERE {where} }}")
+        parts += [f"({sub.compile(var, p, f'{prefix}a{i}')})" for i, sub in enumerate(self.all_of)]
         if self.any_of:
-            clauses = []
-            for i, sub in enumerate(self.any_of):
-                clause, sub_params = sub.compile(var, f"{prefix}o{i}")
-                clauses.append(f"({clause})")
-                params.update(sub_params)
-            parts.append("(" + " OR ".join(clauses) + ")")
+            subs = [f"({sub.compile(var, p, f'{prefix}o{i}')})" for i, sub in enumerate(self.any_of)]
+            parts.append("(" + " OR ".join(subs) + ")")
         if self.none_of is not None:
-            clause, sub_params = self.none_of.compile(var, f"{prefix}n")
-            parts.append(f"NOT ({clause})")
-            params.update(sub_params)
-        return " AND ".join(parts) or "true", params
+            parts.append(f"NOT ({self.none_of.compile(var, p, f'{prefix}n')})")
+        return " AND ".join(parts) or "true"
 
 
 ORDERS = {"ID": "e.id", "NAME": "toLower(e.name), e.id", "DEGREE": "degree DESC, e.id"}
 
 
-def lucene_query(text: str) -> str:
-    """User text to a Lucene query: each word exact (boosted), as a prefix, or within two edits."""
+def lucene_query(text: str, every_word: bool = False) -> str:
+    """User text to a Lucene query: each word exact (boosted), as a prefix, or within two edits; any word
+    may match, or with `every_word` each must."""
     words = [w for w in re.findall(r"\w+", text.lower()) if w]
     parts = []
     for word in words[:12]:
         w = LUCENE_SPECIAL.sub(r"\\\1", word)
         fuzzy = f" OR {w}~" if len(word) > 3 else ""
         parts.append(f"({w}^3 OR {w}*{fuzzy})")
-    return " OR ".join(parts)
+    return (" AND " if every_word else " OR ").join(parts)
 
 
 def entity(var: str) -> str:
@@ -113,18 +190,37 @@ class Reads:
         self.families = list(model.families)
         self.facts = list(model.fact_types)
         self.fact_pattern = "|".join(model.rel_type(t) for t in model.fact_types)
+        self._centrality: tuple[tuple, list[tuple[str, float]]] | None = None
 
     def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         return self.graph.read(cypher, families=self.families, facts=self.facts, **params)
 
-    def _per_id(self, label: str, var: str, ids: list[str], body: str, **params: Any) -> dict[str, list]:
-        """One round trip for many nodes: `body` runs per node (bound to `var`) and returns `item` rows."""
+    def _per_id(self, label: str, var: str, ids: list[str], body: str, page: tuple[int, int],
+                **params: Any) -> dict[str, dict]:
+        """One round trip for many nodes: `body` runs per node (bound to `var`) and returns ordered `item`
+        rows; each node gets its total and the page `(skip, limit)` of its items."""
         rows = self._read(
             f"UNWIND $ids AS id MATCH ({var}:{self.model.label(label)} {{id: id}}) "
-            f"CALL ({var}) {{ {body} }} RETURN id, collect(item) AS items",
-            ids=ids, **params,
+            f"CALL ({var}) {{ {body} }} WITH id, collect(item) AS items "
+            "RETURN id, size(items) AS total, items[$skip..$skip + $limit] AS items",
+            ids=ids, skip=page[0], limit=page[1], **params,
         )
-        return {r["id"]: r["items"] for r in rows}
+        return {r["id"]: {"total": r["total"], "items": r["items"]} for r in rows}
+
+    def resolve(self, flt: EntityFilter) -> EntityFilter:
+        """Look up the fuzzy names of a filter in the full-text index (one round trip, only if it has any)."""
+        names = sorted(flt.fuzzy_names())
+        if not names:
+            return flt
+        rows = self._read(
+            "UNWIND $names AS name CALL (name) { "
+            "  CALL db.index.fulltext.queryNodes($index, name.q, {limit: $scan}) YIELD node RETURN node } "
+            "RETURN name.text AS text, collect(node.id) AS ids",
+            index=FULLTEXT_INDEX, scan=MAX_FUZZY,
+            names=[{"text": n, "q": lucene_query(n, every_word=True) or "\"\""} for n in names],
+        )
+        found = {n: () for n in names} | {r["text"]: tuple(r["ids"]) for r in rows}
+        return flt.with_fuzzy(found)
 
     # -- entities -------------------------------------------------------------------------------
     def entities_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -132,47 +228,63 @@ class Reads:
         return {r["e"]["id"]: r["e"] for r in rows}
 
     def entities_page(self, flt: EntityFilter, skip: int, limit: int, order: str = "ID") -> tuple[int, list[dict]]:
-        where, params = flt.compile("e")
+        params = Params()
+        where = self.resolve(flt).compile("e", params)
         degree = f"COUNT {{ (e)-[:{self.fact_pattern}]-() }}" if order == "DEGREE" else "0"
         rows = self._read(
             f"CALL () {{ MATCH (e:Entity) WHERE {where} RETURN count(e) AS total }} "
             f"CALL () {{ MATCH (e:Entity) WHERE {where} WITH e, {degree} AS degree "
             f"  ORDER BY {ORDERS[order]} SKIP $skip LIMIT $limit RETURN collect({entity('e')}) AS page }} "
             "RETURN total, page",
-            skip=skip, limit=limit, **params,
+            skip=skip, limit=limit, **params.values,
         )
         return rows[0]["total"], rows[0]["page"]
 
-    def search(self, text: str, family: str | None, limit: int) -> list[tuple[dict, float]]:
+    def search(self, text: str, family: str | None, skip: int, limit: int) -> tuple[int, list[tuple[dict, float]]]:
         query = lucene_query(text)
         if not query:
-            return []
+            return 0, []
         rows = self._read(
             "CALL db.index.fulltext.queryNodes($index, $q, {limit: $scan}) YIELD node, score "
             "WHERE $family IS NULL OR $family IN labels(node) "
-            f"RETURN {entity('node')} AS e, score ORDER BY score DESC, node.id LIMIT $limit",
-            index=FULLTEXT_INDEX, q=query, family=family, limit=limit, scan=max(limit * 5, 50),
+            f"WITH {entity('node')} AS e, score ORDER BY score DESC, node.id "
+            "WITH collect({e: e, score: score}) AS hits "
+            "RETURN size(hits) AS total, hits[$skip..$skip + $limit] AS page",
+            index=FULLTEXT_INDEX, q=query, family=family, skip=skip, limit=limit, scan=MAX_FUZZY,
         )
-        return [(r["e"], r["score"]) for r in rows]
+        return rows[0]["total"], [(h["e"], h["score"]) for h in rows[0]["page"]]
 
-    def relationships(self, ids: list[str], types: list[str] | None, direction: str) -> dict[str, list[dict]]:
+    def relationships(self, ids: list[str], facts: FactFilter, page: tuple[int, int]) -> dict[str, dict]:
+        params = Params()
+        where = facts.compile("r", "e", "o", params, "rel")
         return self._per_id(
             "Entity", "e", ids,
-            f"MATCH (e)-[r:{self.fact_pattern}]-(:Entity) "
-            "WHERE ($types IS NULL OR type(r) IN $types) "
-            "  AND ($dir = 'BOTH' OR ($dir = 'OUT' AND startNode(r) = e) OR ($dir = 'IN' AND endNode(r) = e)) "
+            f"MATCH (e)-[r]-(o:Entity) WHERE {where} "
             f"RETURN {rel('r')} AS item ORDER BY item.type, item.source, item.target",
-            types=types, dir=direction,
+            page, **params.values,
         )
 
-    def documents_of_entities(self, ids: list[str]) -> dict[str, list[dict]]:
+    def documents_of_entities(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         """Documents that name the entity or state a claim about it."""
         return self._per_id(
             "Entity", "e", ids,
             "CALL (e) { MATCH (d:Document)-[:MENTIONS]->(e) RETURN d "
             "  UNION MATCH (d:Document)<-[:STATED_IN]-(:Claim)-[:SUBJECT|OBJECT]->(e) RETURN d } "
             f"RETURN d {{{DOC_FIELDS}}} AS item ORDER BY item.id",
+            page,
         )
+
+    def centrality(self, limit: int) -> list[tuple[str, float]]:
+        """The entities with the highest PageRank over the typed facts (edges undirected, weighted by their
+        number of claims). Recomputed only when the graph's counts change."""
+        version = tuple(self.stats().values())
+        if self._centrality is None or self._centrality[0] != version:
+            rows = self._read(
+                f"MATCH (a:Entity)-[r:{self.fact_pattern}]->(b:Entity) "
+                "RETURN a.id AS a, b.id AS b, size(r.claim_ids) AS w"
+            )
+            self._centrality = (version, pagerank([(r["a"], r["b"], r["w"]) for r in rows]))
+        return self._centrality[1][:limit]
 
     # -- documents and claims -------------------------------------------------------------------
     def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -189,17 +301,19 @@ class Reads:
         )
         return rows[0]["total"], rows[0]["page"]
 
-    def mentions_of_documents(self, ids: list[str]) -> dict[str, list[dict]]:
+    def mentions_of_documents(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         return self._per_id(
             "Document", "d", ids,
             "MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN {entity: e.id, count: m.count} AS item "
             "ORDER BY item.count DESC, item.entity",
+            page,
         )
 
-    def claims_of_documents(self, ids: list[str]) -> dict[str, list[dict]]:
+    def claims_of_documents(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         return self._per_id(
             "Document", "d", ids,
             f"MATCH (d)<-[:STATED_IN]-(c:Claim) {CLAIM_MATCH} RETURN {CLAIM} AS item ORDER BY c.start, c.id",
+            page,
         )
 
     def claims_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -209,7 +323,8 @@ class Reads:
     # -- questions ------------------------------------------------------------------------------
     def contacts(self, of: str, linked: EntityFilter) -> list[dict]:
         """Who dealt directly with `of` or its members, and is linked to something matching `linked`."""
-        where, params = linked.compile("x", "l")
+        params = Params()
+        where = self.resolve(linked).compile("x", params, "l")
         members = "|".join(self.model.rel_type(t) for t in self.model.membership_types)
         contact = "|".join(self.model.rel_type(t) for t in self.model.contact_types)
         return self._read(
@@ -222,18 +337,23 @@ class Reads:
             "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
             f"RETURN c.id AS contact, [d IN dealings | {rel('d')}] AS dealings, x.id AS linked, "
             f"[l IN links | {rel('l')}] AS links",
-            of=of, **params,
+            of=of, **params.values,
         )
 
-    def paths(self, source: str, target: str, max_hops: int, limit: int = 10) -> list[dict]:
-        if not 1 <= max_hops <= MAX_HOPS:
-            raise ValueError(f"maxHops must be between 1 and {MAX_HOPS}")
+    def paths(self, source: str, target: str, max_hops: int, shortest: bool, limit: int) -> list[dict]:
+        """The shortest paths of typed facts between two entities, or every simple path up to `max_hops`
+        (shortest first), at most `limit` of them."""
+        bound = MAX_HOPS if shortest else MAX_ALL_PATHS_HOPS
+        if not 1 <= max_hops <= bound:
+            raise ValueError(f"maxHops must be between 1 and {bound}{'' if shortest else ' for all paths'}")
         if source == target:
             return []
+        hops = f"[:{self.fact_pattern}*1..{int(max_hops)}]"
+        match = (f"p = allShortestPaths((a)-{hops}-(b))" if shortest else
+                 f"p = (a)-{hops}-(b) WHERE all(n IN nodes(p) WHERE single(m IN nodes(p) WHERE m = n))")
         return self._read(
-            "MATCH (a:Entity {id: $source}), (b:Entity {id: $target}) "
-            f"MATCH p = allShortestPaths((a)-[:{self.fact_pattern}*..{int(max_hops)}]-(b)) "
-            "WITH p LIMIT $limit "
+            f"MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}}) MATCH {match} "
+            "WITH p ORDER BY length(p) LIMIT $limit "
             f"RETURN [n IN nodes(p) | n.id] AS entities, [r IN relationships(p) | {rel('r')}] AS rels",
             source=source, target=target, limit=limit,
         )
@@ -287,12 +407,20 @@ class Reads:
             a=a, b=b,
         )
 
-    def timeline(self, entity_ids: list[str]) -> dict[str, list[dict]]:
-        """Each entity's dated claims, oldest first (by when it happened, not when it was reported)."""
+    def timeline(self, entity_ids: list[str], date_from: str | None, date_to: str | None,
+                 page: tuple[int, int]) -> dict[str, dict]:
+        """Each entity's dated claims, oldest first (by when it happened, not when it was reported), within
+        [date_from, date_to] compared at the coarser precision."""
+        where = ["c.date IS NOT NULL"]
+        if date_from is not None:
+            where.append(_dated("c.date", "$from", ">="))
+        if date_to is not None:
+            where.append(_dated("c.date", "$to", "<="))
         return self._per_id(
             "Entity", "e", entity_ids,
-            f"MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE c.date IS NOT NULL {CLAIM_MATCH} "
-            f"RETURN DISTINCT {CLAIM} AS item ORDER BY item.date, item.id",
+            f"MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE {' AND '.join(where)} "
+            f"{CLAIM_MATCH} RETURN DISTINCT {CLAIM} AS item ORDER BY item.date, item.id",
+            page, **{"from": date_from, "to": date_to},
         )
 
     def aggregates(self, limit: int) -> dict[str, list[dict]]:
@@ -330,6 +458,30 @@ class Reads:
             f"{facts} AS relationships, COUNT {{ (:Claim) }} AS claims"
         )
         return rows[0]
+
+
+def pagerank(edges: list[tuple[str, str, int]], damping: float = 0.85, rounds: int = 100) -> list[tuple[str, float]]:
+    """PageRank of an undirected, weighted edge list (source, target, weight), highest first."""
+    ids = sorted({x for a, b, _ in edges for x in (a, b)})
+    if not ids:
+        return []
+    index = {x: i for i, x in enumerate(ids)}
+    ends = np.array([(index[a], index[b]) for a, b, _ in edges], dtype=np.int64).reshape(-1, 2)
+    src, dst = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]])
+    weight = np.tile(np.array([w for *_, w in edges], dtype=float), 2)
+    out = np.zeros(len(ids))
+    np.add.at(out, src, weight)
+    share = weight / out[src]
+    rank = np.full(len(ids), 1 / len(ids))
+    for _ in range(rounds):
+        flow = np.zeros(len(ids))
+        np.add.at(flow, dst, rank[src] * share)
+        new = (1 - damping) / len(ids) + damping * flow
+        done = np.abs(new - rank).sum() < 1e-10
+        rank = new
+        if done:
+            break
+    return sorted(((x, float(rank[i])) for x, i in index.items()), key=lambda t: (-t[1], t[0]))
 
 
 DOC_FIELDS = ".id, .title, .publisher, .authors, .published, .kind, .url"

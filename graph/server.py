@@ -20,7 +20,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.browser import neo4j_settings as browser_settings
 from graph.settings import Settings
+from schema.model import load_model
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
@@ -173,6 +175,7 @@ class LocalServer:
                 f"db.transaction.timeout={int(s.cablegraph_query_timeout * 6)}s",
                 "dbms.usage_report.enabled=false",
                 "client.allow_telemetry=false",
+                *(f"{key}={value}" for key, value in browser_settings(s, load_model()).items()),
                 "",
             ])
         )
@@ -222,7 +225,7 @@ class LocalServer:
                 return self.status()
             time.sleep(0.5)
         self.stop()
-        raise ServerError(f"Neo4j did not answer within {s.neo4j_start_timeout:.0f}s.\n{self.log_tail()}")
+        raise ServerError(f"Neo4j did not answer within {s.neo4j_start_timeout:g}s.\n{self.log_tail()}")
 
     def _answers(self) -> bool:
         url = f"http://127.0.0.1:{self.settings.neo4j_http_port}/"
@@ -260,7 +263,8 @@ class LocalServer:
         logs = [self.console_log, self.home / "logs" / "neo4j.log"]
         text = "\n".join(p.read_text(errors="replace") for p in logs if p.exists())
         tail = "\n".join(text.strip().splitlines()[-lines:])
-        return f"--- last lines of the Neo4j log ({self.home / 'logs'}) ---\n{tail}" if tail else "(no log)"
+        where = self.home / "logs"
+        return f"--- last lines of the Neo4j log ({where}) ---\n{tail}" if tail else f"(nothing logged yet in {where})"
 
 
 def java_error(output: str, lines: int = 5) -> str:

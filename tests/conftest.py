@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         cablegraph_data=tmp_path_factory.mktemp("neo4j-home"),
         neo4j_bolt_port=free_port(),
         neo4j_http_port=free_port(),
+        cablegraph_port=free_port(),
         neo4j_heap="512m",
         neo4j_pagecache="128m",
     )
@@ -87,43 +89,34 @@ def seeded(graph: Graph, model: Model) -> Graph:
     return graph
 
 
-@pytest.fixture(scope="module")
-def live_api(seeded: Graph) -> Iterator[str]:
-    """The real app over HTTP: uvicorn on a free loopback port, in a thread. Yields the base URL."""
+@contextmanager
+def serving(app, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:
+    """`app` served by uvicorn in a thread (on a free port unless given) while the `with` lasts; yields its URL."""
     import uvicorn
 
-    from api.app import create_app
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(seeded), host="127.0.0.1", port=port, log_level="warning"))
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not start on 127.0.0.1:{port}")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not start on {host}:{port}")
+            time.sleep(0.05)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
-@pytest.fixture
-def chromium(tmp_path: Path):
-    """Headless Chromium (Debian's, with its chromedriver) under Selenium; keeps its console and network logs."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+@pytest.fixture(scope="module")
+def live_api(seeded: Graph) -> Iterator[str]:
+    """The real app over HTTP, on the seed graph: its base URL."""
+    from api.app import create_app
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1440,1000",
-                f"--user-data-dir={tmp_path / 'chromium'}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    yield driver
-    driver.quit()
+    with serving(create_app(seeded)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -146,3 +139,50 @@ def snapshot(graph: Graph) -> dict:
     rel_rows = sorted(json.dumps(r, sort_keys=True) for r in rels)
     digest = hashlib.sha256("\n".join(node_rows + rel_rows).encode()).hexdigest()
     return {"nodes": len(nodes), "relationships": len(rels), "checksum": digest}
+
+
+# -- Neo4j Browser in headless Chromium (Debian's chromium and chromedriver) ----------------------
+OFFLINE_CHROMIUM = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--window-size=1600,1000",
+    # no name resolves, except this machine's: nothing the page asks for can leave it
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+)
+
+
+@pytest.fixture
+def chromium(tmp_path: Path):
+    """A fresh headless Chromium that cannot reach the network, recording every request it makes and its
+    console."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in (*OFFLINE_CHROMIUM, f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        yield driver
+    finally:
+        driver.save_screenshot(str(tmp_path / "chromium.png"))
+        driver.quit()
+
+
+def browser_login(driver, settings: Settings, password: str) -> None:
+    """What a user does: open Neo4j Browser, check it found our Bolt port, type the user and password, connect."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"http://127.0.0.1:{settings.neo4j_http_port}/browser/")
+    wait = WebDriverWait(driver, 60)
+    field = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="password"]')))
+    bolt = driver.find_element(By.CSS_SELECTOR, '[data-testid="boltaddress"]').get_attribute("value")
+    assert bolt.endswith(f"127.0.0.1:{settings.neo4j_bolt_port}")
+    driver.find_element(By.CSS_SELECTOR, '[data-testid="username"]').send_keys(settings.neo4j_user)
+    field.send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, '[data-testid="connect"]').click()
+    connected = f"You are connected as user {settings.neo4j_user}"
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), connected))

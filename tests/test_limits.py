@@ -26,8 +26,7 @@ def errors(query: str, **settings) -> list[str]:
 
 
 def test_too_deep():
-    query = ('{ entity(id: "x") { relationships { source { relationships { source { relationships '
-             "{ source { id } } } } } } } }")
+    query = ('{ entity(id: "x") { relationships { nodes { source { relationships { nodes { source { id } } } } } } } }')
     [message] = errors(query, cablegraph_max_depth=5)
     assert "exceeds maximum operation depth of 5" in message
 
@@ -40,8 +39,8 @@ def test_too_many_aliases():
 
 @pytest.mark.parametrize("first", [200, 150])
 def test_too_expensive(first):
-    query = (f"{{ entities(first: {first}) {{ edges {{ node {{ relationships {{ evidence {{ document {{ mentions "
-             "{ entity { relationships { type } } } } } } } } } }")
+    query = (f"{{ entities(first: {first}) {{ edges {{ node {{ relationships {{ nodes {{ evidence {{ nodes {{ "
+             "document { mentions { nodes { entity { id } } } } } } } } } } } }")
     [message] = errors(query)
     assert message.startswith("query too expensive: estimated cost") and "over the limit of 250000" in message
 
@@ -53,5 +52,7 @@ def test_introspection_can_be_disabled():
 
 def test_reasonable_queries_pass_the_limits():
     # validation passes; execution then needs the database, which is the only error here
-    [message] = errors("{ entities(first: 20) { edges { node { id relationships { evidence { quote } } } } } }")
+    [message] = errors(
+        "{ entities(first: 20) { edges { node { id relationships { nodes { evidence { nodes { quote } } } } } } } }"
+    )
     assert message == "Internal error; see the server log."

@@ -31,66 +31,72 @@ def fails(graph, model, query: str, **variables) -> str:
 
 def test_the_question_mois_contacts_linked_to_kurdish_parties(seeded, model):
     data = run(seeded, model, """{
-      contacts(of: "mois", linkedTo: {kinds: ["political_party"], tags: ["kurdish"]}) {
+      contacts(of: "mois", linkedTo: {kinds: ["political_party"], tags: ["kurdish"]}) { nodes {
         contact { id name aliases }
-        contactEvidence { type source { id } target { id } evidence { quote document { id } claimedBy { id } } }
+        contactEvidence { type source { id } target { id }
+                          evidence { nodes { quote document { id } claimedBy { id } } } }
         linkedEntity { id kind tags }
-        link { type source { id } target { id } evidence { quote document { id } } }
-      }}""")
-    links = {c["contact"]["id"]: c for c in data["contacts"]}
+        link { type source { id } target { id } evidence { nodes { quote document { id } } } }
+      }}}""")
+    contacts = data["contacts"]["nodes"]
+    links = {c["contact"]["id"]: c for c in contacts}
     kaka = links["mohammed-haji-mahmoud"]
     assert "Kaka Hama" in kaka["contact"]["aliases"]
     assert kaka["linkedEntity"]["id"] == "ksdp"
     assert kaka["linkedEntity"]["kind"] == "political_party" and "kurdish" in kaka["linkedEntity"]["tags"]
     dealings = {d["type"] for d in kaka["contactEvidence"]}
     assert "MET_WITH" in dealings
-    quotes = [e["quote"] for d in kaka["contactEvidence"] for e in d["evidence"]]
+    quotes = [e["quote"] for d in kaka["contactEvidence"] for e in d["evidence"]["nodes"]]
     assert any("MOIS officers met with Mahmoud" in q for q in quotes)
-    link_quotes = [e["quote"] for rel in kaka["link"] for e in rel["evidence"]]
+    link_quotes = [e["quote"] for rel in kaka["link"] for e in rel["evidence"]["nodes"]]
     assert any("Mohammed Haji Mahmoud, also known as Kaka Hama" in q for q in link_quotes)
-    for c in data["contacts"]:
+    for c in contacts:
         assert c["contactEvidence"] and c["link"]
-        assert all(ev["evidence"] for ev in c["contactEvidence"] + c["link"])
+        assert all(ev["evidence"]["nodes"] for ev in c["contactEvidence"] + c["link"])
         assert c["contact"]["id"] != "mois" and c["linkedEntity"]["id"] != "mois"
         assert "kurdish" in c["linkedEntity"]["tags"] and c["linkedEntity"]["kind"] == "political_party"
 
 
 def test_contacts_include_dealings_with_members(seeded, model):
     """Someone who met a member of an organization is that organization's contact."""
-    data = run(seeded, model, """{ contacts(of: "quds-force", linkedTo: {family: PERSON}) {
-        contact { id } contactEvidence { type source { id } target { id } } } }""")
-    sources = {(d["source"]["id"], d["target"]["id"]) for c in data["contacts"] for d in c["contactEvidence"]}
+    data = run(seeded, model, """{ contacts(of: "quds-force", linkedTo: {family: PERSON}) { nodes {
+        contact { id } contactEvidence { type source { id } target { id } } } } }""")
+    sources = {(d["source"]["id"], d["target"]["id"]) for c in data["contacts"]["nodes"] for d in c["contactEvidence"]}
     members = run(seeded, model, """{ entity(id: "quds-force") {
-        relationships(types: ["MEMBER_OF", "LEADS", "PART_OF"], direction: IN) { source { id } } } }""")
-    member_ids = {r["source"]["id"] for r in members["entity"]["relationships"]}
+        relationships(types: [MEMBER_OF, LEADS, PART_OF], direction: IN) { nodes { source { id } } } } }""")
+    member_ids = {r["source"]["id"] for r in members["entity"]["relationships"]["nodes"]}
     assert member_ids and any(s in member_ids or t in member_ids for s, t in sources)
 
 
 def test_entity_with_relationships_evidence_and_documents(seeded, model):
     data = run(seeded, model, """{ entity(id: "qassem-soleimani") {
         id name aliases family kind tags description reviewed
-        relationships(types: ["LEADS"], direction: OUT) {
+        relationships(types: [LEADS], direction: OUT) { totalCount nodes {
           type source { id } target { id name } confidence firstDate lastDate
-          evidence { id quote start end date datePrecision confidence method claimedBy { id } document { id title } }
-        }
-        documents { id publisher }
+          evidence { totalCount nodes { id quote start end date datePrecision confidence method claimedBy { id }
+                                        document { id title } } }
+        } }
+        documents { totalCount nodes { id publisher } }
       } }""")
     e = data["entity"]
     assert e["family"] == "PERSON" and e["reviewed"] is True and "Suleimani" in e["aliases"]
-    assert {r["target"]["id"] for r in e["relationships"]} >= {"quds-force"}
-    for r in e["relationships"]:
-        assert r["type"] == "LEADS" and r["source"]["id"] == "qassem-soleimani" and r["evidence"]
-        for ev in r["evidence"]:
+    rels = e["relationships"]["nodes"]
+    assert {r["target"]["id"] for r in rels} >= {"quds-force"} and e["relationships"]["totalCount"] == len(rels)
+    for r in rels:
+        assert r["type"] == "LEADS" and r["source"]["id"] == "qassem-soleimani" and r["evidence"]["nodes"]
+        assert r["evidence"]["totalCount"] == len(r["evidence"]["nodes"])
+        for ev in r["evidence"]["nodes"]:
             assert ev["method"] == "curated" and ev["end"] - ev["start"] == len(ev["quote"])
-    assert len(e["documents"]) >= 3
+    assert len(e["documents"]["nodes"]) == e["documents"]["totalCount"] >= 3
     assert run(seeded, model, '{ entity(id: "no-such-entity") { id } }') == {"entity": None}
 
 
 def test_relationship_direction(seeded, model):
-    q = '{ entity(id: "ksdp") { relationships(types: ["LEADS"], direction: %s) { source { id } target { id } } } }'
-    incoming = run(seeded, model, q % "IN")["entity"]["relationships"]
-    outgoing = run(seeded, model, q % "OUT")["entity"]["relationships"]
-    both = run(seeded, model, q % "BOTH")["entity"]["relationships"]
+    q = ('{ entity(id: "ksdp") { relationships(types: [LEADS], direction: %s) { nodes { source { id } '
+         'target { id } } } } }')
+    incoming = run(seeded, model, q % "IN")["entity"]["relationships"]["nodes"]
+    outgoing = run(seeded, model, q % "OUT")["entity"]["relationships"]["nodes"]
+    both = run(seeded, model, q % "BOTH")["entity"]["relationships"]["nodes"]
     assert {"source": {"id": "mohammed-haji-mahmoud"}, "target": {"id": "ksdp"}} in incoming
     assert all(r["source"]["id"] == "ksdp" for r in outgoing)
     assert len(both) == len(incoming) + len(outgoing)
@@ -121,17 +127,18 @@ def test_entities_filter_and_pages(seeded, model):
 
 
 def test_search_is_typo_tolerant(seeded, model):
-    q = "query($q: String!, $f: Family) { search(query: $q, family: $f, first: 5) { score entity { id family } } }"
+    q = """query($q: String!, $f: Family) { search(query: $q, family: $f, first: 5) {
+        totalCount nodes { score entity { id family } } } }"""
     for text, expected in [
         ("Solemani", "qassem-soleimani"), ("kaka hama", "mohammed-haji-mahmoud"), ("Daesh", "isis"),
         ("Ministry of Intelligence", "mois"), ("muhandis", "abu-mahdi-al-muhandis"),
     ]:
-        hits = run(seeded, model, q, q=text)["search"]
+        hits = run(seeded, model, q, q=text)["search"]["nodes"]
         assert hits and hits[0]["entity"]["id"] == expected, (text, hits)
         assert hits == sorted(hits, key=lambda h: -h["score"])
-    places = run(seeded, model, q, q="Baghdad", f="LOCATION")["search"]
+    places = run(seeded, model, q, q="Baghdad", f="LOCATION")["search"]["nodes"]
     assert places and all(h["entity"]["family"] == "LOCATION" for h in places)
-    assert run(seeded, model, q, q='"(*~:\\')["search"] == []  # nothing searchable, no Lucene syntax error
+    assert run(seeded, model, q, q='"(*~:\\')["search"] == {"totalCount": 0, "nodes": []}  # no Lucene error
 
 
 def test_documents_and_document(seeded, model):
@@ -140,18 +147,19 @@ def test_documents_and_document(seeded, model):
     assert data["totalCount"] == 5 and data["pageInfo"]["hasNextPage"] and len(data["edges"]) == 2
     assert data["edges"][0]["cursor"] == encode_cursor(0)
     doc = run(seeded, model, """{ document(id: "001_9e368b0eaaa11057") { id title publisher authors published kind
-        mentions { count entity { id } } claims { quote document { id } } } }""")["document"]
+        mentions(first: 200) { nodes { count entity { id } } }
+        claims(first: 200) { nodes { quote document { id } } } } }""")["document"]
     assert doc["authors"][:2] == ["Tim Arango", "James Risen"] and doc["published"] == "2019-11-18"
     assert doc["kind"] == "news-article"
-    assert {"qassem-soleimani", "mois", "iran"} <= {m["entity"]["id"] for m in doc["mentions"]}
-    assert all(m["count"] >= 1 for m in doc["mentions"])
-    assert doc["claims"] and all(c["document"]["id"] == doc["id"] for c in doc["claims"])
+    assert {"qassem-soleimani", "mois", "iran"} <= {m["entity"]["id"] for m in doc["mentions"]["nodes"]}
+    assert all(m["count"] >= 1 for m in doc["mentions"]["nodes"])
+    assert doc["claims"]["nodes"] and all(c["document"]["id"] == doc["id"] for c in doc["claims"]["nodes"])
     assert run(seeded, model, '{ document(id: "nope") { id } }') == {"document": None}
 
 
 def test_paths(seeded, model):
     data = run(seeded, model, """{ paths(from: "qassem-soleimani", to: "ksdp", maxHops: 4) {
-        entities { id } relationships { type source { id } target { id } evidence { quote } } } }""")
+        entities { id } relationships { type source { id } target { id } evidence { nodes { quote } } } } }""")
     assert data["paths"]
     for p in data["paths"]:
         ids = [e["id"] for e in p["entities"]]
@@ -159,7 +167,7 @@ def test_paths(seeded, model):
         assert len(p["relationships"]) == len(ids) - 1 <= 4
         for step, rel in enumerate(p["relationships"]):
             assert {rel["source"]["id"], rel["target"]["id"]} == {ids[step], ids[step + 1]}
-            assert rel["evidence"]
+            assert rel["evidence"]["nodes"]
     assert run(seeded, model, '{ paths(from: "mois", to: "mois") { entities { id } } }') == {"paths": []}
     too_far = '{ paths(from: "mois", to: "isis", maxHops: 50) { entities { id } } }'
     assert "maxHops must be between" in fails(seeded, model, too_far)
@@ -174,9 +182,9 @@ def test_stats(seeded, model):
 
 def test_nested_selections_cost_a_bounded_number_of_round_trips(seeded, model):
     query = """{ entities(filter: {family: ORGANIZATION}, first: 30) { edges { node {
-        id relationships { type source { id name } target { id name }
-          evidence { quote claimedBy { name } document { id title } } }
-        documents { id mentions { count entity { id } } } } } } }"""
+        id relationships { nodes { type source { id name } target { id name }
+          evidence { nodes { quote claimedBy { name } document { id title } } } } }
+        documents { nodes { id mentions { nodes { count entity { id } } } } } } } } }"""
     before = seeded.reads
     run(seeded, model, query)
     # entities page, relationships, entities at both ends, claims, claimants, documents, mentions, entities
@@ -206,9 +214,10 @@ def test_neighbourhood(seeded, model):
 
 
 def test_common_neighbours(seeded, model):
-    data = run(seeded, model, """{ commonNeighbours(a: "mois", b: "irgc") {
-        entity { id } toFirst { source { id } target { id } } toSecond { source { id } target { id } } } }""")
-    rows = data["commonNeighbours"]
+    data = run(seeded, model, """{ commonNeighbours(a: "mois", b: "irgc", first: 200) { totalCount nodes {
+        entity { id } toFirst { source { id } target { id } } toSecond { source { id } target { id } } } } }""")
+    rows = data["commonNeighbours"]["nodes"]
+    assert data["commonNeighbours"]["totalCount"] == len(rows)
     assert rows
     for row in rows:
         n = row["entity"]["id"]
@@ -217,8 +226,9 @@ def test_common_neighbours(seeded, model):
 
 
 def test_timeline_is_oldest_first(seeded, model):
-    claims = run(seeded, model, '{ entity(id: "mohammed-haji-mahmoud") { timeline { date quote } } }')
-    dates = [c["date"] for c in claims["entity"]["timeline"]]
+    claims = run(seeded, model,
+                 '{ entity(id: "mohammed-haji-mahmoud") { timeline(first: 200) { nodes { date quote } } } }')
+    dates = [c["date"] for c in claims["entity"]["timeline"]["nodes"]]
     assert dates and dates == sorted(dates) and "2014-12-07" in dates
 
 
@@ -264,3 +274,111 @@ def test_boolean_filters_names_and_order(seeded, model):
     assert top == degree[0]["id"]
     assert ids({"nameContains": "') MATCH (n) DETACH DELETE n //"}) == []  # a value, never Cypher
     assert run(seeded, model, "{ stats { entities } }")["stats"]["entities"] > 80
+
+
+def test_nested_lists_are_connections_that_page(seeded, model):
+    q = """query($after: String) { entity(id: "mois") { relationships(first: 3, after: $after) {
+        totalCount edges { cursor node { type target { id } source { id } } }
+        pageInfo { hasNextPage endCursor } } } }"""
+    page = run(seeded, model, q)["entity"]["relationships"]
+    total, seen = page["totalCount"], []
+    assert total > 3
+    while True:
+        seen += [(e["node"]["type"], e["node"]["source"]["id"], e["node"]["target"]["id"]) for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        page = run(seeded, model, q, after=page["pageInfo"]["endCursor"])["entity"]["relationships"]
+    assert len(seen) == len(set(seen)) == total
+
+
+def test_relationship_filters_by_type_confidence_and_dates(seeded, model):
+    q = """query($t: [RelationshipType!], $c: Float, $f: String, $to: String) { entity(id: "mohammed-haji-mahmoud") {
+        relationships(types: $t, minConfidence: $c, from: $f, to: $to, first: 200) {
+          nodes { type confidence firstDate lastDate } } } }"""
+
+    def rels(**v):
+        return run(seeded, model, q, **v)["entity"]["relationships"]["nodes"]
+
+    everything = rels()
+    assert {r["type"] for r in rels(t=["MET_WITH"])} == {"MET_WITH"}
+    assert all(r["confidence"] >= 0.9 for r in rels(c=0.9)) and len(rels(c=0.0)) == len(everything)
+    def at_coarser(a, b):
+        n = min(len(a), len(b))
+        return a[:n], b[:n]
+
+    dated = rels(f="2014-12", to="2014-12")
+    for r in dated:  # "2014" overlaps December 2014; "2014-11" does not
+        first, bound = at_coarser(r["firstDate"], "2014-12")
+        last, _ = at_coarser(r["lastDate"], "2014-12")
+        assert first <= bound <= last, r
+    assert len(dated) < len(everything)
+    assert all(r["lastDate"] >= "2015" for r in rels(f="2015"))
+    assert "is not YYYY, YYYY-MM or YYYY-MM-DD" in fails(seeded, model, q, f="December 2014")
+    assert "minConfidence must be between 0 and 1" in fails(seeded, model, q, c=2.0)
+    assert "RELATED_TO" in fails(seeded, model, q, t=["RELATED_TO"])  # not a type in model.yaml
+
+
+def test_entity_filters_by_related_facts_and_fuzzy_names(seeded, model):
+    q = """query($f: EntityFilter) { entities(filter: $f, first: 200) { totalCount nodes { id } } }"""
+
+    def ids(flt):
+        return {e["id"] for e in run(seeded, model, q, f=flt)["entities"]["nodes"]}
+
+    assert "qassem-soleimani" in ids({"nameFuzzy": "Qasim Sulaimani"})
+    assert "qassem-soleimani" not in ids({"nameFuzzy": "Qasim Muhandis"})  # every word must match
+    met_mois = ids({"family": "PERSON", "related": {"types": ["MET_WITH"], "other": {"ids": ["mois"]}}})
+    assert "mohammed-haji-mahmoud" in met_mois
+    rows = seeded.read("MATCH (p:Person)-[:MET_WITH]-(:Entity {id: 'mois'}) RETURN collect(DISTINCT p.id) AS ids")
+    assert met_mois == set(rows[0]["ids"])
+    kurdish_ties = ids({"related": {"other": {"nameFuzzy": "Kurdistan Democratic", "kinds": ["political_party"]}}})
+    assert kurdish_ties and "mohammed-haji-mahmoud" in ids({"related": {"other": {"nameFuzzy": "KSDP"}}})
+    led = ids({"related": {"types": ["LEADS"], "direction": "OUT"}, "not": {"related": {"direction": "IN"}}})
+    assert led and all(
+        seeded.read("MATCH (e:Entity {id: $id})<-[r]-(:Entity) WHERE r.claim_ids IS NOT NULL RETURN count(r) AS n",
+                    id=i)[0]["n"] == 0 for i in led
+    )
+    assert ids({"nameFuzzy": "') RETURN 1 //"}) == set()
+
+
+def test_all_paths_and_centrality(seeded, model):
+    q = """query($all: Boolean!, $h: Int!) { paths(from: "qassem-soleimani", to: "ksdp", maxHops: $h, all: $all,
+        first: 200) { entities { id } } }"""
+    shortest = run(seeded, model, q, all=False, h=4)["paths"]
+    every = run(seeded, model, q, all=True, h=4)["paths"]
+    length = len(shortest[0]["entities"])
+    assert all(len(p["entities"]) == length for p in shortest)
+    assert len(every) > len(shortest) and all(len(p["entities"]) >= length for p in every)
+    assert all(len({e["id"] for e in p["entities"]}) == len(p["entities"]) for p in every)  # no entity twice
+    lengths = [len(p["entities"]) for p in every]
+    assert lengths == sorted(lengths)
+    assert "maxHops must be between 1 and 4 for all paths" in fails(seeded, model, q, all=True, h=5)
+    top = run(seeded, model, "{ aggregates(first: 5) { mostCentral { key score } } }")["aggregates"]["mostCentral"]
+    scores = [t["score"] for t in top]
+    assert len(top) == 5 and scores == sorted(scores, reverse=True) and all(0 < s < 1 for s in scores)
+    assert "mois" in {t["key"] for t in top}
+
+
+def test_pagerank_of_a_star_and_a_chain():
+    from graph.queries import pagerank
+
+    star = dict(pagerank([("hub", x, 1) for x in "abcd"]))
+    assert star["hub"] > star["a"] == star["b"] and abs(sum(star.values()) - 1) < 1e-9
+    chain = dict(pagerank([("a", "b", 1), ("b", "c", 1)]))
+    assert chain["b"] > chain["a"] == chain["c"]
+    assert pagerank([]) == []
+
+
+def test_timeline_between_dates(seeded, model):
+    q = """query($f: String, $t: String) { entity(id: "mohammed-haji-mahmoud") { timeline(from: $f, to: $t,
+        first: 200) { totalCount nodes { date } } } }"""
+    whole = run(seeded, model, q)["entity"]["timeline"]
+    later = run(seeded, model, q, f="2015")["entity"]["timeline"]
+    assert 0 < later["totalCount"] < whole["totalCount"] and all(n["date"] >= "2015" for n in later["nodes"])
+    december = run(seeded, model, q, f="2014-12-01", t="2014-12-31")["entity"]["timeline"]["nodes"]
+    assert december and all(n["date"] in ("2014", "2014-12") or n["date"].startswith("2014-12-") for n in december)
+
+
+def test_the_readme_example_of_a_fuzzy_related_filter(seeded, model):
+    data = run(seeded, model, """{ entities(filter: {family: PERSON, related: {types: [MET_WITH], from: "2014-12",
+        to: "2014-12", other: {nameFuzzy: "Ministry Inteligence"}}}) { totalCount nodes { name } } }""")
+    assert "Mohammed Haji Mahmoud" in {n["name"] for n in data["entities"]["nodes"]}

@@ -8,6 +8,7 @@ import stat
 import urllib.request
 
 import pytest
+from conftest import browser_login
 from pydantic import ValidationError
 
 from graph import server as server_module
@@ -74,7 +75,8 @@ def test_a_server_that_does_not_come_up_shows_its_log(tmp_path):
     server = LocalServer(local_settings(tmp_path, neo4j_start_timeout=0.5))
     with pytest.raises(ServerError) as err:
         server.start()
-    assert "did not answer within" in str(err.value) and "last lines of the Neo4j log" in str(err.value)
+    # what the log holds after half a second depends on the machine's load; where it is does not
+    assert "did not answer within 0.5s" in str(err.value) and str(tmp_path / "home" / "logs") in str(err.value)
     assert server.pid() is None
 
 
@@ -104,24 +106,8 @@ def test_the_local_server_is_loopback_with_auth_and_browser(server, settings):
 
 
 @pytest.mark.neo4j
-def test_neo4j_browser_logs_in_headless(server, settings, chromium, tmp_path):
+def test_neo4j_browser_logs_in_headless(server, settings, chromium):
     """What a user does: open Browser, type the user and stored password, connect."""
     if server is None:
         pytest.skip("NEO4J_URI names an external server")
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver = chromium
-    try:
-        driver.get(f"http://127.0.0.1:{settings.neo4j_http_port}/browser/")
-        wait = WebDriverWait(driver, 60)
-        field = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="password"]')))
-        bolt = driver.find_element(By.CSS_SELECTOR, '[data-testid="boltaddress"]').get_attribute("value")
-        assert bolt.endswith(f"127.0.0.1:{settings.neo4j_bolt_port}")
-        driver.find_element(By.CSS_SELECTOR, '[data-testid="username"]').send_keys(settings.neo4j_user)
-        field.send_keys(server.password())
-        driver.find_element(By.CSS_SELECTOR, '[data-testid="connect"]').click()
-        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "You are connected as user neo4j"))
-    finally:
-        driver.save_screenshot(str(tmp_path / "neo4j-browser.png"))
+    browser_login(chromium, settings, server.password())
