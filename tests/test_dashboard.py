@@ -116,11 +116,13 @@ def test_dashboard_search_entity_network_evidence_timeline(live_api, seeded, chr
     click_at(driver, edge["x"], edge["y"])
     wait.until(lambda d: d.find_element(By.ID, "evidence-body").get_attribute("data-edge") == edge["id"])
     source, rel_type, target = edge["id"].split("|")
-    rels = graphql(live_api, "query($id: ID!, $t: [String!]) { entity(id: $id) { relationships(types: $t, "
-                   "direction: OUT) { target { id } evidence { id } } } }", id=source, t=[rel_type])
-    expected = next(r for r in rels["entity"]["relationships"] if r["target"]["id"] == target)
+    rels = graphql(live_api, "query($id: ID!, $t: [RelationshipType!]) { entity(id: $id) { relationships(types: $t, "
+                   "direction: OUT, first: 200) { nodes { target { id } evidence(first: 200) { nodes { id } } } } } }",
+                   id=source, t=[rel_type])
+    expected = next(r for r in rels["entity"]["relationships"]["nodes"] if r["target"]["id"] == target)
     claims = driver.find_elements(By.CSS_SELECTOR, "#evidence-body figure.claim")
-    assert sorted(c.get_attribute("data-claim") for c in claims) == sorted(c["id"] for c in expected["evidence"])
+    claim_ids = sorted(c.get_attribute("data-claim") for c in claims)
+    assert claim_ids == sorted(c["id"] for c in expected["evidence"]["nodes"])
     for claim in claims:
         doc = seeded.read("MATCH (d:Document {id: $id}) RETURN d.text AS text, d.title AS title, "
                           "d.publisher AS publisher", id=claim.get_attribute("data-document"))[0]

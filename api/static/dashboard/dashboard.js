@@ -12,6 +12,7 @@ const FAMILY_COLOURS = {
 const OTHER_COLOUR = "#9c755f";
 const NEIGHBOURS = 50;   // nodes around the centre, nearest first (the API's `first`)
 const TOP = 10;          // rows per overview card
+const PAGE = 200;        // the API's largest page: an entity's facts, documents and timeline, an edge's claims
 
 const $ = (id) => document.getElementById(id);
 let cy = null;           // the cytoscape instance of the current network
@@ -73,6 +74,11 @@ function entityLink(entity) {
     entity.name || entity.id);
 }
 
+/** "N", or "N of M" when a page holds only part of a connection. */
+function counted(conn) {
+  return conn.nodes.length < conn.totalCount ? `${conn.nodes.length} of ${conn.totalCount}` : String(conn.totalCount);
+}
+
 function documentTitle(d) {
   return d.title || `untitled, ${d.publisher || d.id}`;
 }
@@ -104,17 +110,18 @@ const STATS = "{ stats { documents entities relationships claims } }";
 const AGGREGATES = `query Aggregates($first: Int!) {
   aggregates(first: $first) {
     byFamily { key count } byKind { key count } byRelationshipType { key count }
-    claimsByYear { key count } mostConnected { key count } claimsByDocument { key count }
+    claimsByYear { key count } mostConnected { key count } mostCentral { key score } claimsByDocument { key count }
   }
 }`;
 
-function bars(listId, rows, label) {
+/** A card's rows as labelled bars; `value` picks the number (a count, or a score shown to 3 places). */
+function bars(listId, rows, label, value = (r) => r.count) {
   const list = $(listId);
-  const max = Math.max(1, ...rows.map((r) => r.count));
+  const max = Math.max(Number.MIN_VALUE, ...rows.map(value));
   list.replaceChildren(...rows.map((r) => h("li", null,
     h("span", { class: "label" }, label ? label(r) : r.key),
-    h("span", { class: "bar" }, h("span", { style: `width:${(100 * r.count / max).toFixed(1)}%` })),
-    h("span", { class: "count" }, fmtNumber(r.count)))));
+    h("span", { class: "bar" }, h("span", { style: `width:${(100 * value(r) / max).toFixed(1)}%` })),
+    h("span", { class: "count" }, Number.isInteger(value(r)) ? fmtNumber(value(r)) : value(r).toFixed(3)))));
 }
 
 async function loadTotals() {
@@ -140,21 +147,23 @@ async function loadOverview() {
   types.value = getState().type;
 
   // names for the id-keyed rows: one more request
-  const ids = a.mostConnected.map((r) => r.key);
+  const ids = [...new Set([...a.mostConnected, ...a.mostCentral].map((r) => r.key))];
   const docs = a.claimsByDocument.slice(0, TOP).map((r) => r.key);
   const docFields = docs.map((_, i) => `d${i}: document(id: $d${i}) { id title publisher published }`).join("\n");
   const docVars = docs.map((_, i) => `$d${i}: ID!`).join(", ");
   const named = await gql(`query Names($ids: [ID!], $n: Int!${docVars ? ", " + docVars : ""}) {
-    entities(filter: {ids: $ids}, first: $n) { edges { node { id name family } } }
+    entities(filter: {ids: $ids}, first: $n) { nodes { id name family } }
     ${docFields}
   }`, { ids, n: ids.length, ...Object.fromEntries(docs.map((d, i) => [`d${i}`, d])) });
-  const byId = new Map(named.entities.edges.map((e) => [e.node.id, e.node]));
+  const byId = new Map(named.entities.nodes.map((e) => [e.id, e]));
   for (const e of byId.values()) names.set(e.id, e.name);
-  bars("agg-connected", a.mostConnected, (r) => {
+  const entityRow = (r) => {
     const e = byId.get(r.key) || { id: r.key, name: r.key };
     return h("span", null, h("i", { class: "swatch", style: `background:${familyColour(e.family)}` }),
       entityLink(e));
-  });
+  };
+  bars("agg-connected", a.mostConnected, entityRow);
+  bars("agg-central", a.mostCentral, entityRow, (r) => r.score);
   bars("agg-documents", a.claimsByDocument.slice(0, TOP), (r) => {
     const d = Object.values(named).find((x) => x && x.id === r.key);
     return d ? h("span", { title: [d.publisher, d.published].filter(Boolean).join(", ") }, documentTitle(d)) : r.key;
@@ -164,7 +173,7 @@ async function loadOverview() {
 // -- search --------------------------------------------------------------------------------------
 const SEARCH = `query Search($q: String!, $family: Family, $first: Int!) {
   search(query: $q, family: $family, first: $first) {
-    score entity { id name aliases family kind tags reviewed }
+    nodes { score entity { id name aliases family kind tags reviewed } }
   }
 }`;
 
@@ -196,11 +205,12 @@ async function search(query) {
     const data = await gql(SEARCH, { q: text, family, first: 15 });
     if (seq !== searchSeq) return;
     const list = $("result-list");
-    if (!data.search.length) {
+    const hits = data.search.nodes;
+    if (!hits.length) {
       list.replaceChildren(h("li", { class: "empty" }, "Nothing matches."));
       return;
     }
-    list.replaceChildren(...data.search.map(({ entity, score }) => {
+    list.replaceChildren(...hits.map(({ entity, score }) => {
       names.set(entity.id, entity.name);
       const alias = matchedAlias(entity, text);
       return h("li", { dataset: { entity: entity.id } },
@@ -221,20 +231,25 @@ async function search(query) {
 }
 
 // -- one entity: details, facts, timeline --------------------------------------------------------
-const ENTITY = `query Entity($id: ID!) {
+const ENTITY = `query Entity($id: ID!, $page: Int!) {
   entity(id: $id) {
     id name aliases family kind tags description reviewed
-    documents { id title publisher published }
-    relationships { type confidence firstDate lastDate source { id name } target { id name } }
-    timeline {
-      id predicate quote date datePrecision confidence method
-      subject { id name } object { id name } claimedBy { id name }
-      document { id title publisher published }
+    documents(first: $page) { totalCount nodes { id title publisher published } }
+    relationships(first: $page) {
+      totalCount nodes { type confidence firstDate lastDate source { id name } target { id name } }
+    }
+    timeline(first: $page) {
+      totalCount
+      nodes {
+        id predicate quote date datePrecision confidence method
+        subject { id name } object { id name } claimedBy { id name }
+        document { id title publisher published }
+      }
     }
   }
 }`;
 
-const NEIGHBOURHOOD = `query Network($id: ID!, $depth: Int!, $types: [String!], $first: Int!) {
+const NEIGHBOURHOOD = `query Network($id: ID!, $depth: Int!, $types: [RelationshipType!], $first: Int!) {
   neighbourhood(id: $id, depth: $depth, types: $types, first: $first) {
     entities { id name family kind reviewed }
     relationships { type confidence firstDate lastDate source { id } target { id } }
@@ -246,7 +261,7 @@ function renderEntity(e) {
   names.set(e.id, e.name);
   const aliases = e.aliases.filter((a) => a !== e.name);
   const byType = new Map();
-  for (const r of e.relationships) {
+  for (const r of e.relationships.nodes) {
     if (!byType.has(r.type)) byType.set(r.type, []);
     byType.get(r.type).push(r);
   }
@@ -260,7 +275,7 @@ function renderEntity(e) {
     e.description ? h("p", { class: "description" }, e.description) : null,
     aliases.length ? h("p", { class: "aliases" }, h("b", null, "Also: "), aliases.join(" · ")) : null,
     h("p", { class: "muted" }, `id ${e.id}`),
-    h("h3", null, `Facts (${e.relationships.length})`),
+    h("h3", null, `Facts (${counted(e.relationships)})`),
     h("ul", { class: "facts" }, [...byType].map(([type, rels]) => h("li", null,
       h("span", { class: "type" }, type),
       h("ul", null, rels.map((r) => {
@@ -272,8 +287,8 @@ function renderEntity(e) {
           h("button", { type: "button", class: "link small", onclick: () => showRelationship(r.source.id, r.type,
             r.target.id) }, "evidence"));
       }))))),
-    h("h3", null, `Documents (${e.documents.length})`),
-    h("ul", { class: "documents" }, e.documents.map((d) => h("li", null,
+    h("h3", null, `Documents (${counted(e.documents)})`),
+    h("ul", { class: "documents" }, e.documents.nodes.map((d) => h("li", null,
       h("cite", null, documentTitle(d)), d.publisher ? `, ${d.publisher}` : "", d.published ? `, ${d.published}` : ""))),
   );
   box.hidden = false;
@@ -291,8 +306,9 @@ function dateValue(date) {
 function renderTimeline(e) {
   const panel = $("timeline-panel");
   const list = $("timeline");
-  const items = e.timeline;
+  const items = e.timeline.nodes;
   panel.hidden = false;
+  $("timeline-note").textContent = items.length < e.timeline.totalCount ? `the first ${counted(e.timeline)}` : "";
   if (!items.length) {
     list.replaceChildren(h("li", { class: "empty" }, "No dated claims about this entity."));
     $("timeline-strip").replaceChildren();
@@ -468,17 +484,48 @@ function drawNetwork(centre, data, depth) {
 }
 
 // -- evidence ------------------------------------------------------------------------------------
-const EVIDENCE = `query Evidence($id: ID!, $types: [String!]) {
+// A fact is found by its source, type and target: first the cursor just before it in the source's
+// outgoing facts of that type, then that one fact with its claims.
+const FACTS_OF_TYPE = `query Facts($id: ID!, $types: [RelationshipType!], $page: Int!, $after: String) {
   entity(id: $id) {
-    relationships(types: $types, direction: OUT) {
-      type confidence firstDate lastDate source { id name } target { id name }
-      evidence {
-        id quote date datePrecision confidence method note claimedBy { id name }
-        document { id title publisher published url }
+    relationships(types: $types, direction: OUT, first: $page, after: $after) {
+      edges { cursor node { target { id } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+const EVIDENCE = `query Evidence($id: ID!, $types: [RelationshipType!], $after: String, $page: Int!) {
+  entity(id: $id) {
+    relationships(types: $types, direction: OUT, first: 1, after: $after) {
+      nodes {
+        type confidence firstDate lastDate source { id name } target { id name }
+        evidence(first: $page) {
+          totalCount
+          nodes {
+            id quote date datePrecision confidence method note claimedBy { id name }
+            document { id title publisher published url }
+          }
+        }
       }
     }
   }
 }`;
+
+/** The cursor just before `source`'s `type` fact to `target`: null when it comes first, undefined if none. */
+async function cursorBefore(source, type, target) {
+  let before = null;
+  for (let after = null; ;) {
+    const data = await gql(FACTS_OF_TYPE, { id: source, types: [type], page: PAGE, after });
+    if (!data.entity) return undefined;
+    const facts = data.entity.relationships;
+    for (const edge of facts.edges) {
+      if (edge.node.target.id === target) return before;
+      before = edge.cursor;
+    }
+    if (!facts.pageInfo.hasNextPage) return undefined;
+    after = facts.pageInfo.endCursor;
+  }
+}
 
 async function showRelationship(source, type, target) {
   const seq = ++evidenceSeq;
@@ -489,18 +536,20 @@ async function showRelationship(source, type, target) {
     cy.getElementById(`${source}|${type}|${target}`).addClass("active");
   }
   try {
-    const data = await gql(EVIDENCE, { id: source, types: [type] });
+    const after = await cursorBefore(source, type, target);
+    const data = after === undefined ? null : await gql(EVIDENCE, { id: source, types: [type], after, page: PAGE });
     if (seq !== evidenceSeq) return;
-    const rel = data.entity && data.entity.relationships.find((r) => r.target.id === target);
+    const rel = data && data.entity.relationships.nodes.find((r) => r.target.id === target);
     if (!rel) throw new Error(`no ${type} fact from ${source} to ${target}`);
+    const claims = rel.evidence.nodes;
     const dates = rel.firstDate ? (rel.firstDate === rel.lastDate ? rel.firstDate
       : `${rel.firstDate} to ${rel.lastDate}`) : "undated";
     body.replaceChildren(
       h("p", { class: "edge-title" }, entityLink(rel.source), " ", h("span", { class: "type" }, rel.type), " ",
         entityLink(rel.target)),
-      h("p", { class: "muted" }, `${rel.evidence.length} claim${rel.evidence.length === 1 ? "" : "s"} · ` +
+      h("p", { class: "muted" }, `${counted(rel.evidence)} claim${rel.evidence.totalCount === 1 ? "" : "s"} · ` +
         `highest confidence ${fmtConfidence(rel.confidence)} · ${dates}`),
-      ...rel.evidence.map((c) => h("figure", { class: "claim", dataset: { claim: c.id, document: c.document.id } },
+      ...claims.map((c) => h("figure", { class: "claim", dataset: { claim: c.id, document: c.document.id } },
         h("blockquote", { class: "quote" }, c.quote),
         h("figcaption", null,
           h("p", null, h("b", null, c.date || "undated"), c.date && c.datePrecision ? ` (${c.datePrecision})` : "",
@@ -544,7 +593,7 @@ async function render() {
   status("Loading…");
   try {
     const [detail, network] = await Promise.all([
-      sameEntity ? null : gql(ENTITY, { id: state.id }),
+      sameEntity ? null : gql(ENTITY, { id: state.id, page: PAGE }),
       gql(NEIGHBOURHOOD, { id: state.id, depth: state.depth, types: state.type ? [state.type] : null,
         first: NEIGHBOURS }),
     ]);
@@ -589,9 +638,10 @@ function start() {
     if (ev.key === "/" && document.activeElement !== input) { ev.preventDefault(); input.focus(); }
   });
   window.addEventListener("hashchange", render);
-  loadTotals().catch((err) => status(`Could not load the totals: ${err.message}`, "error"));
-  loadOverview().catch((err) => status(`Could not load the overview: ${err.message}`, "error"));
-  render();
+  // one after the other, the cheapest first: a cold server answers each sooner than all at once
+  loadTotals().catch((err) => status(`Could not load the totals: ${err.message}`, "error"))
+    .then(render)
+    .then(() => loadOverview().catch((err) => status(`Could not load the overview: ${err.message}`, "error")));
 }
 
 // A handle for tests and the browser console: the network being shown, and the evidence action.
