@@ -1,4 +1,4 @@
-"""The HTTP surface: GraphQL over POST and GET, GraphiQL from local files, health."""
+"""The HTTP surface: GraphQL over POST and GET, GraphiQL and the dashboard from local files, health."""
 
 import base64
 import hashlib
