@@ -87,3 +87,22 @@ def test_keys_commands(tmp_path):
     assert revoked.exit_code == 0 and Keys(tmp_path / "api-keys.yaml").lookup(secret) is None
     again = runner.invoke(app, ["keys", "revoke", "alice"], env=env)
     assert again.exit_code == 1 and "no key named 'alice'" in again.output
+
+
+def test_serving_beyond_loopback_with_anonymous_readers_warns(monkeypatch, capsys, tmp_path):
+    import uvicorn
+    from neo4j import GraphDatabase
+
+    from api.cli import _serve
+    from graph.db import Graph
+    from graph.settings import Settings
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    graph = Graph(GraphDatabase.driver("bolt://127.0.0.1:9", auth=("neo4j", "x")), "neo4j", 1.0)
+    s = Settings(cablegraph_keys=tmp_path / "api-keys.yaml")
+    _serve(s, graph, "0.0.0.0", 8000)  # noqa: S104
+    assert "CABLEGRAPH_ANONYMOUS=none" in capsys.readouterr().err
+    _serve(s, graph, "127.0.0.1", 8000)
+    _serve(s.model_copy(update={"cablegraph_anonymous": "none"}), graph, "0.0.0.0", 8000)  # noqa: S104
+    assert "warning" not in capsys.readouterr().err
+    graph.close()
