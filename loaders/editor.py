@@ -32,6 +32,7 @@ from loaders.review import Decisions, read_decisions, record
 from schema.model import InvalidData, Model
 
 MAX_NAME = 200
+MAX_ID = 100  # it names a file
 
 
 class EditError(ValueError):
@@ -65,8 +66,8 @@ class Editor:
     # -- the catalogue: every document reloads ---------------------------------------------------
     def add_alias(self, entity: str, name: str, by: str) -> Change:
         name = " ".join(name.split())
-        if not 0 < len(name) <= MAX_NAME:
-            raise EditError("name", f"give 1 to {MAX_NAME} characters")
+        if not 0 < len(name) <= MAX_NAME or not name.isprintable():
+            raise EditError("name", f"give 1 to {MAX_NAME} printable characters")
         with self._lock:
             row = self._entity(entity, "entity")
             if name in row["aliases"]:
@@ -130,8 +131,9 @@ class Editor:
             raise EditError("text", f"is over the {readers.MAX_BYTES} byte limit")
         meta = read_metadata_overrides(metadata, self.model, "ingestDocument")
         doc_id = doc_id or f"inbox-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
-        if not SLUG.match(doc_id):
-            raise EditError("id", "use a lowercase-hyphen slug such as 'mois-report-2014-12'")
+        if not SLUG.match(doc_id) or len(doc_id) > MAX_ID:
+            raise EditError("id", f"use a lowercase-hyphen slug of at most {MAX_ID} characters, "
+                            "such as 'mois-report-2014-12'")
         front = yaml.safe_dump({**meta, "ingested_by": by}, sort_keys=False, allow_unicode=True)
         content = f"---\n{front}---\n{text}"
         path = (self.inbox / f"{doc_id}.md").resolve()

@@ -184,6 +184,8 @@ BAD_EDITS = [
     (INGEST.replace('"2014-12"', '"December"'), {"text": REPORT}, "ingestDocument published"),
     (INGEST.replace('"intelligence-report"', '"rumour"'), {"text": REPORT}, "document kind 'rumour'"),
     (INGEST.replace('"zamani-report"', '"../escape"'), {"text": REPORT}, "id: use a lowercase-hyphen slug"),
+    (INGEST.replace('"zamani-report"', '"' + "x" * 300 + '"'), {"text": REPORT}, "id: use a lowercase-hyphen slug"),
+    (ALIAS.replace('"Etelaat"', '"Ete\\u0000laat"'), {}, "name: give 1 to 200 printable characters"),
     (INGEST, {"text": "  \n"}, "text: the document is empty"),
 ]
 
