@@ -176,7 +176,7 @@ BAD_EDITS = [
     (CLAIM, {"predicate": "ADMIRES"}, "unknown relationship type 'ADMIRES'"),
     (CLAIM, {"predicate": "LOCATED_IN"}, "LOCATED_IN cannot end at a Organization"),
     (CLAIM, {"confidence": 1.5}, "confidence must be a number in (0, 1]"),
-    (CLAIM, {"date": "last spring"}, "date"),
+    (CLAIM, {"date": "last spring"}, "date 'last spring' is not YYYY, YYYY-MM or YYYY-MM-DD"),
     (CLAIM, {"document": "no-such-document"}, "document: no document 'no-such-document'"),
     (ALIAS.replace('"mois"', '"nobody"'), {}, "entity: no entity 'nobody'"),
     (MERGE, {"entity": "mois", "into": "nobody"}, "into: no entity 'nobody'"),
