@@ -12,5 +12,5 @@ RUN pip install --no-cache-dir -e . \
  && npm ci --prefix api/static --no-audit --no-fund --ignore-scripts --loglevel=error
 ENV CABLEGRAPH_HOST=0.0.0.0
 EXPOSE 8000
-# load the seeds (idempotent), then serve
-CMD ["sh", "-c", "cablegraph load seeds && cablegraph serve"]
+# load the seeds and the inbox (idempotent), then serve
+CMD ["sh", "-c", "cablegraph load && cablegraph serve"]

@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
+from api.auth import Authenticate, Keys, Role
 from api.batch import Batches, off_thread
 from api.browser import browser_files
 from api.schema import build_schema
@@ -32,6 +33,7 @@ from graph.browser import URL_PATH as BROWSER_URL
 from graph.db import Graph, GraphUnavailable
 from graph.queries import Reads
 from graph.settings import Settings
+from loaders.editor import Editor
 from schema.model import load_model
 
 VENDOR = Path(__file__).resolve().parent / "static" / "node_modules"
@@ -46,9 +48,10 @@ def local_assets(html: str) -> str:
 
 
 class CablegraphGraphQL(GraphQL):
-    def __init__(self, reads: Reads, settings: Settings, **kwargs: Any):
+    def __init__(self, reads: Reads, settings: Settings, editor: Editor, **kwargs: Any):
         super().__init__(build_schema(settings), **kwargs)
         self.reads = reads
+        self.editor = editor
 
     @cached_property
     def graphql_ide_html(self) -> str:
@@ -65,12 +68,18 @@ class CablegraphGraphQL(GraphQL):
         return parsed
 
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
-        return {"request": request, "response": response, "batches": Batches(self.reads)}
+        principal = request.state.principal  # set by api.auth.Authenticate
+        return {"request": request, "response": response, "batches": Batches(self.reads), "principal": principal,
+                "editor": self.editor if principal.role is Role.EDITOR else None}
 
 
 def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
     model = load_model()
     reads = Reads(graph, model)
+    keys = Keys(settings.cablegraph_keys)
+    keys.entries()  # a bad keys file stops the server before it serves anything
+    graphql = CablegraphGraphQL(reads, settings, Editor(graph, model, settings))
 
     async def health(request: Request) -> JSONResponse:
         try:
@@ -87,7 +96,7 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
             Route("/", home),
             Mount("/static/dashboard", StaticFiles(directory=DASHBOARD)),
             Route("/health", health),
-            Route("/graphql", CablegraphGraphQL(reads, settings or Settings()), methods=["GET", "POST"]),
+            Route("/graphql", Authenticate(graphql, keys, settings.cablegraph_anonymous), methods=["GET", "POST"]),
             Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),
             Mount(BROWSER_URL, browser_files(model)),
         ],

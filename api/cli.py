@@ -15,28 +15,29 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from api.auth import Keys, Role, is_loopback
 from graph.browser import guide_url
 from graph.db import Graph, GraphUnavailable, connect
 from graph.migrate import migrate
 from graph.server import LocalServer, ServerError
-from graph.settings import Settings
+from graph.settings import SEEDS, Settings
 from graph.write import Writer
 from loaders.pipeline import Pipeline, Report, discover
-from loaders.review import REVIEW_NAME, record
+from loaders.review import record
 from schema.model import InvalidData, InvalidModel, load_model
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-REVIEW = SEEDS / REVIEW_NAME
 console = Console(stderr=True)
 app = typer.Typer(help="Cablegraph: the Iran Cables as a knowledge graph, served over GraphQL.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run a local Neo4j Community server (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 review_app = typer.Typer(
     help="Review what extraction found: list it, then accept, reject, merge, split or add aliases. Decisions "
-    f"go to seeds/{REVIEW_NAME} and are applied on every load.",
+    "go to CABLEGRAPH_REVIEW (seeds/review.yaml) and are applied on every load.",
     invoke_without_command=True,
 )
 app.add_typer(review_app, name="review")
+keys_app = typer.Typer(help="API keys: readers may query, editors may also change the graph.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 @contextmanager
@@ -99,6 +100,11 @@ def init() -> None:
             console.print(f"  {statement}")
 
 
+def sources(s: Settings) -> list[Path]:
+    """What `load` and `up` load by default: seeds/, then the documents editors added."""
+    return [SEEDS, *([s.cablegraph_inbox] if s.cablegraph_inbox.is_dir() else [])]
+
+
 def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None = None) -> Report:
     model = load_model()
     migrate(graph, model)
@@ -111,7 +117,7 @@ def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None
         task = progress.add_task("", total=len(docs))
         report = pipeline.load(
             paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name),
-            review=REVIEW,
+            review=settings().cablegraph_review,
         )
     _print_report(report)
     return report
@@ -138,7 +144,9 @@ def _print_report(report: Report) -> None:
 
 @app.command()
 def load(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to load (default: seeds/).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders to load (default: seeds/ and CABLEGRAPH_INBOX).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Rewrite documents even when nothing changed.")] = False,
     title: Annotated[str | None, typer.Option(help="Document title (overrides the file and sidecar).")] = None,
     published: Annotated[str | None, typer.Option(help="When it was published: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
@@ -152,7 +160,7 @@ def load(
     metadata = {"title": title, "published": published, "publisher": publisher, "authors": author or None,
                 "kind": kind, "url": url}
     with friendly_errors(), connect(settings()) as graph:
-        report = run_load(graph, paths or [SEEDS], force, metadata)
+        report = run_load(graph, paths or sources(settings()), force, metadata)
     if report.errors:
         raise typer.Exit(1)
 
@@ -192,6 +200,9 @@ def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> Non
     console.print(f"Dashboard: http://{host}:{port}/   GraphQL API: http://{host}:{port}/graphql")
     here = s.model_copy(update={"cablegraph_host": host, "cablegraph_port": port})
     console.print(f"Neo4j Browser guide: :guide {guide_url(here)}")
+    if s.cablegraph_anonymous != "none" and not is_loopback(host):
+        console.print(f"[yellow]warning:[/] {host} is not loopback and requests without a key may read everything; "
+                      "set CABLEGRAPH_ANONYMOUS=none to require API keys (cablegraph keys add)", soft_wrap=True)
     uvicorn.run(create_app(graph, s), host=host, port=port, log_level="info")
 
 
@@ -199,7 +210,8 @@ def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> Non
 def up(
     keep_neo4j: Annotated[bool, typer.Option(help="Leave the local Neo4j running when the API stops.")] = False,
 ) -> None:
-    """Start Neo4j if needed, create the schema, load seeds/ and serve the API: everything, in one command."""
+    """Start Neo4j if needed, create the schema, load seeds/ and the inbox, and serve the API: everything, in one
+    command."""
     s = settings()
     server = LocalServer(s) if s.local else None
     started = False
@@ -211,7 +223,7 @@ def up(
             _print_status(server)
         try:
             with connect(s) as graph:
-                report = run_load(graph, [SEEDS], force=False)
+                report = run_load(graph, sources(s), force=False)
                 if report.errors:
                     console.print("[yellow]some documents failed; serving what loaded[/]")
                 _serve(s, graph, None, None)
@@ -248,7 +260,7 @@ def query(
 
 
 # -- review ---------------------------------------------------------------------------------------
-ReviewFile = Annotated[Path, typer.Option("--file", help="The decisions file.")]
+ReviewFile = Annotated[Path | None, typer.Option("--file", help="The decisions file (default: CABLEGRAPH_REVIEW).")]
 
 
 @review_app.callback()
@@ -279,7 +291,8 @@ def review_list(
     console.print(facts)
 
 
-def _decide(path: Path, decision: dict) -> None:
+def _decide(path: Path | None, decision: dict) -> None:
+    path = path or settings().cablegraph_review
     with friendly_errors():
         record(path, decision)
     console.print(f"recorded in {path}; applied on the next `cablegraph load`")
@@ -303,7 +316,7 @@ def review_accept(
     family: Annotated[str | None, typer.Option(help="Correct the family (Person, Organization, ...).")] = None,
     kind: Annotated[str | None, typer.Option(help="Correct the kind.")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="A tag; repeat for several.")] = None,
-    file: ReviewFile = REVIEW,
+    file: ReviewFile = None,
 ) -> None:
     """Make an extracted entity a reviewed one (optionally correcting it)."""
     row = _entity_row(entity)
@@ -321,7 +334,7 @@ def review_accept(
 @review_app.command("reject")
 def review_reject(
     entity: Annotated[str, typer.Argument(help="An unreviewed entity id that is not a real entity.")],
-    file: ReviewFile = REVIEW,
+    file: ReviewFile = None,
 ) -> None:
     """Never create or link this extracted name again."""
     row = _entity_row(entity)
@@ -334,7 +347,7 @@ def review_reject(
 @review_app.command("reject-fact")
 def review_reject_fact(
     claim: Annotated[str, typer.Argument(help="The id of an extracted claim.")],
-    file: ReviewFile = REVIEW,
+    file: ReviewFile = None,
 ) -> None:
     """Drop a wrongly extracted fact."""
     _decide(file, {"reject_claim": claim})
@@ -344,7 +357,7 @@ def review_reject_fact(
 def review_merge(
     entity: Annotated[str, typer.Argument(help="The entity that is a duplicate.")],
     into: Annotated[str, typer.Argument(help="The reviewed entity it is the same as.")],
-    file: ReviewFile = REVIEW,
+    file: ReviewFile = None,
 ) -> None:
     """Two ids are one entity: the first one's names become aliases of the second."""
     row = _entity_row(entity)
@@ -360,7 +373,7 @@ def review_split(
     name: Annotated[str, typer.Option(help="Name of the new entity.")],
     family: Annotated[str, typer.Option(help="Family of the new entity.")],
     kind: Annotated[str, typer.Option(help="Kind of the new entity.")],
-    file: ReviewFile = REVIEW,
+    file: ReviewFile = None,
 ) -> None:
     """Move some aliases of an entity to a new entity."""
     _entity_row(entity)
@@ -372,8 +385,42 @@ def review_split(
 def review_alias(
     entity: Annotated[str, typer.Argument(help="A reviewed entity.")],
     name: Annotated[str, typer.Argument(help="Another spelling of its name.")],
-    file: ReviewFile = REVIEW,
+    file: ReviewFile = None,
 ) -> None:
     """Add a spelling to an entity."""
     _entity_row(entity)
     _decide(file, {"alias": entity, "name": name})
+
+
+# -- keys -----------------------------------------------------------------------------------------
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="Who holds the key (a person or a dashboard).")],
+    role: Annotated[Role, typer.Option(help="reader: queries only; editor: also the mutations.")] = Role.READER,
+) -> None:
+    """Create a key and print it once; only its SHA-256 is kept (in CABLEGRAPH_KEYS)."""
+    keys = Keys(settings().cablegraph_keys)
+    with friendly_errors():
+        key = keys.add(name, role)
+    console.print(f"{role} key {name!r} added to {keys.path}. It is shown only this once:")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The keys' names and roles (secrets are never stored)."""
+    keys = Keys(settings().cablegraph_keys)
+    with friendly_errors():
+        entries = keys.entries()
+    table = Table("name", "role", "created", title=str(keys.path))
+    for e in entries:
+        table.add_row(e["name"], e["role"], str(e.get("created", "")))
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Remove a key; a running server refuses it from the next request."""
+    with friendly_errors():
+        Keys(settings().cablegraph_keys).revoke(name)
+    console.print(f"revoked {name!r}")

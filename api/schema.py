@@ -566,9 +566,12 @@ def internal(error: GraphQLError) -> bool:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with the limits `settings` ask for."""
+    """The schema with the limits `settings` ask for, and the editors' mutations."""
+    from api.edit import Mutation  # api.edit builds on this module's types
+
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         extensions=[
             *limits.extensions(settings, MAX_PAGE),
             lambda: MaskErrors(should_mask_error=internal, error_message="Internal error; see the server log."),

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -68,6 +71,24 @@ class Settings(BaseSettings):
     cablegraph_introspection: bool = Field(True, description="Whether clients may introspect the GraphQL schema.")
     cablegraph_query_timeout: float = Field(
         10.0, description="Seconds a single Neo4j transaction may run before it is cancelled."
+    )
+    cablegraph_keys: Path = Field(
+        default_factory=lambda data: data["cablegraph_data"] / "api-keys.yaml",
+        description="API keys file: each key's name, role and the SHA-256 of its secret, mode 0600 "
+        "(default api-keys.yaml in CABLEGRAPH_DATA).",
+    )
+    cablegraph_anonymous: Literal["reader", "none"] = Field(
+        "reader", description="Role of a request without an API key: reader, or none to require a key."
+    )
+    cablegraph_review: Path = Field(
+        default_factory=lambda: SEEDS / "review.yaml",
+        description="Review decisions file, applied on every load; `cablegraph review` and editors add to it "
+        "(default seeds/review.yaml).",
+    )
+    cablegraph_inbox: Path = Field(
+        default_factory=lambda data: data["cablegraph_data"] / "inbox",
+        description="Folder where editors' ingested documents are saved; `cablegraph load` and `up` load it "
+        "after seeds/ (default inbox in CABLEGRAPH_DATA).",
     )
 
     @property

@@ -66,6 +66,7 @@ class DocumentRecord:
     published: str | None = None
     url: str | None = None
     path: str | None = None
+    source: str | None = None  # the file it was read from, resolved, so a change can reload it
     entities: list[EntityRecord] = field(default_factory=list)  # unreviewed, found by NER
     mentions: list[MentionRecord] = field(default_factory=list)
     claims: list[ClaimRecord] = field(default_factory=list)
@@ -135,9 +136,29 @@ class Writer:
             for r in rows
         ]
 
+    def drop_uncited(self, ids: list[str]) -> list[str]:
+        """Remove the entities of `ids` (reviewed ones the catalogue no longer has) that no claim cites any
+        more; returns those still cited."""
+        def work(tx: neo4j.ManagedTransaction) -> list[str]:
+            rows = tx.run(
+                "UNWIND $ids AS id MATCH (e:Entity {id: id, reviewed: true}) "
+                "RETURN e.id AS id, COUNT { (e)<-[:SUBJECT|OBJECT|CLAIMED_BY]-(:Claim) } AS cited",
+                ids=ids,
+            ).data()
+            gone = [r["id"] for r in rows if not r["cited"]]
+            tx.run("UNWIND $ids AS id MATCH (e:Entity {id: id}) DETACH DELETE e", ids=gone).consume()
+            return [r["id"] for r in rows if r["cited"]]
+
+        return self.graph.write(work)
+
     def load_hashes(self) -> dict[str, str]:
         rows = self.graph.read("MATCH (d:Document) RETURN d.id AS id, d.load_hash AS h")
         return {r["id"]: r["h"] for r in rows}
+
+    def sources(self) -> dict[str, str | None]:
+        """Each document's source file, for reloading it."""
+        rows = self.graph.read("MATCH (d:Document) RETURN d.id AS id, d.source AS source")
+        return {r["id"]: r["source"] for r in rows}
 
     # -- documents ------------------------------------------------------------------------------
     def write_document(self, doc: DocumentRecord) -> WriteResult:

@@ -174,9 +174,9 @@ def sidecar_for(doc: Path) -> tuple[Path | None, Path | None]:
     )
 
 
-def read_metadata_overrides(values: dict[str, Any], model: Model) -> dict[str, Any]:
-    """Metadata given on the command line, checked like a sidecar's."""
-    return _check_metadata({k: v for k, v in values.items() if v is not None}, "command line", model)
+def read_metadata_overrides(values: dict[str, Any], model: Model, where: str = "command line") -> dict[str, Any]:
+    """Metadata given on the command line (or through the API), checked like a sidecar's."""
+    return _check_metadata({k: v for k, v in values.items() if v is not None}, where, model)
 
 
 def read_metadata(data: dict, path: Path, model: Model) -> dict[str, Any]:
@@ -222,6 +222,42 @@ def find_quote(text: str, quote: str, noise: list[tuple[int, int]]) -> int | Non
     return None
 
 
+def read_fact(
+    entry: Any, place: str, doc_id: str, text: str, noise: list[tuple[int, int]], families: dict[str, str],
+    model: Model, renames: dict[str, str] | None = None,
+) -> ClaimRecord:
+    """One curated fact (`place` says where it is written), checked against the model, the entities in
+    `families`, and the document's text: its quote must be verbatim there and outside the noise."""
+    entry = _fields(entry, FACT_FIELDS, f"{place}: fact")
+    renames = renames or {}
+    subject, predicate, obj = entry.get("subject"), entry.get("predicate"), entry.get("object")
+    subject, obj = renames.get(subject, subject), renames.get(obj, obj)  # merged in review
+    where = f"{place}: fact {subject} {predicate} {obj}"
+    for role, eid in (("subject", subject), ("object", obj)):
+        if eid not in families:
+            raise InvalidData(f"{where}: {role} {eid!r} is not an entity in the catalogue")
+    model.check_fact(predicate, families[subject], families[obj], where)
+    claimed_by = renames.get(entry.get("claimed_by"), entry.get("claimed_by"))
+    if claimed_by is not None and families.get(claimed_by) not in ("Person", "Organization"):
+        raise InvalidData(f"{where}: claimed_by {claimed_by!r} must be a Person or Organization in the catalogue")
+    quote = entry.get("quote")
+    if not isinstance(quote, str) or not quote.strip():
+        raise InvalidData(f"{where}: quote is required")
+    start = find_quote(text, quote, noise)
+    if start is None:
+        found = "only in page boilerplate or reader comments" if quote in text else "not found verbatim"
+        raise InvalidData(f"{where}: quote is {found} in the document: {quote[:80]!r}")
+    confidence = entry.get("confidence")
+    if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 < confidence <= 1:
+        raise InvalidData(f"{where}: confidence must be a number in (0, 1]")
+    date, precision = parse_date(entry.get("date"), where)
+    return ClaimRecord(
+        id=claim_id(doc_id, predicate, subject, obj, quote), predicate=predicate, subject=subject, object=obj,
+        quote=quote, start=start, end=start + len(quote), confidence=float(confidence), method="curated",
+        date=date, date_precision=precision, claimed_by=claimed_by, note=entry.get("note"),
+    )
+
+
 def read_annotations(
     path: Path | None, table: Path | None, default_id: str, text: str, families: dict[str, str], model: Model,
     renames: dict[str, str] | None = None,
@@ -247,36 +283,10 @@ def read_annotations(
             entries.append((table, row))
     claims: dict[str, ClaimRecord] = {}
     for source, entry in entries:
-        where = _where(source, entry if isinstance(entry, dict) else {}, "fact")
-        entry = _fields(entry, FACT_FIELDS, where)
-        renames = renames or {}
-        subject, predicate, obj = entry.get("subject"), entry.get("predicate"), entry.get("object")
-        subject, obj = renames.get(subject, subject), renames.get(obj, obj)  # merged in review
-        where = _where(source, entry, f"fact {subject} {predicate} {obj}")
-        for role, eid in (("subject", subject), ("object", obj)):
-            if eid not in families:
-                raise InvalidData(f"{where}: {role} {eid!r} is not an entity in the catalogue")
-        model.check_fact(predicate, families[subject], families[obj], where)
-        claimed_by = renames.get(entry.get("claimed_by"), entry.get("claimed_by"))
-        if claimed_by is not None and families.get(claimed_by) not in ("Person", "Organization"):
-            raise InvalidData(f"{where}: claimed_by {claimed_by!r} must be a Person or Organization in the catalogue")
-        quote = entry.get("quote")
-        if not isinstance(quote, str) or not quote.strip():
-            raise InvalidData(f"{where}: quote is required")
-        start = find_quote(text, quote, noise)
-        if start is None:
-            place = "only in page boilerplate or reader comments" if quote in text else "not found verbatim"
-            raise InvalidData(f"{where}: quote is {place} in the document: {quote[:80]!r}")
-        confidence = entry.get("confidence")
-        if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 < confidence <= 1:
-            raise InvalidData(f"{where}: confidence must be a number in (0, 1]")
-        date, precision = parse_date(entry.get("date"), where)
-        cid = claim_id(doc_id, predicate, subject, obj, quote)
-        if cid in claims:
-            raise InvalidData(f"{where}: the same fact with the same quote is given twice")
-        claims[cid] = ClaimRecord(
-            id=cid, predicate=predicate, subject=subject, object=obj, quote=quote, start=start,
-            end=start + len(quote), confidence=float(confidence), method="curated", date=date,
-            date_precision=precision, claimed_by=claimed_by, note=entry.get("note"),
-        )
+        place = f"{source}:{entry.get('__line__', '?') if isinstance(entry, dict) else '?'}"
+        claim = read_fact(entry, place, doc_id, text, noise, families, model, renames)
+        if claim.id in claims:
+            raise InvalidData(f"{place}: fact {claim.subject} {claim.predicate} {claim.object}: "
+                              "the same fact with the same quote is given twice")
+        claims[claim.id] = claim
     return Annotations(metadata=metadata, noise=noise, claims=sorted(claims.values(), key=lambda c: c.id))

@@ -26,6 +26,7 @@ from loaders.curated import (
     FACTS_SUFFIX,
     read_annotations,
     read_catalogue,
+    read_fact,
     read_metadata_overrides,
     sidecar_for,
 )
@@ -139,19 +140,29 @@ class Preparer:
         metadata.update(self.overrides)
         if metadata.get("kind"):
             self.model.check_document_kind(metadata["kind"], source.where)
+        added = self.decisions.claims.get(metadata["id"], [])
+        if added:  # facts a reviewer added: checked like curated ones; they may cite the entities found here
+            families = {**self.families, **{e.id: e.family for e in new_entities}}
+            for where, fact in added:
+                claim = read_fact(fact, where, metadata["id"], text, noise, families, self.model, self.decisions.merges)
+                if any(c.id == claim.id for c in claims):
+                    raise InvalidData(f"{where}: the document already has this fact with this quote")
+                claims = [*claims, claim]
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        origin = str(source.path.resolve())
         return DocumentRecord(
             id=metadata["id"],
             kind=metadata.get("kind") or "document",
             text=text,
             sha256=sha,
-            load_hash=fingerprint(sha, side_hash, self.version, metadata),
+            load_hash=fingerprint(sha, side_hash, self.version, metadata, origin, [fact for _, fact in added]),
             title=metadata.get("title") or (first_line[:200] if not annotated else None),
             publisher=metadata.get("publisher"),
             authors=metadata.get("authors"),
             published=metadata.get("published"),
             url=metadata.get("url"),
             path=source.where,
+            source=origin,
             entities=new_entities,
             mentions=[MentionRecord(entity=k, spans=v) for k, v in sorted(found.items())],
             claims=claims,
@@ -191,16 +202,18 @@ class Pipeline:
 
     def load(
         self, paths: Iterable[Path], force: bool = False, progress: Callable[[Path], None] | None = None,
-        review: Path | None = None,
+        review: Path | None = None, decisions: Decisions | None = None,
     ) -> Report:
-        """Load `paths`. Review decisions come from a review.yaml among them, else from `review`."""
+        """Load `paths`. Review decisions are `decisions` if given, else those of a review.yaml among the
+        paths, else those of `review`."""
         catalogue_paths, found_review, docs = discover(paths)
-        decisions = read_decisions(found_review or review)
+        if decisions is None:
+            decisions = read_decisions(found_review or review)
         report = Report()
         if catalogue_paths:
             catalogue = decisions.apply(read_catalogue(catalogue_paths, self.model), self.model)
-        else:  # the graph's reviewed entities already carry the decisions
-            catalogue = self.writer.catalogue()
+        else:  # the graph's reviewed entities already carry the decisions; merged ones linger while cited
+            catalogue = [e for e in self.writer.catalogue() if e.id not in decisions.merges]
         version = fingerprint(
             MODEL_PATH.read_text(encoding="utf-8"), [(e.id, e.family, e.aliases) for e in catalogue],
             sorted(decisions.rejected_names), sorted(decisions.rejected_claims), decisions.merges,
@@ -231,4 +244,8 @@ class Pipeline:
                     outcome.error = str(exc)
             if progress:
                 progress(path)
+        if report.catalogue and report.catalogue[2]:  # their claims may just have moved to another entity
+            written, removed, kept = report.catalogue
+            cited = self.writer.drop_uncited(kept)
+            report.catalogue = (written, removed + len(kept) - len(cited), cited)
         return report

@@ -18,6 +18,13 @@ reviewed graph exactly.
       - split: isis                      # these aliases belong to a new entity
         aliases: [Islamic State of Iraq]
         into: {id: isi, name: Islamic State of Iraq, family: Organization, kind: terrorist_group}
+      - add_claim: report-7              # a fact the document states, checked like a curated one
+        subject: farhad-zamani
+        predicate: MET_WITH
+        object: mohammed-haji-mahmoud
+        quote: Brigadier Farhad Zamani of the MOIS met Kaka Hama
+        confidence: 0.9
+        by: alice                        # who decided (any decision may say; an API key's name)
 """
 
 from __future__ import annotations
@@ -30,11 +37,11 @@ import yaml
 
 from graph.write import EntityRecord
 from loaders.aliases import normalize
-from loaders.curated import SLUG, read_yaml
+from loaders.curated import FACT_FIELDS, SLUG, read_yaml
 from schema.model import InvalidData, Model
 
 REVIEW_NAME = "review.yaml"
-ACTIONS = ("accept", "reject", "reject_claim", "merge", "alias", "split")
+ACTIONS = ("accept", "reject", "reject_claim", "merge", "alias", "split", "add_claim")
 FIELDS = {
     "accept": {"name", "family", "kind", "tags", "aliases", "description"},
     "reject": {"names"},
@@ -42,6 +49,7 @@ FIELDS = {
     "merge": {"into", "names"},
     "alias": {"name"},
     "split": {"aliases", "into"},
+    "add_claim": FACT_FIELDS,
 }
 
 
@@ -53,6 +61,48 @@ class Decisions:
     splits: list[tuple[str, list[str], dict[str, Any], str]] = field(default_factory=list)
     rejected_names: set[str] = field(default_factory=set)  # normalised
     rejected_claims: set[str] = field(default_factory=set)
+    claims: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)  # doc id -> (where, fact)
+
+    def add(self, entry: Any, where: str) -> None:
+        """One decision, checked for its shape (what it refers to is checked where it is applied)."""
+        actions = [a for a in ACTIONS if isinstance(entry, dict) and a in entry]
+        if len(actions) != 1:
+            raise InvalidData(f"{where}: each decision is exactly one of {', '.join(ACTIONS)}")
+        action = actions[0]
+        target = entry[action]
+        unknown = set(entry) - {action, "__line__", "by"} - FIELDS[action]
+        if unknown:
+            raise InvalidData(f"{where}: unknown field(s) {', '.join(sorted(unknown))} for {action}")
+        if not isinstance(target, str) or not target:
+            raise InvalidData(f"{where}: {action} needs an id")
+        if action == "accept":
+            self.accepted.append({**{k: v for k, v in entry.items() if k in FIELDS["accept"]},
+                                  "id": target, "where": where})
+        elif action == "reject":
+            self.rejected_names |= {normalize(n) for n in entry.get("names") or []}
+        elif action == "reject_claim":
+            self.rejected_claims.add(target)
+        elif action == "merge":
+            if not isinstance(entry.get("into"), str):
+                raise InvalidData(f"{where}: merge needs into: <entity id>")
+            into = self.merges.get(entry["into"], entry["into"])
+            if into == target:
+                raise InvalidData(f"{where}: merging {target} into {entry['into']} would merge it into itself")
+            self.merges = {old: into if new == target else new for old, new in self.merges.items()}
+            self.merges[target] = into
+            self.aliases.setdefault(into, []).extend(entry.get("names") or [])
+        elif action == "alias":
+            if not isinstance(entry.get("name"), str) or not entry["name"].strip():
+                raise InvalidData(f"{where}: alias needs name: <spelling>")
+            self.aliases.setdefault(target, []).append(entry["name"].strip())
+        elif action == "add_claim":
+            fact = {k: v for k, v in entry.items() if k in FIELDS["add_claim"]}
+            self.claims.setdefault(target, []).append((f"{where}: add_claim", fact))
+        else:
+            into = entry.get("into")
+            if not isinstance(into, dict) or not isinstance(entry.get("aliases"), list):
+                raise InvalidData(f"{where}: split needs aliases: [...] and into: {{id, name, family, kind}}")
+            self.splits.append((target, entry["aliases"], into, where))
 
     def apply(self, catalogue: list[EntityRecord], model: Model) -> list[EntityRecord]:
         """The catalogue as the decisions leave it."""
@@ -81,7 +131,8 @@ class Decisions:
             if new.id in by_id:
                 raise InvalidData(f"{where}: {new.id} is already in the catalogue")
             by_id[new.id] = new
-        for entity_id, names in aliases.items():
+        for named, names in aliases.items():
+            entity_id = self.merges.get(named, named)  # a spelling of an entity merged since stays with it
             if entity_id not in by_id:
                 raise InvalidData(f"alias for {entity_id!r}: not in the catalogue")
             by_id[entity_id] = replace(by_id[entity_id], aliases=sorted(set(by_id[entity_id].aliases) | set(names)))
@@ -108,38 +159,7 @@ def read_decisions(path: Path | None) -> Decisions:
     if not isinstance(entries, list):
         raise InvalidData(f"{path}: expected a list under 'decisions'")
     for entry in entries:
-        where = f"{path}:{entry.get('__line__', '?') if isinstance(entry, dict) else '?'}"
-        actions = [a for a in ACTIONS if isinstance(entry, dict) and a in entry]
-        if len(actions) != 1:
-            raise InvalidData(f"{where}: each decision is exactly one of {', '.join(ACTIONS)}")
-        action = actions[0]
-        target = entry[action]
-        unknown = set(entry) - {action, "__line__"} - FIELDS[action]
-        if unknown:
-            raise InvalidData(f"{where}: unknown field(s) {', '.join(sorted(unknown))} for {action}")
-        if not isinstance(target, str) or not target:
-            raise InvalidData(f"{where}: {action} needs an id")
-        if action == "accept":
-            decisions.accepted.append({**{k: v for k, v in entry.items() if k in FIELDS["accept"]},
-                                       "id": target, "where": where})
-        elif action == "reject":
-            decisions.rejected_names |= {normalize(n) for n in entry.get("names") or []}
-        elif action == "reject_claim":
-            decisions.rejected_claims.add(target)
-        elif action == "merge":
-            if not isinstance(entry.get("into"), str):
-                raise InvalidData(f"{where}: merge needs into: <entity id>")
-            decisions.merges[target] = entry["into"]
-            decisions.aliases.setdefault(entry["into"], []).extend(entry.get("names") or [])
-        elif action == "alias":
-            if not isinstance(entry.get("name"), str) or not entry["name"].strip():
-                raise InvalidData(f"{where}: alias needs name: <spelling>")
-            decisions.aliases.setdefault(target, []).append(entry["name"].strip())
-        else:
-            into = entry.get("into")
-            if not isinstance(into, dict) or not isinstance(entry.get("aliases"), list):
-                raise InvalidData(f"{where}: split needs aliases: [...] and into: {{id, name, family, kind}}")
-            decisions.splits.append((target, entry["aliases"], into, where))
+        decisions.add(entry, f"{path}:{entry.get('__line__', '?') if isinstance(entry, dict) else '?'}")
     return decisions
 
 
@@ -152,4 +172,5 @@ def record(path: Path, decision: dict[str, Any]) -> None:
     if "decisions:" not in text:
         raise InvalidData(f"{path}: has no 'decisions:' list to add to")
     block = yaml.safe_dump([decision], sort_keys=False, allow_unicode=True, width=110)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.rstrip("\n") + "\n" + block, encoding="utf-8")

@@ -11,10 +11,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from api.app import create_app
+from api.auth import Keys, Role
 from graph.db import Graph, connect
 from graph.migrate import migrate
 from graph.server import LocalServer, free_port
@@ -186,3 +190,44 @@ def browser_login(driver, settings: Settings, password: str) -> None:
     driver.find_element(By.CSS_SELECTOR, '[data-testid="connect"]').click()
     connected = f"You are connected as user {settings.neo4j_user}"
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), connected))
+
+
+@dataclass
+class Editing:
+    graph: Graph
+    client: TestClient
+    settings: Settings
+    seeds: Path
+    editor: str
+    reader: str
+
+    def gql(self, query: str, key: str | None = None, **variables) -> dict:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = self.client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def edit(self, query: str, **variables) -> dict:
+        body = self.gql(query, self.editor, **variables)
+        assert "errors" not in body, body["errors"]
+        return next(iter(body["data"].values()))
+
+    def refused(self, query: str, key: str | None = "editor", **variables) -> dict:
+        body = self.gql(query, self.editor if key == "editor" else key, **variables)
+        assert body["data"] is None and len(body["errors"]) == 1, body
+        return body["errors"][0]
+
+
+@pytest.fixture
+def editing(empty_graph, model, settings, seed_copy, tmp_path) -> Editing:
+    """The seeds loaded; decisions, inbox and keys in temporary files; an editor and a reader key."""
+    s = settings.model_copy(update={
+        "cablegraph_keys": tmp_path / "api-keys.yaml", "cablegraph_review": tmp_path / "decisions" / "review.yaml",
+        "cablegraph_inbox": tmp_path / "inbox", "cablegraph_workers": 1,
+    })
+    keys = Keys(s.cablegraph_keys)
+    editor, reader = keys.add("alice", Role.EDITOR), keys.add("dashboard", Role.READER)
+    report = Pipeline(Writer(empty_graph, model), model).load([seed_copy], review=s.cablegraph_review)
+    assert not report.errors
+    with TestClient(create_app(empty_graph, s)) as client:
+        yield Editing(empty_graph, client, s, seed_copy, editor, reader)

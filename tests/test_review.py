@@ -82,3 +82,52 @@ def test_recording_keeps_what_is_there(tmp_path):
     assert "# a reviewer's comment" in text
     decisions = read_decisions(path)
     assert decisions.aliases == {"mois": ["Etelaat"]} and decisions.rejected_claims == {"doc:123"}
+
+
+def test_merges_follow_chains_and_spellings_follow_the_merge(tmp_path, model):
+    from graph.write import EntityRecord
+
+    path = tmp_path / "review.yaml"
+    path.write_text("decisions:\n- alias: a\n  name: Alpha\n- merge: a\n  into: b\n  by: alice\n"
+                    "- merge: b\n  into: c\n")
+    decisions = read_decisions(path)
+    assert decisions.merges == {"a": "c", "b": "c"}
+    catalogue = [EntityRecord(id=x, name=x.upper(), family="Person", kind="person", aliases=[x.upper()]) for x in "abc"]
+    [c] = decisions.apply(catalogue, model)
+    assert c.id == "c" and c.aliases == ["A", "Alpha", "B", "C"]
+    path.write_text("decisions:\n- merge: a\n  into: b\n- merge: b\n  into: a\n")
+    with pytest.raises(InvalidData, match="review.yaml:4: merging b into a would merge it into itself"):
+        read_decisions(path)
+
+
+@pytest.mark.neo4j
+def test_merging_a_reviewed_entity_moves_its_claims_and_removes_it(empty_graph, model, seed_copy):
+    load(empty_graph, model, seed_copy)
+    record(seed_copy / "review.yaml", {"merge": "peter-moore", "into": "james-foley", "names": ["Peter Moore"]})
+    report = load(empty_graph, model, seed_copy)
+    assert report.catalogue[2] == []  # nothing kept: the claims that cited it moved with the documents' reload
+    assert entity(empty_graph, "peter-moore") is None
+    merged = snapshot(empty_graph)
+    wipe(empty_graph)
+    load(empty_graph, model, seed_copy)
+    assert snapshot(empty_graph) == merged
+
+
+@pytest.mark.neo4j
+def test_added_claims_reload_their_document_and_are_checked_like_curated_ones(empty_graph, model, seed_copy):
+    quote = "Members of Iran’s intelligence agency worked to co-opt Sunni fighters in the battle against ISIS"
+    load(empty_graph, model, seed_copy)
+    review = seed_copy / "review.yaml"
+    fact = {"subject": "mois", "predicate": "SUPPORTED", "object": "sunni-arab-groups", "quote": quote,
+            "confidence": 0.6}
+    record(review, {"add_claim": "002_6a9d2407a8ec5682", **fact})
+    report = load(empty_graph, model, seed_copy)
+    assert [o.result.status for o in report.outcomes].count("updated") == 1
+    [claim] = empty_graph.read("MATCH (c:Claim {predicate: 'SUPPORTED', quote: $q}) RETURN c {.*} AS c", q=quote)
+    assert claim["c"]["method"] == "curated"
+    assert [o.result.status for o in load(empty_graph, model, seed_copy).outcomes] == ["unchanged"] * 5
+    review.write_text(review.read_text().replace("co-opt Sunni", "co-opt Shia"))
+    report = load(empty_graph, model, seed_copy)
+    [failed] = report.errors
+    assert "review.yaml:3: add_claim: fact mois SUPPORTED sunni-arab-groups: quote is not found verbatim" \
+        in failed.error
