@@ -91,13 +91,17 @@ def test_bad_dates_are_refused(value):
 
 
 def test_entity_filters_compile_to_parameters_only():
-    from graph.queries import EntityFilter
+    from graph.queries import EntityFilter, FactFilter, Params
 
     hostile = "x') DETACH DELETE n //"
     flt = EntityFilter(kinds=("militia",), name_contains=hostile,
                        any_of=(EntityFilter(tags=("kurdish",)), EntityFilter(ids=(hostile,))),
-                       none_of=EntityFilter(family="Person"))
-    clause, params = flt.compile("e")
-    assert hostile not in clause and hostile.lower() in params.values()
-    assert " OR " in clause and "NOT (" in clause
-    assert EntityFilter().compile("e") == ("true", {})
+                       none_of=EntityFilter(family="Person"),
+                       related=FactFilter(types=(hostile,), date_from="2014", other=EntityFilter(name_fuzzy=hostile)))
+    params = Params()
+    clause = flt.with_fuzzy({hostile: (hostile,)}).compile("e", params)
+    assert hostile not in clause and hostile.lower() in params.values.values()
+    assert [hostile] in params.values.values() and "2014" in params.values.values()
+    assert " OR " in clause and "NOT (" in clause and "EXISTS {" in clause
+    empty = Params()
+    assert EntityFilter().compile("e", empty) == "true" and empty.values == {}
