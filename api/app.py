@@ -7,6 +7,7 @@ to the ones Strawberry's page names, so its subresource-integrity hashes still h
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +45,12 @@ class CablegraphGraphQL(GraphQL):
     @cached_property
     def graphql_ide_html(self) -> str:
         return local_assets(super().graphql_ide_html)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return super().decode_json(data)
+        except RecursionError as exc:  # nested thousands deep: answered like any unreadable body (400)
+            raise json.JSONDecodeError("nested too deeply", str(data[:20]), 0) from exc
 
     async def get_context(self, request: Any, response: Any) -> dict[str, Any]:
         return {"request": request, "response": response, "batches": Batches(self.reads)}

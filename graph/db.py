@@ -13,17 +13,26 @@ from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, unit_of_work
-from neo4j.exceptions import AuthError, DatabaseUnavailable, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from graph.server import LocalServer
 from graph.settings import Settings
 
 T = TypeVar("T")
 UNREACHABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
+TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"  # the code's prefix: ...ClientConfiguration and others
 
 
 class GraphUnavailable(RuntimeError):
-    """Neo4j cannot be reached or refused our credentials; the message says which and what to do."""
+    """Neo4j cannot be reached, refused our credentials, or was too busy to answer in time; the message
+    says which and what to do."""
 
 
 class Graph:
@@ -53,6 +62,13 @@ class Graph:
     def _unavailable(self, exc: Exception) -> GraphUnavailable:
         if isinstance(exc, AuthError):
             return GraphUnavailable(f"Neo4j{self.where} refused the credentials; check NEO4J_USER / NEO4J_PASSWORD.")
+        if isinstance(exc, ConnectionAcquisitionTimeoutError):
+            return GraphUnavailable(f"Neo4j{self.where} is busy: no connection came free in time; try again.")
+        if isinstance(exc, ClientError):
+            return GraphUnavailable(
+                f"Neo4j{self.where} did not finish within {self.timeout:g} s (CABLEGRAPH_QUERY_TIMEOUT): ask for "
+                "less, or try again when it is less busy."
+            )
         self.down = True
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         return GraphUnavailable(f"Neo4j is not reachable{self.where} ({reason}); {self.hint}.")
@@ -72,7 +88,11 @@ class Graph:
         try:
             with self.driver.session(database=self.database, default_access_mode=access) as session:
                 yield session
-        except (*UNREACHABLE, AuthError) as exc:
+        except (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+        except ClientError as exc:
+            if not (exc.code or "").startswith(TIMED_OUT):
+                raise
             raise self._unavailable(exc) from exc
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
@@ -110,7 +130,8 @@ def connect(settings: Settings, verify: bool = True) -> Graph:
     answer; without, the Graph says so on each use until it does (the API starts either way)."""
     password = settings.neo4j_password if not settings.local else LocalServer(settings).password()
     driver = GraphDatabase.driver(
-        settings.bolt_uri, auth=(settings.neo4j_user, password or ""), max_connection_pool_size=64,
+        settings.bolt_uri, auth=(settings.neo4j_user, password or ""),
+        max_connection_pool_size=settings.neo4j_max_connections,
         notifications_min_severity="OFF", max_transaction_retry_time=settings.neo4j_retry_time,
     )
     hint = "run `cablegraph neo4j start`" if settings.local else "check NEO4J_URI"

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = Field(
         "512m", pattern=r"^\d+[kmgKMG]?$", description="Page cache of the local Neo4j server."
     )
+    neo4j_max_connections: int = Field(
+        8, ge=1, description="Most transactions one process runs on Neo4j at once; more wait for a free connection."
+    )
     neo4j_retry_time: float = Field(
         10.0, ge=0, description="Seconds a transaction that met a transient error (a deadlock, a leader switch, a "
         "restart) is retried before it fails.",

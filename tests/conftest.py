@@ -34,7 +34,7 @@ SEEDS = ROOT / "seeds"
 
 # Fuzzing stays quick in the suite; HYPOTHESIS_PROFILE=deep searches much longer.
 hypothesis.settings.register_profile(
-    "quick", max_examples=40, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+    "quick", max_examples=100, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
 )
 hypothesis.settings.register_profile(
     "deep", max_examples=3000, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]

@@ -21,7 +21,7 @@ from graph.db import Graph, GraphUnavailable, connect
 from graph.server import LocalServer
 
 pytestmark = pytest.mark.neo4j
-DOCUMENTS = 40
+DOCUMENTS = 30
 
 
 @pytest.fixture(scope="module")
@@ -58,59 +58,6 @@ def per_document(graph: Graph) -> dict[str, tuple[int, int]]:
 
 def cablegraph(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=900)
-
-
-def test_a_load_killed_mid_way_stops_clearly_and_resumes_to_a_clean_graph(own, tmp_path):
-    own.start()
-    corpus = tmp_path / "corpus"
-    expected = write_corpus(corpus, DOCUMENTS)
-    env = cli_env(own.settings, cablegraph_workers=1)
-    with connect(own.settings) as graph:
-        wipe(graph)
-        with open(tmp_path / "load.out", "w") as out:
-            # give up soon once Neo4j is gone: waiting out a restart is another test's business
-            loader = subprocess.Popen([CLI, "load", str(corpus)], env={**env, "NEO4J_RETRY_TIME": "2"},
-                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 300
-            while documents(graph) == 0:
-                assert loader.poll() is None, (tmp_path / "load.out").read_text()
-                assert time.monotonic() < deadline, "no document was loaded in time"
-                time.sleep(0.1)
-            # Freeze the loader (and its workers) so it cannot finish before the kill lands.
-            os.killpg(loader.pid, signal.SIGSTOP)
-            loaded = documents(graph)
-            assert 0 < loaded < DOCUMENTS, "the load finished before the kill; make the corpus larger"
-            kill(own)
-            os.killpg(loader.pid, signal.SIGCONT)
-            loader.wait(timeout=300)
-        finally:
-            if loader.poll() is None:
-                os.killpg(loader.pid, signal.SIGKILL)
-        message = (tmp_path / "load.out").read_text()
-        assert loader.returncode == 1, message
-        assert "Neo4j is not reachable" in message and "run the same command again" in message, message
-        assert "Traceback" not in message
-
-        own.start()
-        after_crash = per_document(graph)  # first use of the old connections: the driver replaces them
-        assert len(after_crash) >= loaded
-
-        resumed = cablegraph(env, "load", str(corpus))
-        assert resumed.returncode == 0, resumed.stderr
-        assert resumed.stderr.count("unchanged") == len(after_crash)
-        resumed_graph = snapshot(graph)
-
-        wipe(graph)
-        clean = cablegraph(env, "load", str(corpus))
-        assert clean.returncode == 0, clean.stderr
-        clean_graph = snapshot(graph)
-        assert resumed_graph == clean_graph
-        assert clean_graph["labels"]["Document"] == expected["documents"]
-        assert clean_graph["labels"]["Claim"] == expected["claims"]
-        # what the crash left was whole documents: each as a clean load writes it
-        clean_documents = per_document(graph)
-        assert {d: clean_documents[d] for d in after_crash} == after_crash
 
 
 @contextmanager
@@ -180,6 +127,59 @@ def test_the_api_starts_without_neo4j_and_recovers_by_itself(own, tmp_path):
         neo4j_is_down(http)
         own.start()  # the same data and ports
         neo4j_is_back(http)
+
+
+def test_a_load_killed_mid_way_stops_clearly_and_resumes_to_a_clean_graph(own, tmp_path):
+    own.start()
+    corpus = tmp_path / "corpus"
+    expected = write_corpus(corpus, DOCUMENTS)
+    env = cli_env(own.settings, cablegraph_workers=1)
+    with connect(own.settings) as graph:
+        wipe(graph)
+        with open(tmp_path / "load.out", "w") as out:
+            # give up soon once Neo4j is gone: waiting out a restart is another test's business
+            loader = subprocess.Popen([CLI, "load", str(corpus)], env={**env, "NEO4J_RETRY_TIME": "2"},
+                                      stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 300
+            while documents(graph) == 0:
+                assert loader.poll() is None, (tmp_path / "load.out").read_text()
+                assert time.monotonic() < deadline, "no document was loaded in time"
+                time.sleep(0.1)
+            # Freeze the loader (and its workers) so it cannot finish before the kill lands.
+            os.killpg(loader.pid, signal.SIGSTOP)
+            loaded = documents(graph)
+            assert 0 < loaded < DOCUMENTS, "the load finished before the kill; make the corpus larger"
+            kill(own)
+            os.killpg(loader.pid, signal.SIGCONT)
+            loader.wait(timeout=300)
+        finally:
+            if loader.poll() is None:
+                os.killpg(loader.pid, signal.SIGKILL)
+        message = (tmp_path / "load.out").read_text()
+        assert loader.returncode == 1, message
+        assert "Neo4j is not reachable" in message and "run the same command again" in message, message
+        assert "Traceback" not in message
+
+        own.start()
+        after_crash = per_document(graph)  # first use of the old connections: the driver replaces them
+        assert len(after_crash) >= loaded
+
+        resumed = cablegraph(env, "load", str(corpus))
+        assert resumed.returncode == 0, resumed.stderr
+        assert resumed.stderr.count("unchanged") == len(after_crash)
+        resumed_graph = snapshot(graph)
+
+        wipe(graph)
+        clean = cablegraph(env, "load", str(corpus))
+        assert clean.returncode == 0, clean.stderr
+        clean_graph = snapshot(graph)
+        assert resumed_graph == clean_graph
+        assert clean_graph["labels"]["Document"] == expected["documents"]
+        assert clean_graph["labels"]["Claim"] == expected["claims"]
+        # what the crash left was whole documents: each as a clean load writes it
+        clean_documents = per_document(graph)
+        assert {d: clean_documents[d] for d in after_crash} == after_crash
 
 
 def test_unreachable_neo4j_is_one_message_and_fails_fast_once_known(tmp_path):

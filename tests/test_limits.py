@@ -28,7 +28,8 @@ def errors(query: str, **settings) -> list[str]:
 @pytest.mark.parametrize("query, message", [
     ("{" + " stats { claims }" * 100 + "}", "Document contains more than 300 tokens. Parsing aborted."),
     ("{ stats { claims } }" + "\n#" * 400, "Document contains more than 300 comments. Parsing aborted."),
-    ('{ search(query: "' + "x" * 6000 + '") { score } }', "Source contains more than 6000 code points. Parsing aborted."),
+    ('{ search(query: "' + "x" * 6000 + '") { score } }',
+     "Source contains more than 6000 code points. Parsing aborted."),
 ])
 def test_too_big(query, message):
     [error] = errors(query, cablegraph_max_tokens=300)
