@@ -58,9 +58,12 @@ class CablegraphGraphQL(GraphQL):
         return local_assets(super().graphql_ide_html)
 
     def decode_json(self, data: str | bytes) -> object:
-        """JSON that is not an object (or a batch list), or not text at all, is the client's error."""
+        """JSON that is not an object (or a batch list), not text at all, or nested thousands deep, is the
+        client's error."""
         try:
             parsed = json.loads(data)
+        except RecursionError as exc:
+            raise HTTPException(400, "the body is nested too deeply") from exc
         except ValueError as exc:  # bad JSON or bytes that are no Unicode text
             raise HTTPException(400, f"the body is not JSON text: {exc}") from exc
         if not isinstance(parsed, dict | list):
@@ -83,6 +86,7 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
 
     async def health(request: Request) -> JSONResponse:
         try:
+            await off_thread(graph.ping)  # answers at once when Neo4j is down, rather than after the retries
             stats = await off_thread(reads.stats)
         except GraphUnavailable as exc:
             return JSONResponse({"status": "unavailable", "neo4j": str(exc)}, status_code=503)

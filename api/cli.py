@@ -115,10 +115,18 @@ def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None
         console=console, transient=True,
     ) as progress:
         task = progress.add_task("", total=len(docs))
-        report = pipeline.load(
-            paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name),
-            review=settings().cablegraph_review,
-        )
+        try:
+            report = pipeline.load(
+                paths, force=force, progress=lambda p: progress.update(task, advance=1, description=p.name),
+                review=settings().cablegraph_review,
+            )
+        except GraphUnavailable as exc:
+            done = int(progress.tasks[0].completed)
+            raise GraphUnavailable(
+                f"{exc}\nThe load stopped after {done} of {len(docs)} files. Each document is written whole or "
+                "not at all, so nothing is half-written: when Neo4j is back, run the same command again; it "
+                "skips the documents already loaded."
+            ) from exc
     _print_report(report)
     return report
 
@@ -186,8 +194,14 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (CABLEGRAPH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (CABLEGRAPH_PORT).")] = None,
 ) -> None:
-    """Serve the GraphQL API (GraphiQL at /graphql) and the dashboard (at /)."""
-    with friendly_errors(), connect(settings()) as graph:
+    """Serve the GraphQL API (GraphiQL at /graphql) and the dashboard (at /). Starts even when Neo4j does not
+    answer yet: /health says so, and the API works as soon as Neo4j does."""
+    with friendly_errors(), connect(settings(), verify=False) as graph:
+        try:
+            graph.ping()
+        except GraphUnavailable as exc:
+            console.print(f"[yellow]warning:[/] {escape(str(exc))}\nServing anyway: /health answers 503 and "
+                          "queries say Neo4j is not reachable until it is.", soft_wrap=True, highlight=False)
         _serve(settings(), graph, host, port)
 
 

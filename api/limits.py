@@ -1,5 +1,5 @@
-"""Limits that refuse an abusive query before it reaches Neo4j: depth, aliases, an estimated cost,
-and (optionally) introspection. Each answers with a GraphQL error that says what to change."""
+"""Limits that refuse an abusive query before it reaches Neo4j: size, depth, aliases, an estimated
+cost, and (optionally) introspection. Each answers with a GraphQL error that says what to change."""
 
 from __future__ import annotations
 
@@ -17,11 +17,33 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
 from graph.settings import Settings
 
 DEFAULT_PAGE = 20  # the page size of a connection asked without `first`; other lists are assumed this long
+CHARACTERS_PER_TOKEN = 20  # a document may be this many times longer than its token limit (comments, strings)
+
+
+class SizeLimit(SchemaExtension):
+    """Stop parsing a huge document early: parsing and validating run on the event loop, so a few
+    megabytes of fields would hold up every other request."""
+
+    def __init__(self, max_tokens: int):
+        self.max_tokens = max_tokens
+
+    def on_operation(self):
+        self.execution_context.parse_options.update(  # type: ignore[typeddict-unknown-key]
+            max_lexical_tokens=self.max_tokens, max_comments=self.max_tokens,
+            max_source_length=self.max_tokens * CHARACTERS_PER_TOKEN,
+        )
+        yield
 
 
 def estimate_cost(selection_set: SelectionSetNode, parent: GraphQLObjectType, fragments: dict, page_max: int,
@@ -80,6 +102,7 @@ def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
 def extensions(settings: Settings, page_max: int) -> list:
     """Fresh limit extensions for each request, as Strawberry wants them."""
     out = [
+        lambda: SizeLimit(settings.cablegraph_max_tokens),
         lambda: QueryDepthLimiter(max_depth=settings.cablegraph_max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.cablegraph_max_aliases),
         lambda: AddValidationRules([cost_rule(settings.cablegraph_max_cost, page_max)]),

@@ -1,5 +1,9 @@
-"""Driver and transactions. Reads run in read transactions (routed to secondaries on a cluster),
-writes in managed write transactions that the driver retries on transient errors."""
+"""Driver and transactions. Reads run in managed read transactions (routed to secondaries on a
+cluster), writes in managed write transactions; the driver retries both on transient errors
+(deadlocks, leader switches, a restart) for NEO4J_RETRY_TIME seconds.
+
+A Graph outlives Neo4j: it can be created while the server is down, says so with GraphUnavailable
+while it stays down, and works again when it is back (the driver opens fresh connections)."""
 
 from __future__ import annotations
 
@@ -9,26 +13,42 @@ from typing import Any, TypeVar
 
 import neo4j
 from neo4j import GraphDatabase, unit_of_work
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConnectionAcquisitionTimeoutError,
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from graph.server import LocalServer
 from graph.settings import Settings
 
 T = TypeVar("T")
+UNREACHABLE = (ServiceUnavailable, SessionExpired, DatabaseUnavailable, OSError)
+TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOut"  # the code's prefix: ...ClientConfiguration and others
 
 
 class GraphUnavailable(RuntimeError):
-    """Neo4j cannot be reached or refused our credentials; the message says which and what to do."""
+    """Neo4j cannot be reached, refused our credentials, or was too busy to answer in time; the message
+    says which and what to do."""
 
 
 class Graph:
     """One driver for one database. `reads` counts round trips, so tests can bound them."""
 
-    def __init__(self, driver: neo4j.Driver, database: str, timeout: float):
+    def __init__(self, driver: neo4j.Driver, database: str, timeout: float, uri: str | None = None,
+                 hint: str = "check NEO4J_URI"):
         self.driver = driver
         self.database = database
         self.timeout = timeout
+        self.where = f" at {uri}" if uri else ""
+        self.hint = hint  # what to do when Neo4j is not reachable
         self.reads = 0
+        # Set when Neo4j stopped answering: then each transaction first checks, quickly, that it is back,
+        # rather than every request waiting out the retries of a server that is plainly down.
+        self.down = False
 
     def close(self) -> None:
         self.driver.close()
@@ -39,31 +59,56 @@ class Graph:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _unavailable(self, exc: Exception) -> GraphUnavailable:
+        if isinstance(exc, AuthError):
+            return GraphUnavailable(f"Neo4j{self.where} refused the credentials; check NEO4J_USER / NEO4J_PASSWORD.")
+        if isinstance(exc, ConnectionAcquisitionTimeoutError):
+            return GraphUnavailable(f"Neo4j{self.where} is busy: no connection came free in time; try again.")
+        if isinstance(exc, ClientError):
+            return GraphUnavailable(
+                f"Neo4j{self.where} did not finish within {self.timeout:g} s (CABLEGRAPH_QUERY_TIMEOUT): ask for "
+                "less, or try again when it is less busy."
+            )
+        self.down = True
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        return GraphUnavailable(f"Neo4j is not reachable{self.where} ({reason}); {self.hint}.")
+
+    def ping(self) -> None:
+        """Raise GraphUnavailable, quickly and without retries, unless Neo4j answers and accepts us."""
+        try:
+            self.driver.verify_connectivity()
+        except (*UNREACHABLE, AuthError) as exc:
+            raise self._unavailable(exc) from exc
+        self.down = False
+
     @contextmanager
     def _session(self, access: str = neo4j.WRITE_ACCESS):
+        if self.down:
+            self.ping()
         try:
             with self.driver.session(database=self.database, default_access_mode=access) as session:
                 yield session
-        except ServiceUnavailable as exc:
-            raise GraphUnavailable(f"Neo4j is not reachable: {exc}") from exc
-        except AuthError as exc:
-            raise GraphUnavailable(
-                f"Neo4j refused the credentials ({exc.message}). Check NEO4J_USER / NEO4J_PASSWORD."
-            ) from exc
+        except (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+        except ClientError as exc:
+            if not (exc.code or "").startswith(TIMED_OUT):
+                raise
+            raise self._unavailable(exc) from exc
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
-        """One read transaction, one round trip; rows as dicts."""
+        """One managed read transaction, one round trip; rows as dicts."""
         self.reads += 1
 
         @unit_of_work(timeout=self.timeout)
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
             return tx.run(cypher, params).data()
 
-        with self._session() as session:
+        with self._session(neo4j.READ_ACCESS) as session:
             return session.execute_read(work)
 
     def stream(self, cypher: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Rows one at a time from a read, for results too large to hold (exports)."""
+        """Rows one at a time from a read, for results too large to hold (exports). Not retried:
+        rows already handed out cannot be taken back."""
         self.reads += 1
         with self._session(neo4j.READ_ACCESS) as session:
             for record in session.run(cypher, params):
@@ -80,23 +125,21 @@ class Graph:
             session.run(cypher, params).consume()
 
 
-def connect(settings: Settings) -> Graph:
-    """Connect to NEO4J_URI, or to the local server (which must be started)."""
+def connect(settings: Settings, verify: bool = True) -> Graph:
+    """A Graph for NEO4J_URI, or for the local server. With `verify`, fail now if Neo4j does not
+    answer; without, the Graph says so on each use until it does (the API starts either way)."""
     password = settings.neo4j_password if not settings.local else LocalServer(settings).password()
     driver = GraphDatabase.driver(
-        settings.bolt_uri, auth=(settings.neo4j_user, password or ""), max_connection_pool_size=64,
-        notifications_min_severity="OFF", max_transaction_retry_time=10,
+        settings.bolt_uri, auth=(settings.neo4j_user, password or ""),
+        max_connection_pool_size=settings.neo4j_max_connections,
+        notifications_min_severity="OFF", max_transaction_retry_time=settings.neo4j_retry_time,
     )
-    graph = Graph(driver, settings.neo4j_database, settings.cablegraph_query_timeout)
-    try:
-        driver.verify_connectivity()
-    except (ServiceUnavailable, OSError) as exc:
-        driver.close()
-        hint = "run `cablegraph neo4j start`" if settings.local else "check NEO4J_URI"
-        raise GraphUnavailable(f"Neo4j at {settings.bolt_uri} is not reachable ({exc}); {hint}.") from exc
-    except AuthError as exc:
-        driver.close()
-        raise GraphUnavailable(
-            f"Neo4j at {settings.bolt_uri} refused the credentials; check NEO4J_USER / NEO4J_PASSWORD."
-        ) from exc
+    hint = "run `cablegraph neo4j start`" if settings.local else "check NEO4J_URI"
+    graph = Graph(driver, settings.neo4j_database, settings.cablegraph_query_timeout, settings.bolt_uri, hint)
+    if verify:
+        try:
+            graph.ping()
+        except GraphUnavailable:
+            driver.close()
+            raise
     return graph

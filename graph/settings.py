@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     neo4j_pagecache: str = Field(
         "512m", pattern=r"^\d+[kmgKMG]?$", description="Page cache of the local Neo4j server."
     )
+    neo4j_max_connections: int = Field(
+        8, ge=1, description="Most transactions one process runs on Neo4j at once; more wait for a free connection."
+    )
+    neo4j_retry_time: float = Field(
+        10.0, ge=0, description="Seconds a transaction that met a transient error (a deadlock, a leader switch, a "
+        "restart) is retried before it fails.",
+    )
     neo4j_start_timeout: float = Field(
         120.0, description="Seconds to wait for the local Neo4j server to answer."
     )
@@ -62,6 +69,9 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
         description="Processes that read and extract documents in parallel when loading many (default: one per core).",
+    )
+    cablegraph_max_tokens: int = Field(
+        5000, ge=1, description="Most tokens (names, punctuation, values) one GraphQL document may hold."
     )
     cablegraph_max_depth: int = Field(12, ge=1, description="Deepest GraphQL selection the API accepts.")
     cablegraph_max_aliases: int = Field(30, ge=1, description="Most field aliases one GraphQL query may use.")

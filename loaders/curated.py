@@ -49,9 +49,31 @@ def read_yaml(path: Path) -> dict:
         raise InvalidData(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except yaml.YAMLError as exc:
         raise InvalidData(f"{path}: not valid YAML: {exc}") from exc
+    except Exception as exc:  # PyYAML's constructors raise ValueError, RecursionError... on bad dates or deep nesting
+        raise InvalidData(f"{path}: not valid YAML ({type(exc).__name__}: {exc})") from exc
     if not isinstance(data, dict):
         raise InvalidData(f"{path}: expected a mapping at the top level")
+    bad = _lone_surrogate(data)
+    if bad is not None:
+        raise InvalidData(f"{path}: not valid Unicode (a lone surrogate in {bad[:60]!r})")
     return data
+
+
+def _lone_surrogate(data: Any) -> str | None:
+    """The first string inside `data` that UTF-8 cannot encode (YAML can spell "\\ud800"; no store takes it).
+    Each container is looked at once: YAML aliases can share one a billion times, or nest it in itself."""
+    stack, seen = [data], set()
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return value
+        elif isinstance(value, dict | list) and id(value) not in seen:
+            seen.add(id(value))
+            stack.extend([*value, *value.values()] if isinstance(value, dict) else value)
+    return None
 
 
 def read_csv(path: Path, columns: set[str], required: set[str]) -> list[dict]:
@@ -83,8 +105,27 @@ def _split(value: Any) -> Any:
     return [v.strip() for v in value.split(LIST_SEPARATOR) if v.strip()] if isinstance(value, str) else value
 
 
-def _where(path: Path, entry: dict, what: str) -> str:
-    return f"{path}:{entry.get('__line__', '?')}: {what}"
+def _where(path: Path, entry: Any, what: str) -> str:
+    line = entry.get("__line__", "?") if isinstance(entry, dict) else "?"
+    return f"{path}:{line}: {what}"
+
+
+def _section(data: dict, name: str, path: Path) -> list:
+    """A list-valued section of a YAML file ([] when absent)."""
+    value = data.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidData(f"{_where(path, data, name)} must be a list, not {type(value).__name__}")
+    return value
+
+
+def _text(entry: dict, name: str, where: str) -> str | None:
+    """An optional field that must be a string when given."""
+    value = entry.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidData(f"{where}: {name} must be a string, not {type(value).__name__}")
+    return value
 
 
 def _fields(entry: Any, allowed: set[str], where: str) -> dict:
@@ -93,7 +134,7 @@ def _fields(entry: Any, allowed: set[str], where: str) -> dict:
     unknown = set(entry) - allowed - {"__line__"}
     if unknown:
         raise InvalidData(
-            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+            f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))} (allowed: {', '.join(sorted(allowed))})"
         )
     return entry
 
@@ -133,8 +174,7 @@ def read_catalogue(paths: Path | list[Path], model: Model) -> list[EntityRecord]
 def _read_entities(path: Path, model: Model) -> list[tuple[EntityRecord, str]]:
     out = []
     for entry in _catalogue_entries(path):
-        where = _where(path, entry if isinstance(entry, dict) else {}, "entity")
-        entry = _fields(entry, ENTITY_FIELDS, where)
+        entry = _fields(entry, ENTITY_FIELDS, _where(path, entry, "entity"))
         eid = entry.get("id")
         where = _where(path, entry, f"entity {eid!r}")
         if not isinstance(eid, str) or not SLUG.match(eid):
@@ -143,12 +183,13 @@ def _read_entities(path: Path, model: Model) -> list[tuple[EntityRecord, str]]:
         if not isinstance(name, str) or not name.strip():
             raise InvalidData(f"{where}: name is required")
         tags = _strings(entry.get("tags"), where, "tags")
-        model.check_entity(entry.get("family"), entry.get("kind"), tags, where)
+        family, kind = _text(entry, "family", where), _text(entry, "kind", where)
+        model.check_entity(family, kind, tags, where)
         aliases = _strings(entry.get("aliases"), where, "aliases")
         record = EntityRecord(
-            id=eid, name=name.strip(), family=entry["family"], kind=entry["kind"],
+            id=eid, name=name.strip(), family=family, kind=kind,
             aliases=sorted(set(aliases) | {name.strip()}), tags=sorted(set(tags)),
-            description=entry.get("description"), reviewed=True,
+            description=_text(entry, "description", where), reviewed=True,
         )
         out.append((record, where))
     return out
@@ -180,13 +221,16 @@ def read_metadata_overrides(values: dict[str, Any], model: Model, where: str = "
 
 
 def read_metadata(data: dict, path: Path, model: Model) -> dict[str, Any]:
-    meta = _fields(data.get("document") or {}, DOCUMENT_FIELDS, _where(path, data.get("document") or {}, "document"))
+    document = data.get("document")
+    meta = _fields({} if document is None else document, DOCUMENT_FIELDS, _where(path, data, "document"))
     return _check_metadata({k: v for k, v in meta.items() if k != "__line__"}, _where(path, meta, "document"), model)
 
 
 def _check_metadata(out: dict[str, Any], where: str, model: Model) -> dict[str, Any]:
     if "id" in out and (not isinstance(out["id"], str) or not SLUG.match(out["id"])):
         raise InvalidData(f"{where}: id must be a lowercase-hyphen slug")
+    for name in ("title", "publisher", "url", "kind"):
+        _text(out, name, where)
     if out.get("authors") is not None:
         out["authors"] = _strings(out["authors"], where, "authors")
     if out.get("published") is not None:
@@ -198,12 +242,13 @@ def _check_metadata(out: dict[str, Any], where: str, model: Model) -> dict[str, 
 
 def read_noise_rules(data: dict, path: Path) -> list[NoiseRule]:
     rules = []
-    for entry in data.get("noise") or []:
-        where = _where(path, entry if isinstance(entry, dict) else {}, "noise")
+    for entry in _section(data, "noise", path):
+        where = _where(path, entry, "noise")
         entry = _fields(entry, {"text", "from", "to"}, where)
-        if ("text" in entry) == ("from" in entry):
-            raise InvalidData(f"{where}: give either text: or from: (with optional to:)")
-        rules.append(NoiseRule(text=entry.get("text"), start=entry.get("from"), stop=entry.get("to"), where=where))
+        text, start, stop = (_text(entry, name, where) for name in ("text", "from", "to"))
+        if (text is None) == (start is None) or "" in (text, start, stop):
+            raise InvalidData(f"{where}: give either text: or from: (with optional to:), each a non-empty string")
+        rules.append(NoiseRule(text=text, start=start, stop=stop, where=where))
     return rules
 
 
@@ -230,14 +275,16 @@ def read_fact(
     `families`, and the document's text: its quote must be verbatim there and outside the noise."""
     entry = _fields(entry, FACT_FIELDS, f"{place}: fact")
     renames = renames or {}
-    subject, predicate, obj = entry.get("subject"), entry.get("predicate"), entry.get("object")
+    subject, predicate, obj, claimed_by, note = (
+        _text(entry, name, f"{place}: fact") for name in ("subject", "predicate", "object", "claimed_by", "note")
+    )
     subject, obj = renames.get(subject, subject), renames.get(obj, obj)  # merged in review
     where = f"{place}: fact {subject} {predicate} {obj}"
     for role, eid in (("subject", subject), ("object", obj)):
         if eid not in families:
             raise InvalidData(f"{where}: {role} {eid!r} is not an entity in the catalogue")
     model.check_fact(predicate, families[subject], families[obj], where)
-    claimed_by = renames.get(entry.get("claimed_by"), entry.get("claimed_by"))
+    claimed_by = renames.get(claimed_by, claimed_by)
     if claimed_by is not None and families.get(claimed_by) not in ("Person", "Organization"):
         raise InvalidData(f"{where}: claimed_by {claimed_by!r} must be a Person or Organization in the catalogue")
     quote = entry.get("quote")
@@ -254,7 +301,7 @@ def read_fact(
     return ClaimRecord(
         id=claim_id(doc_id, predicate, subject, obj, quote), predicate=predicate, subject=subject, object=obj,
         quote=quote, start=start, end=start + len(quote), confidence=float(confidence), method="curated",
-        date=date, date_precision=precision, claimed_by=claimed_by, note=entry.get("note"),
+        date=date, date_precision=precision, claimed_by=claimed_by, note=note,
     )
 
 
@@ -268,11 +315,11 @@ def read_annotations(
     unknown = set(data) - SIDECAR_SECTIONS - {"__line__"}
     if unknown:
         hint = " (entities belong in entities.yaml)" if "entities" in unknown else ""
-        raise InvalidData(f"{path}: unknown section(s) {', '.join(sorted(unknown))}{hint}")
+        raise InvalidData(f"{path}: unknown section(s) {', '.join(sorted(map(str, unknown)))}{hint}")
     metadata = read_metadata(data, path, model) if path else {}
     doc_id = metadata.setdefault("id", default_id)
     noise = noise_spans(text, read_noise_rules(data, path) if path else [])
-    entries = [(path, e) for e in data.get("facts") or []]
+    entries = [(path, e) for e in _section(data, "facts", path)] if path else []
     if table:
         for row in read_csv(table, FACT_FIELDS, {"subject", "predicate", "object", "quote", "confidence"}):
             if "confidence" in row:
@@ -282,6 +329,7 @@ def read_annotations(
                     pass  # refused below with the line
             entries.append((table, row))
     claims: dict[str, ClaimRecord] = {}
+    renames = renames or {}
     for source, entry in entries:
         place = f"{source}:{entry.get('__line__', '?') if isinstance(entry, dict) else '?'}"
         claim = read_fact(entry, place, doc_id, text, noise, families, model, renames)

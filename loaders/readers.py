@@ -43,16 +43,28 @@ def read(path: Path) -> list[SourceText]:
         raise InvalidData(f"{path}: cannot read {suffix or 'suffix-less'} files (use {', '.join(sorted(SUFFIXES))})")
     try:
         if suffix == ".txt":
-            return [SourceText(path.stem, read_text(path), {}, path, str(path))]
-        if suffix in (".md", ".markdown"):
-            return [_read_markdown(path)]
-        if suffix in (".html", ".htm"):
-            return [_read_html(path)]
-        if suffix == ".pdf":
-            return [_read_pdf(path)]
-        return _read_json(path, lines=suffix == ".jsonl")
+            docs = [SourceText(path.stem, read_text(path), {}, path, str(path))]
+        elif suffix in (".md", ".markdown"):
+            docs = [_read_markdown(path)]
+        elif suffix in (".html", ".htm"):
+            docs = [_read_html(path)]
+        elif suffix == ".pdf":
+            docs = [_read_pdf(path)]
+        else:
+            docs = _read_json(path, lines=suffix == ".jsonl")
     except OSError as exc:
         raise InvalidData(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    for doc in docs:
+        _check_unicode(doc)
+    return docs
+
+
+def _check_unicode(doc: SourceText) -> None:
+    """JSON escapes and YAML can spell a lone UTF-16 surrogate ("\\ud800"), which no UTF-8 store accepts."""
+    try:
+        json.dumps([doc.id, doc.text, doc.metadata], ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidData(f"{doc.where}: not valid Unicode (a lone surrogate {exc.object[exc.start]!r})") from exc
 
 
 def read_text(path: Path) -> str:
@@ -165,6 +177,8 @@ def _read_markdown(path: Path) -> SourceText:
             where = f"{path}:{mark.line + 2}" if mark else str(path)  # +1 for 1-based, +1 for the opening ---
             problem = getattr(exc, "problem", None) or str(exc)
             raise InvalidData(f"{where}: front matter is not valid YAML ({problem})") from exc
+        except Exception as exc:  # PyYAML's constructors raise ValueError, RecursionError... on bad dates, deep nesting
+            raise InvalidData(f"{path}: front matter is not valid YAML ({type(exc).__name__}: {exc})") from exc
         if data is not None and not isinstance(data, dict):
             raise InvalidData(f"{path}:2: front matter must be a mapping of key: value")
         metadata = metadata_from(data or {}, f"{path}: front matter")
@@ -622,7 +636,7 @@ def _record(path: Path, where: str, number: int, record: Any) -> SourceText:
         raise InvalidData(f"{where}: {field} must be a string, not {type(value).__name__}")
     if "\x00" in value:
         raise InvalidData(f"{where}: {field} contains NUL characters")
-    if not value.strip():
+    if not _clean(value).strip():
         raise InvalidData(f"{where}: {field} is blank")
     doc_id = record.get("id")
     if doc_id is None:

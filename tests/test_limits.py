@@ -25,6 +25,17 @@ def errors(query: str, **settings) -> list[str]:
     return [e.message for e in result.errors or []]
 
 
+@pytest.mark.parametrize("query, message", [
+    ("{" + " stats { claims }" * 100 + "}", "Document contains more than 300 tokens. Parsing aborted."),
+    ("{ stats { claims } }" + "\n#" * 400, "Document contains more than 300 comments. Parsing aborted."),
+    ('{ search(query: "' + "x" * 6000 + '") { score } }',
+     "Source contains more than 6000 code points. Parsing aborted."),
+])
+def test_too_big(query, message):
+    [error] = errors(query, cablegraph_max_tokens=300)
+    assert error == f"Syntax Error: {message}"
+
+
 def test_too_deep():
     query = ('{ entity(id: "x") { relationships { nodes { source { relationships { nodes { source { id } } } } } } } }')
     [message] = errors(query, cablegraph_max_depth=5)
