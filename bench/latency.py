@@ -682,11 +682,14 @@ def corpus_run(size: str, requests: int, budget: float, levels: list[int]) -> di
         try:
             params, totals = load_corpus(settings, size, print)
             print(f"  {totals}", flush=True)
+            load_before = os.getloadavg()[0]
             with servers(settings, workdir) as endpoints:
                 questions = asyncio.run(time_questions(endpoints, params, QUESTIONS, requests, budget, levels, print))
         finally:
             server.stop()
-    return {"graph": totals, "questions": questions}
+    # the machine's load average before and after: other work on it slows every form alike
+    return {"graph": totals, "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+            "questions": questions}
 
 
 def growth(sizes: dict[str, dict]) -> dict[str, dict]:
@@ -699,6 +702,38 @@ def growth(sizes: dict[str, dict]) -> dict[str, dict]:
 
 def _docs(size: str) -> int:
     return 0 if size == "seeds" else int(size)
+
+
+def table(results: dict) -> str:
+    """The README's table: per question, p50 at concurrency 1 and requests/s at the highest level, the
+    three forms side by side, on the largest corpus; and how our p50 grew from the smallest."""
+    sizes = results["sizes"]
+    largest = max(sizes, key=_docs)
+    top = str(max(results["concurrency"]))
+    growth_ = results.get("ours_p50_largest_over_smallest")
+    head = ["question", "p50 ours", "p50 Cypher", "p50 Library", "ours/Cypher", "ours/Library",
+            f"req/s ours ({top})", "Cypher", "Library"] + ([f"ours {largest} / {min(sizes, key=_docs)}"]
+                                                           if growth_ else [])
+    rows = []
+    for name, q in sizes[largest]["questions"].items():
+        one, many = q["cells"]["1"], q["cells"][top]
+        row = [name + ("" if q["bounded"] else " *")] + [_ms_cell(one[f]["p50_ms"]) for f in FORMS]
+        row += [f"{q['ours_over_cypher_p50']['1']}", f"{q['ours_over_library_p50']['1']}"]
+        row += [_rate_cell(many[f]) for f in FORMS]
+        if growth_:
+            row.append(f"{growth_[name]['1']}")
+        rows.append(row)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _ms_cell(value: float | None) -> str:
+    return f"{value:.1f} ms" if value is not None else "failed"
+
+
+def _rate_cell(cell: dict) -> str:
+    rate = f"{cell['requests_per_s']:.0f}" if cell["requests_per_s"] >= 10 else f"{cell['requests_per_s']}"
+    return rate + (f" ({cell['errors']} failed)" if "errors" in cell else "")
 
 
 def main() -> int:
@@ -719,7 +754,7 @@ def main() -> int:
         results["ours_p50_largest_over_smallest"] = growth(sizes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out}\n\n{table(results)}\n\n* the answer grows with the corpus")
     return 0
 
 
