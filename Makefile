@@ -4,20 +4,22 @@ VENV   := .venv
 STAMP  := $(VENV)/.installed
 ASSETS := api/static/node_modules/.package-lock.json
 AUDIT  := tests/http-audit/node_modules/.package-lock.json
+NEO4J_GRAPHQL := bench/neo4j-graphql/node_modules/.package-lock.json
 
 .PHONY: up test bench install system browser clean
 
 up: install                      ## start Neo4j if needed, load seeds/, serve the API and Neo4j Browser
 	$(VENV)/bin/cablegraph up
 
-test: install browser $(AUDIT)   ## lint, then every test against a real Neo4j started for the run
+test: install browser $(AUDIT) $(NEO4J_GRAPHQL) ## lint, then every test against a real Neo4j started for the run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
-bench: install                   ## extraction quality on both evaluation sets, then loading throughput
+bench: install $(NEO4J_GRAPHQL)  ## extraction quality on both evaluation sets, loading throughput, query latency
 	$(VENV)/bin/python -m bench.evaluate eval
 	$(VENV)/bin/python -m bench.evaluate heldout
 	$(VENV)/bin/python -m bench.throughput
+	$(VENV)/bin/python -m bench.latency
 
 install: system $(STAMP) $(ASSETS)
 
@@ -52,5 +54,8 @@ $(ASSETS): api/static/package.json api/static/package-lock.json
 $(AUDIT): tests/http-audit/package.json tests/http-audit/package-lock.json
 	npm ci --prefix tests/http-audit --no-audit --no-fund --ignore-scripts --loglevel=error
 
+$(NEO4J_GRAPHQL): bench/neo4j-graphql/package.json bench/neo4j-graphql/package-lock.json
+	npm ci --prefix bench/neo4j-graphql --no-audit --no-fund --ignore-scripts --loglevel=error
+
 clean:                           ## remove the virtualenv and the installed browser assets
-	rm -rf $(VENV) api/static/node_modules tests/http-audit/node_modules
+	rm -rf $(VENV) api/static/node_modules tests/http-audit/node_modules bench/neo4j-graphql/node_modules

@@ -21,8 +21,10 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from graph.settings import Settings
@@ -100,12 +102,16 @@ def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
 
 
 def extensions(settings: Settings, page_max: int) -> list:
-    """Fresh limit extensions for each request, as Strawberry wants them."""
+    """Limit extensions for each request, as Strawberry wants them. Their validation rules are made once,
+    so a query text seen before is neither parsed nor validated again (most of the CPU of a small query)."""
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.cablegraph_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.cablegraph_max_aliases).validation_rules,
+        cost_rule(settings.cablegraph_max_cost, page_max),
+    ]
     out = [
-        lambda: SizeLimit(settings.cablegraph_max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.cablegraph_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.cablegraph_max_aliases),
-        lambda: AddValidationRules([cost_rule(settings.cablegraph_max_cost, page_max)]),
+        lambda: SizeLimit(settings.cablegraph_max_tokens), lambda: ParserCache(maxsize=256),
+        lambda: AddValidationRules(rules), lambda: ValidationCache(maxsize=256),
     ]
     if not settings.cablegraph_introspection:
         out.append(DisableIntrospection)

@@ -379,13 +379,16 @@ class Reads:
         )
 
     def neighbourhood(self, entity_id: str, depth: int, types: list[str] | None, limit: int) -> dict:
-        """Entities within `depth` fact hops, nearest first, and the fact edges among them."""
+        """Entities within `depth` fact hops, nearest first, and the fact edges among them. The type filter
+        is left out when there is none: Neo4j checks `all(r IN relationships(p) ...)` during its shortest-path
+        search, but `$types IS NULL OR all(...)` makes it enumerate every path instead (40x slower)."""
         if not 1 <= depth <= MAX_NEIGHBOURHOOD:
             raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
+        typed = "" if types is None else "AND all(r IN relationships(p) WHERE type(r) IN $types) "
         rows = self._read(
             "MATCH (a:Entity {id: $id}) "
             f"OPTIONAL MATCH p = shortestPath((a)-[:{self.fact_pattern}*1..{int(depth)}]-(b:Entity)) "
-            "WHERE b <> a AND ($types IS NULL OR all(r IN relationships(p) WHERE type(r) IN $types)) "
+            f"WHERE b <> a {typed}"
             "WITH a, b, length(p) AS hops ORDER BY hops, b.id LIMIT $limit "
             "WITH a, collect(b) AS near, collect(b.id) AS ids "
             f"CALL (a, near) {{ WITH [a] + near AS nodes UNWIND nodes AS x "

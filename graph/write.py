@@ -1,9 +1,11 @@
 """The batched write path. Loaders hand records here; nothing else writes to Neo4j.
 
-A document is written in one transaction: its node, the unreviewed entities its NER found, its
-mentions and its claims, and then the fact edges those claims support are recomputed from every
-claim that remains. Fact edges are derived data, so reloading, editing or removing a document
-leaves them exactly as a clean load would.
+Documents are written in batches, a batch in one transaction: their nodes, the unreviewed entities
+their NER found, their mentions and claims, and then the fact edges those claims support. If Neo4j
+refuses a batch for what is in it, each of its documents is written in a transaction of its own, so
+a document loads whole or not at all and a bad one keeps no other out. Fact edges are derived data:
+one that lost claims is recomputed from the claims that remain, one that only gained claims merges
+them into its summary, so reloading, editing or removing a document leaves them as a clean load would.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 import neo4j
 
 from graph.db import Graph
-from schema.model import Model
+from schema.model import InvalidData, Model
 
 
 @dataclass(frozen=True)
@@ -161,74 +163,120 @@ class Writer:
         return {r["id"]: r["source"] for r in rows}
 
     # -- documents ------------------------------------------------------------------------------
-    def write_document(self, doc: DocumentRecord) -> WriteResult:
-        return self.graph.write(lambda tx: self._write_document(tx, doc))
+    def write_documents(self, docs: list[DocumentRecord]) -> list[WriteResult | InvalidData]:
+        """Write the documents in one transaction, each whole. If Neo4j refuses the batch for what is
+        in it, each is written in a transaction of its own: the others land, and the refused one gets
+        its error with nothing of it written. One result (or error) per document, in order."""
+        rows: list[dict | InvalidData] = []
+        for doc in docs:
+            try:
+                rows.append(self._document_row(doc))
+            except InvalidData as exc:
+                rows.append(InvalidData(f"{doc.path or doc.id}: {exc}"))
+        ready = [(doc, row) for doc, row in zip(docs, rows, strict=True) if isinstance(row, dict)]
+        written = self._write_whole(ready) if ready else {}
+        return [row if isinstance(row, InvalidData) else written[doc.id] for doc, row in zip(docs, rows, strict=True)]
 
-    def _write_document(self, tx: neo4j.ManagedTransaction, doc: DocumentRecord) -> WriteResult:
-        """Four round trips whatever the document's size: what was there, the document and its
-        entities, mentions and claims, the claims behind every fact edge it touches, the edges."""
-        old = tx.run(
-            "OPTIONAL MATCH (d:Document {id: $id}) "
-            "OPTIONAL MATCH (d)<-[:STATED_IN]-(c:Claim)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
-            "WITH d, collect({id: c.id, p: c.predicate, s: s.id, o: o.id}) AS claims "
-            "OPTIONAL MATCH (d)-[:MENTIONS]->(u:Entity {reviewed: false}) "
-            "RETURN d IS NOT NULL AS exists, claims, collect(u.id) AS unreviewed",
-            id=doc.id,
-        ).single()
-        old_claims = [c for c in old["claims"] if c["id"] is not None]
-        tx.run(
-            "MERGE (d:Document {id: $id}) "
-            "WITH d CALL (d) { MATCH (d)<-[:STATED_IN]-(c:Claim) DETACH DELETE c } "
-            "CALL (d) { MATCH (d)-[r:MENTIONS]->() DELETE r } "
-            "SET d = $props "
-            "WITH d CALL (d) { UNWIND $entities AS row MERGE (e:Entity {id: row.props.id}) "
-            "  ON CREATE SET e += row.props, e:$(row.family) } "
-            "CALL (d) { UNWIND $mentions AS row MATCH (e:Entity {id: row.entity}) "
-            "  CREATE (d)-[:MENTIONS {count: row.count, spans: row.spans}]->(e) } "
-            "CALL (d) { UNWIND $claims AS row MATCH (s:Entity {id: row.subject}), (o:Entity {id: row.object}) "
-            "  CREATE (c:Claim) SET c = row.props "
-            "  CREATE (c)-[:STATED_IN]->(d), (c)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
-            "  WITH c, row WHERE row.claimed_by IS NOT NULL "
-            "  MATCH (w:Entity {id: row.claimed_by}) CREATE (c)-[:CLAIMED_BY]->(w) }",
-            id=doc.id,
-            props=doc.properties(),
-            entities=[{"family": self.model.label(e.family), "props": _entity_props(e)} for e in doc.entities],
-            mentions=[
+    def _write_whole(self, batch: list[tuple[DocumentRecord, dict]]) -> dict[str, WriteResult | InvalidData]:
+        try:
+            return self.graph.write(lambda tx: self._write_batch(tx, batch))
+        except neo4j.exceptions.ClientError as exc:
+            if not _refused_for_data(exc):
+                raise
+            if len(batch) > 1:  # find which: one transaction each
+                return {k: v for one in batch for k, v in self._write_whole([one]).items()}
+            doc = batch[0][0]
+            return {doc.id: InvalidData(f"{doc.path or doc.id}: Neo4j refused the document: {exc.message}")}
+
+    def _document_row(self, doc: DocumentRecord) -> dict:
+        """The document as query parameters; labels and relationship types checked against the model."""
+        for c in doc.claims:
+            self.model.rel_type(c.predicate)
+        return {
+            "id": doc.id,
+            "props": doc.properties(),
+            "entities": [{"family": self.model.label(e.family), "props": _entity_props(e)} for e in doc.entities],
+            "mentions": [
                 {"entity": x.entity, "count": len(x.spans), "spans": [f"{s}-{e}" for s, e in x.spans]}
                 for x in doc.mentions
             ],
-            claims=[
+            "claims": [
                 {"subject": c.subject, "object": c.object, "claimed_by": c.claimed_by,
                  "props": {**{k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")},
                            "fact": fact_key(c.predicate, c.subject, c.object)}}
                 for c in doc.claims
             ],
-        ).consume()
-        pairs = {(c["p"], c["s"], c["o"]) for c in old_claims}
-        pairs |= {(c.predicate, c.subject, c.object) for c in doc.claims}
-        self._recompute_facts(tx, pairs, old["unreviewed"])
-        old_ids = {c["id"] for c in old_claims}
-        new_ids = {c.id for c in doc.claims}
-        return WriteResult(
-            status="updated" if old["exists"] else "added",
-            claims_added=len(new_ids - old_ids),
-            claims_removed=len(old_ids - new_ids),
-            mentions=sum(len(x.spans) for x in doc.mentions),
-        )
+        }
 
-    def _recompute_facts(
-        self, tx: neo4j.ManagedTransaction, pairs: set[tuple[str, str, str]], orphans: list[str]
+    def _write_batch(
+        self, tx: neo4j.ManagedTransaction, batch: list[tuple[DocumentRecord, dict]]
+    ) -> dict[str, WriteResult]:
+        """A few round trips whatever the batch's size: what was there, the documents with their
+        entities, mentions and claims, then the fact edges those claims touch."""
+        old = {r["id"]: r for r in tx.run(
+            "UNWIND $ids AS id OPTIONAL MATCH (d:Document {id: id}) "
+            "RETURN id, d IS NOT NULL AS exists, "
+            "  COLLECT { MATCH (d)<-[:STATED_IN]-(c:Claim)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
+            "    RETURN {id: c.id, p: c.predicate, s: s.id, o: o.id} } AS claims, "
+            "  COLLECT { MATCH (d)-[:MENTIONS]->(u:Entity {reviewed: false}) RETURN u.id } AS unreviewed",
+            ids=[doc.id for doc, _ in batch],
+        )}
+        tx.run(
+            "UNWIND $docs AS doc MERGE (d:Document {id: doc.id}) "
+            "WITH d, doc CALL (d) { MATCH (d)<-[:STATED_IN]-(c:Claim) DETACH DELETE c } "
+            "CALL (d) { MATCH (d)-[r:MENTIONS]->() DELETE r } "
+            "SET d = doc.props "
+            "WITH d, doc CALL (doc) { UNWIND doc.entities AS row MERGE (e:Entity {id: row.props.id}) "
+            "  ON CREATE SET e += row.props, e:$(row.family) } "
+            "CALL (d, doc) { UNWIND doc.mentions AS row MATCH (e:Entity {id: row.entity}) "
+            "  CREATE (d)-[:MENTIONS {count: row.count, spans: row.spans}]->(e) } "
+            "CALL (d, doc) { UNWIND doc.claims AS row "
+            "  MATCH (s:Entity {id: row.subject}), (o:Entity {id: row.object}) "
+            "  CREATE (c:Claim) SET c = row.props "
+            "  CREATE (c)-[:STATED_IN]->(d), (c)-[:SUBJECT]->(s), (c)-[:OBJECT]->(o) "
+            "  WITH c, row WHERE row.claimed_by IS NOT NULL "
+            "  MATCH (w:Entity {id: row.claimed_by}) CREATE (c)-[:CLAIMED_BY]->(w) }",
+            docs=[row for _, row in batch],
+        ).consume()
+        removed = {(c["p"], c["s"], c["o"]) for r in old.values() for c in r["claims"]}
+        added = [{"p": c.predicate, "s": c.subject, "o": c.object, "id": c.id, "doc": doc.id,
+                  "confidence": c.confidence, "date": c.date} for doc, _ in batch for c in doc.claims]
+        self._update_facts(tx, added, removed, [u for r in old.values() for u in r["unreviewed"]])
+        results = {}
+        for doc, _ in batch:
+            old_ids = {c["id"] for c in old[doc.id]["claims"]}
+            new_ids = {c.id for c in doc.claims}
+            results[doc.id] = WriteResult(
+                status="updated" if old[doc.id]["exists"] else "added",
+                claims_added=len(new_ids - old_ids),
+                claims_removed=len(old_ids - new_ids),
+                mentions=sum(len(x.spans) for x in doc.mentions),
+            )
+        return results
+
+    def _update_facts(
+        self, tx: neo4j.ManagedTransaction, added: list[dict], removed: set[tuple[str, str, str]], orphans: list[str]
     ) -> None:
-        """Each fact edge summarises the claims that remain for its (subject, type, object); the
-        unreviewed entities in `orphans` go when nothing refers to them any more."""
-        rows = [{"p": self.model.rel_type(p), "s": s, "o": o, "key": fact_key(p, s, o)} for p, s, o in sorted(pairs)]
-        found = tx.run(
+        """Each fact edge summarises the claims that remain for its (subject, type, object). An edge that
+        lost claims is summarised again from its claims; one that only gained claims takes them into the
+        summary it holds, so a popular edge's thousands of claims are not read back for every batch.
+        The unreviewed entities in `orphans` go when nothing refers to them any more."""
+        gained = _by_fact(added)
+        merged = sorted(set(gained) - removed)
+        rows = [{"p": self.model.rel_type(p), "s": s, "o": o, "key": fact_key(p, s, o)} for p, s, o in sorted(removed)]
+        remaining = tx.run(
             "UNWIND $rows AS row MATCH (c:Claim {fact: row.key})-[:STATED_IN]->(d:Document) "
             "RETURN row.p AS p, row.s AS s, row.o AS o, c.id AS id, d.id AS doc, c.confidence AS confidence, "
             "c.date AS date",
             rows=rows,
-        ).data()
-        edges = _summarise(found)
+        ).data() if rows else []
+        held = {(r["p"], r["s"], r["o"]): r["props"] for r in tx.run(
+            "UNWIND $rows AS row MATCH (:Entity {id: row.s})-[r:$(row.p)]->(:Entity {id: row.o}) "
+            "RETURN row.p AS p, row.s AS s, row.o AS o, properties(r) AS props",
+            rows=[{"p": p, "s": s, "o": o} for p, s, o in merged],
+        ).data()} if merged else {}
+        edges = {key: _summary(claims) for key, claims in _by_fact(remaining).items()}
+        edges |= {key: _summary(gained[key], held.get(key)) for key in merged}
         tx.run(
             "CALL () { UNWIND $gone AS row "
             "  MATCH (:Entity {id: row.s})-[r:$(row.p)]->(:Entity {id: row.o}) DELETE r } "
@@ -236,10 +284,18 @@ class Writer:
             "  MERGE (s)-[r:$(row.p)]->(o) SET r = row.props } "
             "CALL () { UNWIND $orphans AS id MATCH (e:Entity {id: id, reviewed: false}) "
             "  WHERE NOT (e)--() DELETE e }",
-            gone=[{k: r[k] for k in ("p", "s", "o")} for r in rows if (r["p"], r["s"], r["o"]) not in edges],
+            gone=[{"p": p, "s": s, "o": o} for p, s, o in sorted(removed - set(edges))],
             edges=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(edges.items())],
             orphans=orphans,
         ).consume()
+
+
+def _refused_for_data(exc: neo4j.exceptions.ClientError) -> bool:
+    """Neo4j refused a statement for the values it carried (a type, a constraint), not for our query or
+    our rights: another document's values would have been fine."""
+    code = exc.code or ""
+    return code.startswith(("Neo.ClientError.Statement.", "Neo.ClientError.Schema.")) and not code.endswith(
+        "SyntaxError")
 
 
 def fact_key(predicate: str, subject: str, obj: str) -> str:
@@ -247,19 +303,22 @@ def fact_key(predicate: str, subject: str, obj: str) -> str:
     return f"{predicate}|{subject}|{obj}"
 
 
-def _summarise(claims: list[dict]) -> dict[tuple[str, str, str], dict]:
-    """Fact-edge properties from the claims behind it: ids, documents, best confidence, date span."""
+def _by_fact(claims: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
     grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for c in claims:
         grouped[(c["p"], c["s"], c["o"])].append(c)
-    edges = {}
-    for key, cs in grouped.items():
-        dates = sorted(c["date"] for c in cs if c["date"])
-        edges[key] = {
-            "claim_ids": sorted({c["id"] for c in cs}),
-            "doc_ids": sorted({c["doc"] for c in cs}),
-            "confidence": max(c["confidence"] for c in cs),
-            "first_date": dates[0] if dates else None,
-            "last_date": dates[-1] if dates else None,
-        }
-    return edges
+    return grouped
+
+
+def _summary(claims: list[dict], held: dict | None = None) -> dict:
+    """Fact-edge properties from the claims behind it: ids, documents, best confidence, date span; with
+    `held`, the properties of the edge as it was, before these claims were added."""
+    held = held or {}
+    dates = [c["date"] for c in claims if c["date"]] + [held[k] for k in ("first_date", "last_date") if held.get(k)]
+    return {
+        "claim_ids": sorted({c["id"] for c in claims} | set(held.get("claim_ids", ()))),
+        "doc_ids": sorted({c["doc"] for c in claims} | set(held.get("doc_ids", ()))),
+        "confidence": max([c["confidence"] for c in claims] + ([held["confidence"]] if "confidence" in held else [])),
+        "first_date": min(dates, default=None),
+        "last_date": max(dates, default=None),
+    }

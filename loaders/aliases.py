@@ -12,12 +12,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 APOSTROPHES = "'’‘`ʼ"
+DASHES = "-‐–"
 ARTICLES = {"al", "el"}
-SEP = r"[\s\-‐–]*"
-TOKEN = re.compile(r"[^\s\-‐–]+")
+# Aliases are matched in a copy of the text where every apostrophe is ' and every dash is -: it has
+# the same offsets, and patterns of ASCII punctuation compile many times faster than Unicode classes.
+PUNCTUATION = str.maketrans({c: "'" for c in APOSTROPHES} | {c: "-" for c in DASHES})
+SEP = r"[\s\-]*"
+TOKEN = re.compile(rf"[^\s{re.escape(DASHES)}]+")
 
 
 def fold(text: str) -> str:
@@ -54,30 +58,36 @@ def _token_pattern(token: str) -> str:
     out = []
     for i, ch in enumerate(token):
         if ch in APOSTROPHES:
-            out.append(f"[{APOSTROPHES}]?")
+            out.append("'?")
         elif ch == ".":
             out.append(r"\.?")
         else:
             out.append(re.escape(ch))
             nxt = token[i + 1] if i + 1 < len(token) else ""
             if ch.lower() in "aeiou" and nxt.isalpha():
-                out.append(f"[{APOSTROPHES}]?")
+                out.append("'?")
     return "".join(out)
+
+
+def _parts(alias: str) -> list[str]:
+    """The alias's words; an article goes unless it is the last word ("Jurf al-Sakhar": Jurf, Sakhar)."""
+    tokens = TOKEN.findall(alias.strip())
+    return [t for i, t in enumerate(tokens) if not (t.lower() in ARTICLES and i < len(tokens) - 1)]
 
 
 def alias_pattern(alias: str) -> str:
     """A regex for one alias: an article may precede any part ("al-Muhandis", "Jurf al-Sakhar"),
     and parts may be joined by spaces, hyphens or nothing."""
-    tokens = TOKEN.findall(alias.strip())
-    parts = [_token_pattern(t) for i, t in enumerate(tokens) if not (t.lower() in ARTICLES and i < len(tokens) - 1)]
+    parts = [_token_pattern(t) for t in _parts(alias)]
     if is_acronym(alias):
         return SEP.join(parts)
-    article = r"(?:al|el)[\s\-‐–]?"
+    article = r"(?:al|el)[\s\-]?"
     return SEP.join(f"(?:{article})?{p}" for p in parts)
 
 
 class AliasMatcher:
-    """All the catalogue's aliases compiled into two regexes (case-insensitive and acronyms)."""
+    """All the catalogue's aliases, found in a text as two regexes (case-insensitive and acronyms) of
+    every alias, longest first, would find them."""
 
     def __init__(self, names: Iterable[tuple[str, Iterable[str]]]):
         self.keys: dict[str, set[str]] = defaultdict(set)
@@ -90,16 +100,8 @@ class AliasMatcher:
                     continue
                 self.keys[key].add(entity_id)
                 (upper if is_acronym(alias) else plain)[alias] = alias_pattern(alias)
-        self._plain = self._compile(plain, re.IGNORECASE, r"(?<!\w)", r"(?:[" + APOSTROPHES + r"]?s)?(?!\w)")
-        self._upper = self._compile(upper, 0, r"(?<![A-Z0-9])", r"(?:[" + APOSTROPHES + r"]?s)?(?![A-Z0-9])")
-
-    @staticmethod
-    def _compile(patterns: dict[str, str], flags: int, before: str, after: str) -> re.Pattern | None:
-        if not patterns:
-            return None
-        ordered = sorted(patterns, key=lambda a: (-len(a), a))  # longest alias wins at a position
-        alternation = "|".join(patterns[a] for a in ordered)
-        return re.compile(f"{before}(?P<core>{alternation}){after}", flags)
+        self._plain = _Aliases(plain, True, r"(?<!\w)", r"(?:'?s)?(?!\w)")
+        self._upper = _Aliases(upper, False, r"(?<![A-Z0-9])", r"(?:'?s)?(?![A-Z0-9])")
 
     def lookup(self, name: str) -> set[str]:
         """Entity ids whose aliases normalise to the same key as `name`."""
@@ -116,10 +118,9 @@ class AliasMatcher:
         """
         skip = sorted(skip)
         hits: list[tuple[int, int, str]] = []
-        for rx in (self._upper, self._plain):
-            if rx is None:
-                continue
-            for m in rx.finditer(text):
+        folded = text.translate(PUNCTUATION)
+        for aliases in (self._upper, self._plain):
+            for m in aliases.finditer(folded):
                 start, end = m.span("core")
                 ids = self.keys.get(normalize(m.group("core")), set())
                 if len(ids) == 1:
@@ -132,6 +133,66 @@ class AliasMatcher:
             taken.append((start, end))
             out[entity].append((start, end))
         return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+_RUN = re.compile(r"[^\s\-]*")  # a word up to the next separator
+_OPTIONAL = str.maketrans("", "", APOSTROPHES + ".")  # characters a pattern may skip inside a word
+
+
+class _Aliases:
+    """One regex alternation of many aliases (longest first, between `before` and `after`), run the way
+    `re.finditer` would run it (on text whose punctuation is folded to ASCII), but fast for thousands of
+    aliases: at each place a match may start, only the aliases whose first word is there are tried, in
+    the same order. A first word may run into the next ("AbdulMahdi"), so every prefix is looked up."""
+
+    def __init__(self, patterns: dict[str, str], ignore_case: bool, before: str, after: str):
+        ordered = sorted(patterns, key=lambda a: (-len(a), a))  # longest alias wins at a position
+        self.flags = re.IGNORECASE if ignore_case else 0
+        self.articles = ignore_case  # only case-insensitive aliases may take "al-"
+        self.sources = [f"{before}(?P<core>{patterns[a]}){after}" for a in ordered]
+        self.compiled: dict[int, re.Pattern] = {}  # compiled when first needed
+        self.heads: dict[str, list[int]] = defaultdict(list)  # first word -> aliases, as ranks
+        for rank, alias in enumerate(ordered):
+            self.heads[self._head(_parts(alias)[0])].append(rank)
+        self.lengths = sorted({len(h) for h in self.heads})
+        self.longest = self.lengths[-1] if self.lengths else 0
+        firsts = {h[0] for h in self.heads if h} | {"'", "."} | ({"a", "e"} if self.articles else set())
+        ahead = "" if "" in self.heads else f"(?=[{re.escape(''.join(sorted(firsts)))}])"
+        self.starts = re.compile(before + ahead, self.flags) if self.heads else None
+
+    def _head(self, word: str) -> str:
+        return word.translate(_OPTIONAL).lower() if self.articles else word.translate(_OPTIONAL)
+
+    def _ranks(self, text: str, at: int) -> set[int]:
+        run = self._head(_RUN.match(text, at, at + 2 * self.longest).group())
+        ranks: set[int] = set()
+        for n in self.lengths:
+            if n > len(run):
+                break
+            ranks.update(self.heads.get(run[:n], ()))
+        return ranks
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        if self.starts is None:
+            return
+        end = 0
+        for start in self.starts.finditer(text):
+            at = start.start()
+            if at < end:
+                continue
+            ranks = self._ranks(text, at)
+            if self.articles and text[at:at + 2].lower() in ARTICLES:  # "al-Amiri" for Amiri
+                after = at + 2
+                ranks |= self._ranks(text, after + 1 if _RUN.match(text, after, after + 1).end() == after else after)
+            for rank in sorted(ranks):
+                pattern = self.compiled.get(rank)
+                if pattern is None:
+                    pattern = self.compiled[rank] = re.compile(self.sources[rank], self.flags)
+                m = pattern.match(text, at)
+                if m:
+                    yield m
+                    end = m.end()
+                    break
 
 
 def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

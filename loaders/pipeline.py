@@ -1,10 +1,10 @@
 """From paths to a loaded graph: find the catalogue and documents, read and check them, extract what
-nobody annotated, write each document in one transaction, and say what changed.
+nobody annotated, write them in batches (each document whole or not at all), and say what changed.
 
 Everything a document needs is prepared and checked before its transaction opens, so a bad
 document is reported with its file and line and leaves the graph as it was. Preparing (reading,
-spaCy, extraction) runs in worker processes when there are many documents, while the main
-process writes what is ready.
+spaCy, extraction) runs in worker processes when there are many documents, a bounded way ahead of
+the main process, which writes what is ready: memory stays flat however many documents there are.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ from loaders.review import REVIEW_NAME, Decisions, read_decisions
 from schema.model import MODEL_PATH, InvalidData, Model, load_model
 
 PARALLEL_FROM = 16  # fewer documents than this are not worth starting workers for
+CHUNK = 8  # files a worker prepares per call
+AHEAD = 4  # chunks per worker prepared or being prepared beyond what the writer has taken
+BATCH_DOCUMENTS = 100  # documents written in one transaction...
+BATCH_CHARACTERS = 2_000_000  # ...or fewer, when their texts reach this size
 
 
 @dataclass
@@ -178,9 +183,55 @@ def _start_worker(model_path: Path, catalogue: list[EntityRecord], version: str,
     _worker = Preparer(load_model(model_path), catalogue, version, overrides, decisions)
 
 
-def _worker_records(path: Path) -> list[DocumentRecord | InvalidData]:
+def _worker_records(paths: list[Path]) -> list[list[DocumentRecord | InvalidData]]:
     assert _worker is not None
-    return _worker.records(path)
+    return [_worker.records(path) for path in paths]
+
+
+def bounded_map(pool: Executor, fn: Callable[[Any], Any], items: Iterable[Any], window: int) -> Iterator[Any]:
+    """`pool.map(fn, items)`, in order, with at most `window` calls submitted and not yet taken:
+    `pool.map` submits every item at once, and their results would wait in memory for the writer."""
+    pending: deque[Future] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+@dataclass
+class Batch:
+    """Documents waiting for their transaction, and the files to report as done once it commits."""
+
+    writer: Writer
+    progress: Callable[[Path], None] | None
+    documents: list[tuple[Outcome, DocumentRecord]] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    characters: int = 0
+
+    def add(self, outcome: Outcome, record: DocumentRecord) -> None:
+        self.documents.append((outcome, record))
+        self.characters += len(record.text)
+
+    def done(self, path: Path) -> None:
+        """All of the file's documents are in the batch (or failed, or were unchanged)."""
+        self.files.append(path)
+        if len(self.documents) >= BATCH_DOCUMENTS or self.characters >= BATCH_CHARACTERS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.documents:
+            results = self.writer.write_documents([record for _, record in self.documents])
+            for (outcome, _), result in zip(self.documents, results, strict=True):
+                if isinstance(result, InvalidData):
+                    outcome.error = str(result)
+                else:
+                    outcome.result = result
+        if self.progress:
+            for path in self.files:
+                self.progress(path)
+        self.documents, self.files, self.characters = [], [], 0
 
 
 class Pipeline:
@@ -197,8 +248,11 @@ class Pipeline:
             return
         context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
         args = (MODEL_PATH, preparer.catalogue, preparer.version, preparer.overrides, preparer.decisions)
+        chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
-            yield from zip(docs, pool.map(_worker_records, docs, chunksize=4), strict=True)
+            for chunk, prepared in zip(chunks, bounded_map(pool, _worker_records, chunks, self.workers * AHEAD),
+                                       strict=True):
+                yield from zip(chunk, prepared, strict=True)
 
     def load(
         self, paths: Iterable[Path], force: bool = False, progress: Callable[[Path], None] | None = None,
@@ -223,6 +277,7 @@ class Pipeline:
         hashes = self.writer.load_hashes()
         seen: dict[str, str] = {}
         preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
+        batch = Batch(self.writer, progress)
         for path, records in self._records(preparer, docs):
             for record in records:
                 outcome = Outcome(path=path, doc_id=None)
@@ -239,11 +294,11 @@ class Pipeline:
                     if not force and hashes.get(record.id) == record.load_hash:
                         outcome.result = WriteResult(status="unchanged")
                     else:
-                        outcome.result = self.writer.write_document(record)
+                        batch.add(outcome, record)
                 except InvalidData as exc:
                     outcome.error = str(exc)
-            if progress:
-                progress(path)
+            batch.done(path)
+        batch.flush()
         if report.catalogue and report.catalogue[2]:  # their claims may just have moved to another entity
             written, removed, kept = report.catalogue
             cited = self.writer.drop_uncited(kept)

@@ -88,10 +88,10 @@ def test_a_failing_write_rolls_back_the_whole_document(empty_graph, model, monke
     """A document whose write fails midway (here: after its claims) leaves no trace."""
     from graph.write import Writer
 
-    def boom(self, tx, pairs, orphans):
+    def boom(self, tx, added, removed, orphans):
         raise RuntimeError("injected failure after claims were written")
 
-    monkeypatch.setattr(Writer, "_recompute_facts", boom)
+    monkeypatch.setattr(Writer, "_update_facts", boom)
     with pytest.raises(RuntimeError, match="injected"):
         load(empty_graph, model, SEEDS)
     counts = empty_graph.read("RETURN COUNT { (:Document) } AS d, COUNT { (:Claim) } AS c")[0]
@@ -279,3 +279,66 @@ def test_parallel_preparation_gives_the_same_graph(empty_graph, model, tmp_path)
     report = Pipeline(Writer(empty_graph, model), model, workers=2).load([tmp_path])
     assert not report.errors and len(report.outcomes) == PARALLEL_FROM + 2
     assert snapshot(empty_graph) == sequential
+
+
+def test_batch_size_does_not_change_the_graph(empty_graph, model, monkeypatch):
+    """One document a transaction merges claims into edges earlier batches wrote; one batch of all
+    summarises them at once; a forced reload recomputes every edge from its claims. All agree."""
+    from loaders import pipeline
+
+    load(empty_graph, model, SEEDS)
+    together = snapshot(empty_graph)
+    wipe(empty_graph)
+    monkeypatch.setattr(pipeline, "BATCH_DOCUMENTS", 1)
+    report = load(empty_graph, model, SEEDS)
+    assert [o.result.status for o in report.outcomes] == ["added"] * 5
+    assert snapshot(empty_graph) == together
+    load(empty_graph, model, SEEDS, force=True)
+    assert snapshot(empty_graph) == together
+
+
+def test_a_document_neo4j_refuses_mid_batch_is_named_and_the_rest_load(empty_graph, model, seed_copy, monkeypatch):
+    from dataclasses import replace
+
+    from loaders.pipeline import Preparer
+
+    prepare = Preparer.prepare
+
+    def spoiled(self, source, sidecar):
+        record = prepare(self, source, sidecar)
+        return replace(record, authors=[{"not": "a string"}]) if source.id == "002_6a9d2407a8ec5682" else record
+
+    monkeypatch.setattr(Preparer, "prepare", spoiled)
+    report = load(empty_graph, model, seed_copy)
+    [failed] = report.errors
+    assert failed.path.name == "002_6a9d2407a8ec5682.txt" and "Neo4j refused the document" in failed.error
+    assert [o.result.status for o in report.outcomes if not o.error] == ["added"] * 4
+    assert not empty_graph.read(
+        "MATCH (n) WHERE n.id STARTS WITH '002_6a9d2407a8ec5682' OR '002_6a9d2407a8ec5682' IN n.doc_ids RETURN n")
+    assert not empty_graph.read("MATCH ()-[r]->() WHERE '002_6a9d2407a8ec5682' IN r.doc_ids RETURN r")
+    monkeypatch.undo()
+    report = load(empty_graph, model, seed_copy)  # fixed, it loads, and the graph is as if it never failed
+    assert [o.result.status for o in report.outcomes] == ["unchanged"] * 2 + ["added"] + ["unchanged"] * 2
+    clean = snapshot(empty_graph)
+    wipe(empty_graph)
+    load(empty_graph, model, seed_copy)
+    assert snapshot(empty_graph) == clean
+
+
+def test_workers_are_kept_a_bounded_way_ahead_of_the_writer():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from loaders.pipeline import bounded_map
+
+    class Counting(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args, **kwargs):
+            Counting.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    with Counting(2) as pool:
+        for taken, result in enumerate(bounded_map(pool, lambda x: x * x, range(100), window=6), start=1):
+            assert result == (taken - 1) ** 2
+            assert Counting.submitted <= taken + 6
+    assert Counting.submitted == 100

@@ -213,6 +213,13 @@ def test_neighbourhood(seeded, model):
     assert "depth must be between 1 and 3" in fails(seeded, model, q, d=4)
 
 
+def test_neighbourhood_of_some_types(seeded, model):
+    hood = run(seeded, model, """{ neighbourhood(id: "ksdp", depth: 2, types: ["LEADS"]) {
+        entities { id } relationships { type } } }""")["neighbourhood"]
+    assert "mohammed-haji-mahmoud" in {e["id"] for e in hood["entities"]}
+    assert {r["type"] for r in hood["relationships"]} == {"LEADS"}
+
+
 def test_common_neighbours(seeded, model):
     data = run(seeded, model, """{ commonNeighbours(a: "mois", b: "irgc", first: 200) { totalCount nodes {
         entity { id } toFirst { source { id } target { id } } toSecond { source { id } target { id } } } } }""")

@@ -1,0 +1,762 @@
+"""Query latency: ten representative questions, each asked three ways over the same Neo4j and data:
+our GraphQL API over HTTP (`cablegraph serve`), the same question as hand-written Cypher through the
+neo4j driver, and the Neo4j GraphQL Library (`@neo4j/graphql`, bench/neo4j-graphql/) over HTTP. The
+three answers are checked to be the same (ids and counts) before anything is timed. Each question is
+then timed at each concurrency level (1, 8 and 32): p50, p99 and requests/s after a warm-up, over the
+same number of requests for every form and level of a question.
+
+    .venv/bin/python -m bench.latency [--sizes 1000,100000] [--requests 200] [--budget 10] [--concurrency 1,8,32]
+
+A size is a number of synthetic documents (bench/synthetic.py, generated once into the cache) or
+`seeds`. Each size gets a throwaway Neo4j. The questions ask about the same ids at every synthetic
+size (the synthetic world's catalogue does not depend on the number of documents). Writes
+bench/results/latency.json, with our p50 on the largest corpus over the smallest for each question.
+
+The Library gets type definitions derived from schema/model.yaml (`library_typedefs`): every fact type
+is a relationship field in each direction, claims and documents are nodes, and `family` (a label) is a
+`@cypher` field. Lookups, filters, search, one-hop facts, evidence and the deep selection use the
+Library's generated queries. It has no notion of neighbourhoods, paths, the contacts question or
+dashboard counts, so those are `@cypher` fields, the documented way to add custom logic, running the
+same statement as the Cypher form.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import neo4j
+
+from bench import synthetic
+from graph.db import connect
+from graph.migrate import FULLTEXT_INDEX, migrate
+from graph.queries import Reads, lucene_query
+from graph.server import LocalServer, free_port
+from graph.settings import Settings
+from graph.write import Writer
+from loaders.pipeline import Pipeline
+from schema.model import Model, load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ROOT / "bench" / "neo4j-graphql"
+RESULTS = ROOT / "bench" / "results" / "latency.json"
+FORMS = ("ours", "cypher", "library")
+PATHS = 10  # graph.queries.Reads.paths answers at most this many
+MODEL = load_model()
+FACTS = "|".join(MODEL.rel_type(t) for t in MODEL.fact_types)
+MEMBERS = "|".join(MODEL.rel_type(t) for t in MODEL.membership_types)
+CONTACTS = "|".join(MODEL.rel_type(t) for t in MODEL.contact_types)
+FAMILY = "[l IN labels({0}) WHERE l IN $families][0]"
+
+
+class Disagreement(AssertionError):
+    """Two forms of a question gave different answers: timing them would compare different work."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What the questions ask about: ids that exist in the corpus (in a synthetic one, at every size)."""
+
+    entity: str  # an entity's facts, evidence and neighbourhood
+    lookup: str
+    tag: str  # organizations with this tag
+    search: str  # a misspelt name
+    path: tuple[str, str]
+    contacts_of: str  # an organization
+    linked_kinds: tuple[str, ...]  # its contacts linked to entities of these kinds and tags
+    linked_tags: tuple[str, ...]
+    document: str
+
+
+SEEDS = Parameters(
+    entity="mohammed-haji-mahmoud", lookup="mois", tag="kurdish", search="Suleimani",
+    path=("qassem-soleimani", "ksdp"), contacts_of="mois", linked_kinds=("political_party",),
+    linked_tags=("kurdish",), document="001_9e368b0eaaa11057",
+)
+# From bench/synthetic.py's world (seed 7, 2,000 entities), the same at every number of documents: a
+# person with about 20 facts at 1,000 documents (the 90th percentile), the most connected person, a
+# misspelt name, two entities 3 hops apart, a directorate with a few contacts, a report with 14 claims.
+SYNTHETIC = Parameters(
+    entity="bahram-hamedani", lookup="hossein-taeb", tag="kurdish", search="Bahram Hamadani",
+    path=("khalid-al-karbalai", "patriotic-islamic-party"), contacts_of="sayed-al-nur-intelligence-directorate",
+    linked_kinds=("political_party",), linked_tags=("kurdish",), document="syn-0000027",
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question in three forms. `cypher` returns one row with a `data` column shaped like our API's
+    response, or, when the Library asks it through a `@cypher` field (`custom`, that field's SDL), the
+    field's value in a `result` column (one row per item for a list). `from_library` reshapes the
+    Library's response like ours; `summary` reduces an answer to what must agree (ids, counts)."""
+
+    name: str
+    what: str
+    bounded: bool  # the answer has a fixed largest size (one entity, a page, a top 10), whatever the corpus
+    variables: Callable[[Parameters], dict[str, Any]]
+    ours: str
+    cypher: str
+    library: str
+    summary: Callable[[dict], Any]
+    from_library: Callable[[dict], dict] = lambda data: data
+    custom: str | None = None
+
+    @property
+    def field(self) -> str:
+        return self.custom.split("(")[0] if self.custom else ""
+
+
+# -- the ten questions ----------------------------------------------------------------------------
+def _ref(e: dict | None) -> str | None:
+    return e["id"] if e else None
+
+
+def _first(items: list) -> Any:
+    return items[0] if items else None
+
+
+def _fact_fields(selection: str) -> str:
+    """The Library has one field per fact type and direction (see library_typedefs)."""
+    return " ".join(f"{d}_{t}Connection {{ edges {{ {selection} }} }}" for t in MODEL.fact_types for d in ("out", "in"))
+
+
+def _facts_from_library(data: dict) -> dict:
+    rows = data["entities"]
+    if not rows:
+        return {"entity": None}
+    e = rows[0]
+    me = {"id": e["id"], "name": e["name"]}
+    rels = []
+    for t in MODEL.fact_types:
+        for d in ("out", "in"):
+            for edge in e[f"{d}_{t}Connection"]["edges"]:
+                source, target = (me, edge["node"]) if d == "out" else (edge["node"], me)
+                rels.append({"type": t, "confidence": edge["properties"]["confidence"], "source": source,
+                             "target": target})
+    return {"entity": {"id": e["id"], "relationships": rels}}
+
+
+def _evidence_from_library(data: dict) -> dict:
+    rows = data["entities"]
+    if not rows:
+        return {"entity": None}
+    claims = rows[0]["subjectOf"] + rows[0]["objectOf"]
+    return {"entity": {"id": rows[0]["id"], "relationships": [
+        {"type": c["predicate"], "evidence": [
+            {"id": c["id"], "document": _first(c["document"]), "claimedBy": _first(c["claimedBy"])}]}
+        for c in claims]}}
+
+
+def _deep_from_library(data: dict) -> dict:
+    doc = _first(data["documents"])
+    if doc is None:
+        return {"document": None}
+    claims = []
+    for c in doc["claims"]:
+        s = _first(c["subject"])
+        rels = [{"type": t, "target": x} for t in MODEL.membership_types for x in s[f"out_{t}"]] if s else []
+        claims.append({"id": c["id"], "subject": s and {"id": s["id"], "relationships": rels},
+                       "object": _first(c["object"]), "claimedBy": _first(c["claimedBy"])})
+    return {"document": {"id": doc["id"], "title": doc["title"], "claims": claims}}
+
+
+def _paths_summary(data: dict) -> list:
+    """Which paths make a page of 10 out of more is up to Neo4j: then only their number and lengths count."""
+    paths = [([e["id"] for e in p["entities"]], [r["type"] for r in p["relationships"]]) for p in data["paths"]]
+    return sorted(paths) if len(paths) < PATHS else [(len(p[1]), len(paths)) for p in paths]
+
+
+def _aggregates_cypher() -> str:
+    """The API's own dashboard statement: a hand-written one would be a copy of it. Taken from
+    graph.queries without running it, and shaped like the GraphQL answer."""
+
+    class Keep:
+        cypher = ""
+
+        def read(self, cypher: str, **params: Any) -> list[dict]:
+            self.cypher = cypher
+            return [{}]
+
+    keep = Keep()
+    Reads(keep, MODEL).aggregates(0)  # type: ignore[arg-type]
+    fields = {"byFamily": "by_family", "byKind": "by_kind", "byTag": "by_tag",
+              "byRelationshipType": "by_relationship_type", "claimsByDocument": "claims_by_document",
+              "claimsByYear": "claims_by_year", "mostConnected": "most_connected", "coMentions": "co_mentions"}
+    shape = ", ".join(f"{k}: {v}" for k, v in fields.items())
+    return f"CALL () {{ {keep.cypher} }} RETURN {{{shape}}} AS result"
+
+
+AGGREGATE_FIELDS = ("byFamily", "byKind", "byTag", "byRelationshipType", "claimsByDocument", "claimsByYear",
+                    "mostConnected", "coMentions")
+GRAPHQL_LIST = "[String!]!"
+FAMILIES_ARG = f"families: {GRAPHQL_LIST} = {json.dumps(list(MODEL.families))}"
+FACTS_ARG = f"facts: {GRAPHQL_LIST} = {json.dumps(list(MODEL.fact_types))}"
+MEMBERSHIP = json.dumps(list(MODEL.membership_types))
+
+QUESTIONS = (
+    Question(
+        "lookup", "one entity by id", True, lambda p: {"id": p.lookup},
+        "query($id: ID!) { entity(id: $id) { id name aliases family kind tags description } }",
+        "MATCH (e:Entity {id: $id}) RETURN {entity: e {.id, .name, .aliases, .kind, .tags, .description, "
+        f"family: {FAMILY.format('e')}}}}} AS data",
+        "query($id: ID!) { entities(where: {id: {eq: $id}}) { id name aliases family kind tags description } }",
+        summary=lambda d: d["entity"] and {**d["entity"], "family": d["entity"]["family"].upper()},
+        from_library=lambda d: {"entity": _first(d["entities"])},
+    ),
+    Question(
+        "filter", "organizations with a tag, by id: first page and total", True,
+        lambda p: {"tag": p.tag, "first": 20},
+        "query($tag: String!, $first: Int!) { entities(filter: {family: ORGANIZATION, tags: [$tag]}, "
+        "first: $first) { totalCount edges { node { id name kind } } } }",
+        f"MATCH (e:{MODEL.label('Organization')}) WHERE $tag IN e.tags WITH e ORDER BY e.id "
+        "WITH collect(e {.id, .name, .kind}) AS found "
+        "RETURN {entities: {totalCount: size(found), edges: [n IN found[..$first] | {node: n}]}} AS data",
+        "query($tag: String!, $first: Int!) { entitiesConnection(where: {family: {eq: \"Organization\"}, "
+        "tags: {includes: $tag}}, first: $first, sort: [{id: ASC}]) { totalCount edges { node { id name kind } } } }",
+        summary=lambda d: (d["entities"]["totalCount"], [e["node"]["id"] for e in d["entities"]["edges"]]),
+        from_library=lambda d: {"entities": d["entitiesConnection"]},
+    ),
+    Question(
+        "search", "full-text search with a misspelling, top 10", True,
+        lambda p: {"text": p.search, "lucene": lucene_query(p.search), "index": FULLTEXT_INDEX},
+        "query($text: String!) { search(query: $text, first: 10) { score entity { id name } } }",
+        "CALL db.index.fulltext.queryNodes($index, $lucene, {limit: 50}) YIELD node, score "
+        "WITH node, score ORDER BY score DESC, node.id LIMIT 10 "
+        "RETURN {search: collect({score: score, entity: node {.id, .name}})} AS data",
+        "query($lucene: String!) { searchEntities(phrase: $lucene, first: 10, sort: [{score: DESC}]) "
+        "{ edges { score node { id name } } } }",
+        summary=lambda d: sorted((-round(h["score"], 4), h["entity"]["id"]) for h in d["search"]),
+        from_library=lambda d: {"search": [{"score": e["score"], "entity": e["node"]}
+                                           for e in d["searchEntities"]["edges"]]},
+    ),
+    Question(
+        "facts", "an entity's typed facts, with both ends", False, lambda p: {"id": p.entity},
+        "query($id: ID!) { entity(id: $id) { id relationships { type confidence source { id name } "
+        "target { id name } } } }",
+        f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: [(e)-[r:{FACTS}]-(:Entity) | "
+        "{type: type(r), confidence: r.confidence, source: {id: startNode(r).id, name: startNode(r).name}, "
+        "target: {id: endNode(r).id, name: endNode(r).name}}]}} AS data",
+        f"query($id: ID!) {{ entities(where: {{id: {{eq: $id}}}}) {{ id name "
+        f"{_fact_fields('properties { confidence } node { id name }')} }} }}",
+        summary=lambda d: d["entity"] and sorted(
+            (r["type"], r["source"]["id"], r["target"]["id"], r["confidence"]) for r in d["entity"]["relationships"]),
+        from_library=_facts_from_library,
+    ),
+    Question(
+        "evidence", "the quotes, documents and claimants behind an entity's facts", False,
+        lambda p: {"id": p.entity},
+        "query($id: ID!) { entity(id: $id) { id relationships { type evidence { id quote document { id title } "
+        "claimedBy { id name } } } } }",
+        f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: [(e)-[r:{FACTS}]-(:Entity) | "
+        "{type: type(r), evidence: [(c:Claim)-[:STATED_IN]->(d:Document) WHERE c.id IN r.claim_ids | "
+        "{id: c.id, quote: c.quote, document: d {.id, .title}, "
+        "claimedBy: head([(c)-[:CLAIMED_BY]->(w:Entity) | w {.id, .name}])}]}]}} AS data",
+        "query($id: ID!) { entities(where: {id: {eq: $id}}) { id "
+        "subjectOf { id predicate quote document { id title } claimedBy { id name } } "
+        "objectOf { id predicate quote document { id title } claimedBy { id name } } } }",
+        summary=lambda d: d["entity"] and sorted(
+            (r["type"], c["id"], c["document"]["id"], _ref(c["claimedBy"]))
+            for r in d["entity"]["relationships"] for c in r["evidence"]),
+        from_library=_evidence_from_library,
+    ),
+    Question(
+        "neighbourhood", "entities within 2 fact hops (nearest 50) and the facts among them", True,
+        lambda p: {"id": p.entity, "first": 50},
+        "query($id: ID!, $first: Int!) { neighbourhood(id: $id, depth: 2, first: $first) { entities { id name family } "
+        "relationships { type source { id } target { id } } } }",
+        "MATCH (a:Entity {id: $id}) "
+        f"OPTIONAL MATCH p = shortestPath((a)-[:{FACTS}*1..2]-(b:Entity)) WHERE b <> a "
+        "WITH a, b, length(p) AS hops ORDER BY hops, b.id LIMIT $first "
+        "WITH a, collect(b) AS near WITH [a] + near AS nodes "
+        f"CALL (nodes) {{ UNWIND nodes AS x MATCH (x)-[r:{FACTS}]->(y) WHERE y IN nodes "
+        "  RETURN collect({type: type(r), source: {id: x.id}, target: {id: y.id}}) AS rels } "
+        f"RETURN {{entities: [n IN nodes | n {{.id, .name, family: {FAMILY.format('n')}}}], relationships: rels}} "
+        "AS result",
+        "query($id: ID!, $first: Int!) { neighbourhood(id: $id, first: $first) { entities { id name family } "
+        "relationships { type source { id } target { id } } } }",
+        summary=lambda d: ([e["id"] for e in d["neighbourhood"]["entities"]],
+                           sorted((r["type"], r["source"]["id"], r["target"]["id"])
+                                  for r in d["neighbourhood"]["relationships"])),
+        custom=f"neighbourhood(id: ID!, first: Int!, {FAMILIES_ARG}): Neighbourhood",
+    ),
+    Question(
+        "paths", "all shortest fact paths between two entities, up to 3 hops (at most 10)", True,
+        lambda p: {"from": p.path[0], "to": p.path[1], "limit": PATHS},
+        "query($from: ID!, $to: ID!) { paths(from: $from, to: $to, maxHops: 3) { entities { id name } "
+        "relationships { type source { id } target { id } } } }",
+        "MATCH (a:Entity {id: $from}), (b:Entity {id: $to}) "
+        f"MATCH p = allShortestPaths((a)-[:{FACTS}*..3]-(b)) WITH p LIMIT $limit "
+        "RETURN {entities: [n IN nodes(p) | n {.id, .name}], relationships: [r IN relationships(p) | "
+        "{type: type(r), source: {id: startNode(r).id}, target: {id: endNode(r).id}}]} AS result",
+        "query($from: ID!, $to: ID!) { paths(from: $from, to: $to) { entities { id name } "
+        "relationships { type source { id } target { id } } } }",
+        summary=_paths_summary,
+        custom=f"paths(from: ID!, to: ID!, limit: Int! = {PATHS}): [Path!]!",
+    ),
+    Question(
+        "contacts", "who dealt with an organization or its members and is linked to a kind of entity, with quotes",
+        False, lambda p: {"of": p.contacts_of, "kinds": list(p.linked_kinds), "tags": list(p.linked_tags)},
+        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, linkedTo: {kinds: $kinds, "
+        "tags: $tags}) { contact { id name } linkedEntity { id name } contactEvidence { type evidence { id quote } } "
+        "link { type } } }",
+        f"MATCH (org:Entity {{id: $of}}) OPTIONAL MATCH (m:Entity)-[:{MEMBERS}]->(org) "
+        "WITH org, [org] + collect(DISTINCT m) AS side UNWIND side AS s "
+        f"MATCH (s)-[d:{CONTACTS}]-(c:Entity) WHERE NOT c IN side "
+        "WITH org, c, collect(DISTINCT d) AS dealings "
+        f"MATCH (c)-[l:{FACTS}]-(x:Entity) WHERE x <> org AND x.kind IN $kinds "
+        "  AND all(t IN $tags WHERE t IN coalesce(x.tags, [])) "
+        "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
+        "RETURN {contact: c {.id, .name}, linkedEntity: x {.id, .name}, "
+        "contactEvidence: [d IN dealings | {type: type(d), "
+        "  evidence: COLLECT { MATCH (k:Claim) WHERE k.id IN d.claim_ids RETURN k {.id, .quote} }}], "
+        "link: [l IN links | {type: type(l)}]} AS result",
+        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, kinds: $kinds, tags: $tags) "
+        "{ contact { id name } linkedEntity { id name } contactEvidence { type evidence { id quote } } "
+        "link { type } } }",
+        summary=lambda d: sorted(
+            (c["contact"]["id"], c["linkedEntity"]["id"],
+             sorted((r["type"], sorted(e["id"] for e in r["evidence"])) for r in c["contactEvidence"]),
+             sorted(r["type"] for r in c["link"])) for c in d["contacts"]),
+        custom="contacts(of: ID!, kinds: [String!]!, tags: [String!]!): [ContactLink!]!",
+    ),
+    Question(
+        "aggregates", "dashboard counts: by family, kind, tag, type, document, year; top 10s", False,
+        lambda p: {"limit": 10},
+        "query($limit: Int!) { aggregates(first: $limit) { "
+        + " ".join(f"{f} {{ key count }}" for f in AGGREGATE_FIELDS) + " } }",
+        _aggregates_cypher(),
+        "query($limit: Int!) { aggregates(limit: $limit) { "
+        + " ".join(f"{f} {{ key count }}" for f in AGGREGATE_FIELDS) + " } }",
+        summary=lambda d: {k: [(str(c["key"]), c["count"]) for c in v] for k, v in d["aggregates"].items()},
+        custom=f"aggregates(limit: Int!, {FAMILIES_ARG}, {FACTS_ARG}): Aggregates",
+    ),
+    Question(
+        "deep", "a document's claims, their subjects' memberships and leaders: six levels deep", False,
+        lambda p: {"doc": p.document},
+        "query($doc: ID!) { document(id: $doc) { id title claims { id quote "
+        f"subject {{ id name relationships(types: {MEMBERSHIP}, direction: OUT) {{ type target {{ id name }} }} }} "
+        "object { id name } claimedBy { id name } } } }",
+        "MATCH (d:Document {id: $doc}) RETURN {document: {id: d.id, title: d.title, "
+        "claims: [(d)<-[:STATED_IN]-(c:Claim) | {id: c.id, quote: c.quote, "
+        "subject: head([(c)-[:SUBJECT]->(s:Entity) | {id: s.id, name: s.name, "
+        f"  relationships: [(s)-[r:{MEMBERS}]->(t:Entity) | {{type: type(r), target: t {{.id, .name}}}}]}}]), "
+        "object: head([(c)-[:OBJECT]->(o:Entity) | o {.id, .name}]), "
+        "claimedBy: head([(c)-[:CLAIMED_BY]->(w:Entity) | w {.id, .name}])}]}} AS data",
+        "query($doc: ID!) { documents(where: {id: {eq: $doc}}) { id title claims { id quote subject { id name "
+        + " ".join(f"out_{t} {{ id name }}" for t in MODEL.membership_types)
+        + " } object { id name } claimedBy { id name } } } }",
+        summary=lambda d: d["document"] and (d["document"]["id"], d["document"]["title"], sorted(
+            (c["id"], c["subject"]["id"], sorted((r["type"], r["target"]["id"]) for r in c["subject"]["relationships"]),
+             c["object"]["id"], _ref(c["claimedBy"])) for c in d["document"]["claims"])),
+        from_library=_deep_from_library,
+    ),
+)
+
+
+# -- the Library's type definitions ---------------------------------------------------------------
+SCALARS = {"string": "String", "int": "Int", "float": "Float", "bool": "Boolean", "date": "String",
+           "list": "[String!]"}
+CUSTOM_TYPES = """
+type Ref { id: ID! name: String family: String }
+type Edge { type: String! source: Ref! target: Ref! }
+type Neighbourhood { entities: [Ref!]! relationships: [Edge!]! }
+type Path { entities: [Ref!]! relationships: [Edge!]! }
+type Quote { id: ID! quote: String! }
+type Dealing { type: String! evidence: [Quote!]! }
+type ContactLink { contact: Ref! linkedEntity: Ref! contactEvidence: [Dealing!]! link: [Edge!]! }
+type Count { key: String! count: Int! }
+"""
+
+
+def library_typedefs(model: Model = MODEL) -> str:
+    """The graph as @neo4j/graphql sees it, from model.yaml: no mutations, nodes with their properties,
+    every fact type as a relationship field each way, and the custom questions as @cypher fields."""
+
+    def properties(label: str) -> str:
+        return "\n".join(
+            f"  {p.name}: {'ID' if p.name == 'id' else SCALARS[p.type]}{'!' if p.required else ''}"
+            for p in model.nodes[label].properties.values()
+        )
+
+    def rel(name: str, target: str, rel_type: str, direction: str, props: str | None = None) -> str:
+        extra = f', properties: "{props}"' if props else ""
+        return (f'  {name}: [{target}!]! @relationship(type: "{model.rel_type(rel_type)}", '
+                f"direction: {direction}{extra})")
+
+    families = ", ".join(f"'{f}'" for f in model.families)
+    facts = [rel(f"{d.lower()}_{t}", "Entity", t, d, "Fact") for t in model.fact_types for d in ("OUT", "IN")]
+    aggregates = "type Aggregates { " + " ".join(f"{f}: [Count!]!" for f in AGGREGATE_FIELDS) + " }"
+    queries = "\n".join(
+        f'  {q.custom} @cypher(statement: """{q.cypher}""", columnName: "result")' for q in QUESTIONS if q.custom
+    )
+    # The full-text index covers name and aliases; the directive accepts only String fields, and names
+    # just the index the Library queries (it creates nothing).
+    return f"""extend schema @mutation(operations: [])
+type Fact @relationshipProperties {{
+  claim_ids: [String!]
+  doc_ids: [String!]
+  confidence: Float
+  first_date: String
+  last_date: String
+}}
+type Mention @relationshipProperties {{
+  count: Int
+  spans: [String!]
+}}
+type Entity @node(labels: ["{model.label('Entity')}"])
+  @fulltext(indexes: [{{indexName: "{FULLTEXT_INDEX}", queryName: "searchEntities", fields: ["name"]}}]) {{
+{properties("Entity")}
+  family: String @cypher(statement: "RETURN [l IN labels(this) WHERE l IN [{families}]][0] AS f", columnName: "f")
+{chr(10).join(facts)}
+{rel("mentionedIn", "Document", "MENTIONS", "IN", "Mention")}
+{rel("subjectOf", "Claim", "SUBJECT", "IN")}
+{rel("objectOf", "Claim", "OBJECT", "IN")}
+}}
+type Claim @node {{
+{properties("Claim")}
+{rel("document", "Document", "STATED_IN", "OUT")}
+{rel("subject", "Entity", "SUBJECT", "OUT")}
+{rel("object", "Entity", "OBJECT", "OUT")}
+{rel("claimedBy", "Entity", "CLAIMED_BY", "OUT")}
+}}
+type Document @node {{
+{properties("Document")}
+{rel("claims", "Claim", "STATED_IN", "IN")}
+{rel("mentions", "Entity", "MENTIONS", "OUT", "Mention")}
+}}
+{CUSTOM_TYPES}
+{aggregates}
+type Query {{
+{queries}
+}}
+"""
+
+
+# -- the three clients ----------------------------------------------------------------------------
+@dataclass
+class Endpoints:
+    """Where each form is asked: our API and the Library over HTTP, Neo4j through the async driver."""
+
+    ours: str
+    library: str
+    bolt: str
+    auth: tuple[str, str]
+    database: str
+    http: httpx2.AsyncClient = field(init=False)
+    driver: neo4j.AsyncDriver = field(init=False)
+
+    async def __aenter__(self) -> Endpoints:
+        limits = httpx2.Limits(max_connections=256, max_keepalive_connections=256)
+        self.http = httpx2.AsyncClient(timeout=120, limits=limits)
+        self.driver = neo4j.AsyncGraphDatabase.driver(self.bolt, auth=self.auth, max_connection_pool_size=256,
+                                                      notifications_min_severity="OFF")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+        await self.driver.close()
+
+    async def ask(self, form: str, q: Question, variables: dict[str, Any]) -> dict:
+        """One request; the answer shaped like our API's `data`."""
+        if form == "cypher":
+            params = {**variables, "families": list(MODEL.families), "facts": list(MODEL.fact_types)}
+            records, _, _ = await self.driver.execute_query(
+                q.cypher, params, database_=self.database, routing_=neo4j.RoutingControl.READ)
+            if not q.custom:
+                return records[0]["data"]
+            values = [r["result"] for r in records]
+            return {q.field: values if q.custom.rstrip("!").endswith("]") else _first(values)}
+        url, query = (self.ours, q.ours) if form == "ours" else (self.library, q.library)
+        response = await self.http.post(url, json={"query": query, "variables": variables})
+        body = response.json()
+        if response.status_code != 200 or body.get("errors"):
+            raise RuntimeError(f"{form} {q.name}: HTTP {response.status_code} {json.dumps(body)[:500]}")
+        return body["data"] if form == "ours" else q.from_library(body["data"])
+
+
+async def check(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...]) -> dict[str, int]:
+    """Ask every question in every form; raise Disagreement unless the answers agree. Returns the size
+    of our API's answer to each (bytes of JSON), to show which answers grow with the corpus."""
+    sizes = {}
+    for q in questions:
+        variables = q.variables(params)
+        data = {form: await endpoints.ask(form, q, variables) for form in FORMS}
+        answers = {form: q.summary(d) for form, d in data.items()}
+        if not answers["ours"]:
+            raise Disagreement(f"{q.name}: our API found nothing for {variables}; pick parameters that exist")
+        for form in FORMS[1:]:
+            if answers[form] != answers["ours"]:
+                raise Disagreement(f"{q.name}: {form} answers differently from our API:\n"
+                                   f"  ours:  {json.dumps(answers['ours'], default=str)[:1500]}\n"
+                                   f"  {form}: {json.dumps(answers[form], default=str)[:1500]}")
+        sizes[q.name] = len(json.dumps(data["ours"]))
+    return sizes
+
+
+# -- timing ---------------------------------------------------------------------------------------
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+async def run(ask: Callable[[], Any], requests: int, concurrency: int) -> tuple[list[float], list[str], float]:
+    """`requests` calls by `concurrency` workers, each asking again as soon as it has its answer.
+    Returns the latencies of the answered ones, the errors of the others, and the time it all took."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    todo = iter(range(requests))
+
+    async def worker() -> None:
+        for _ in todo:
+            start = time.perf_counter()
+            try:
+                await ask()
+            except Exception as exc:  # a timeout or a refusal under load is a result, not the end of the run
+                errors.append(str(exc)[:300])
+            else:
+                latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - start
+
+
+async def measure(ask: Callable[[], Any], requests: int, concurrency: int) -> dict:
+    await run(ask, max(concurrency, min(20, requests)), concurrency)  # warm-up: connections, caches, plans
+    latencies, errors, seconds = await run(ask, requests, concurrency)
+    latencies.sort()
+    cell: dict[str, Any] = {
+        "p50_ms": round(percentile(latencies, 50) * 1000, 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99) * 1000, 2) if latencies else None,
+        "requests_per_s": round(len(latencies) / seconds, 1),
+    }
+    if errors:
+        cell.update(errors=len(errors), first_error=errors[0])
+    return cell
+
+
+async def requests_for(asks: list[Callable[[], Any]], requests: int, budget: float) -> int:
+    """As many requests as `budget` seconds of the slowest form allow, from 20 up to `requests`: the
+    same number for every form and level of a question, so a slow question cannot take hours."""
+    slowest = 0.0
+    for ask in asks:
+        for _ in range(3):
+            start = time.perf_counter()
+            await ask()
+            took = time.perf_counter() - start
+        slowest = max(slowest, took)
+    return max(20, min(requests, int(budget / slowest)))
+
+
+async def time_questions(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...], requests: int,
+                budget: float, levels: list[int], log: Callable[[str], None]) -> dict:
+    """Every question at every concurrency, the three forms one after the other."""
+    out: dict[str, dict] = {}
+    async with endpoints:
+        answer_sizes = await check(endpoints, params, questions)
+        for q in questions:
+            variables = q.variables(params)
+            asks = {form: partial(endpoints.ask, form, q, variables) for form in FORMS}
+            n = await requests_for(list(asks.values()), requests, budget)
+            cells = {}
+            for c in levels:
+                cell = cells[str(c)] = {form: await measure(ask, n, c) for form, ask in asks.items()}
+                log(f"  {q.name:13} c={c:<3} n={n:<4}" + "  ".join(
+                    f"{f} p50 {_ms(cell[f]['p50_ms'])} p99 {_ms(cell[f]['p99_ms'])} {cell[f]['requests_per_s']:6.1f}/s"
+                    + (f" ({cell[f]['errors']} errors)" if "errors" in cell[f] else "") for f in FORMS))
+            out[q.name] = {
+                "what": q.what, "bounded": q.bounded, "answer_bytes": answer_sizes[q.name], "requests": n,
+                "cells": cells,
+                "ours_over_cypher_p50": {c: _ratio(v["ours"], v["cypher"]) for c, v in cells.items()},
+                "ours_over_library_p50": {c: _ratio(v["ours"], v["library"]) for c, v in cells.items()},
+            }
+    return out
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:8.2f} ms" if value is not None else "       - ms"
+
+
+def _ratio(a: dict, b: dict) -> float | None:
+    return round(a["p50_ms"] / b["p50_ms"], 2) if a["p50_ms"] and b["p50_ms"] else None
+
+
+# -- servers --------------------------------------------------------------------------------------
+def _wait(url: str, body: dict | None, process: subprocess.Popen, log_file: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited ({process.returncode}); see {log_file}:\n"
+                               + log_file.read_text()[-2000:])
+        try:
+            r = httpx2.post(url, json=body) if body else httpx2.get(url)
+            if r.status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s; see {log_file}")
+
+
+@contextmanager
+def servers(settings: Settings, workdir: Path) -> Iterator[Endpoints]:
+    """Our API (`cablegraph serve`) and the Library's server, both on the Neo4j `settings` name."""
+    if not (LIBRARY / "node_modules").is_dir():
+        raise RuntimeError(f"{LIBRARY}/node_modules is missing: run `npm ci --prefix {LIBRARY}` (make bench does)")
+    password = LocalServer(settings).password() if settings.local else settings.neo4j_password or ""
+    env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_USER": settings.neo4j_user,
+           "NEO4J_PASSWORD": password, "NEO4J_DATABASE": settings.neo4j_database}
+    typedefs = workdir / "typedefs.graphql"
+    typedefs.write_text(library_typedefs())
+    ours_port, library_port = free_port(), free_port()
+    commands = {
+        "ours": [str(Path(sys.executable).with_name("cablegraph")), "serve", "--host", "127.0.0.1",
+                 "--port", str(ours_port)],
+        "library": ["node", str(LIBRARY / "server.mjs"), str(typedefs), str(library_port)],
+    }
+    processes: list[subprocess.Popen] = []
+    try:
+        for name, command in commands.items():
+            log_file = workdir / f"{name}.log"
+            with log_file.open("w") as log:
+                processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
+        _wait(f"http://127.0.0.1:{ours_port}/health", None, processes[0], workdir / "ours.log")
+        _wait(f"http://127.0.0.1:{library_port}/graphql", {"query": "{ __typename }"}, processes[1],
+              workdir / "library.log")
+        yield Endpoints(ours=f"http://127.0.0.1:{ours_port}/graphql",
+                        library=f"http://127.0.0.1:{library_port}/graphql",
+                        bolt=settings.bolt_uri, auth=(settings.neo4j_user, password),
+                        database=settings.neo4j_database)
+    finally:
+        for p in processes:
+            p.terminate()
+        for p in processes:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def load_corpus(settings: Settings, size: str, log: Callable[[str], None]) -> tuple[Parameters, dict]:
+    """seeds/, or `size` synthetic documents (generated once into the cache); returns what to ask about
+    and the graph's totals."""
+    if size == "seeds":
+        folder, params = ROOT / "seeds", SEEDS
+    else:
+        out = settings.cablegraph_cache / f"synthetic-{int(size)}"
+        synthetic.cached(out, int(size))
+        folder, params = synthetic.corpus_dir(out), SYNTHETIC
+    with connect(settings) as graph:
+        migrate(graph, MODEL)
+        start = time.perf_counter()
+        report = Pipeline(Writer(graph, MODEL), MODEL).load([folder])
+        if report.errors:
+            raise RuntimeError(f"{folder} did not load: {[o.error for o in report.errors[:5]]}")
+        log(f"  loaded {folder} in {time.perf_counter() - start:.0f} s")
+        return params, Reads(graph, MODEL).stats()
+
+
+def corpus_run(size: str, requests: int, budget: float, levels: list[int]) -> dict:
+    """A throwaway Neo4j with one corpus, the two GraphQL servers on it, and every question timed."""
+    print(f"corpus {size}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        settings = Settings(neo4j_uri=None, neo4j_password=None, cablegraph_data=workdir / "neo4j",
+                            neo4j_bolt_port=free_port(), neo4j_http_port=free_port())
+        server = LocalServer(settings)
+        server.start()
+        try:
+            params, totals = load_corpus(settings, size, print)
+            print(f"  {totals}", flush=True)
+            load_before = os.getloadavg()[0]
+            with servers(settings, workdir) as endpoints:
+                questions = asyncio.run(time_questions(endpoints, params, QUESTIONS, requests, budget, levels, print))
+        finally:
+            server.stop()
+    # the machine's load average before and after: other work on it slows every form alike
+    return {"graph": totals, "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+            "questions": questions}
+
+
+def growth(sizes: dict[str, dict]) -> dict[str, dict]:
+    """Our p50 on the largest corpus over our p50 on the smallest, per question and level."""
+    small, large = (sizes[s]["questions"] for s in (min(sizes, key=_docs), max(sizes, key=_docs)))
+    return {name: {"bounded": q["bounded"], **{c: _ratio(large[name]["cells"][c]["ours"], cell["ours"])
+                                                for c, cell in q["cells"].items()}}
+            for name, q in small.items()}
+
+
+def _docs(size: str) -> int:
+    return 0 if size == "seeds" else int(size)
+
+
+def table(results: dict) -> str:
+    """The README's table: per question, p50 at concurrency 1 and requests/s at the highest level, the
+    three forms side by side, on the largest corpus; and how our p50 grew from the smallest."""
+    sizes = results["sizes"]
+    largest = max(sizes, key=_docs)
+    top = str(max(results["concurrency"]))
+    growth_ = results.get("ours_p50_largest_over_smallest")
+    head = ["question", "p50 ours", "p50 Cypher", "p50 Library", "ours/Cypher", "ours/Library",
+            f"req/s ours ({top})", "Cypher", "Library"] + ([f"ours {largest} / {min(sizes, key=_docs)}"]
+                                                           if growth_ else [])
+    rows = []
+    for name, q in sizes[largest]["questions"].items():
+        one, many = q["cells"]["1"], q["cells"][top]
+        row = [name + ("" if q["bounded"] else " *")] + [_ms_cell(one[f]["p50_ms"]) for f in FORMS]
+        row += [f"{q['ours_over_cypher_p50']['1']}", f"{q['ours_over_library_p50']['1']}"]
+        row += [_rate_cell(many[f]) for f in FORMS]
+        if growth_:
+            row.append(f"{growth_[name]['1']}")
+        rows.append(row)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _ms_cell(value: float | None) -> str:
+    return f"{value:.1f} ms" if value is not None else "failed"
+
+
+def _rate_cell(cell: dict) -> str:
+    rate = f"{cell['requests_per_s']:.0f}" if cell["requests_per_s"] >= 10 else f"{cell['requests_per_s']}"
+    return rate + (f" ({cell['errors']} failed)" if "errors" in cell else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000", help="comma-separated: numbers of documents, or `seeds`")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="timed requests per question, form and concurrency level (at most)")
+    parser.add_argument("--budget", type=float, default=10.0,
+                        help="seconds the slowest form of a question may take for its requests, one at a time")
+    parser.add_argument("--concurrency", default="1,8,32", help="comma-separated concurrency levels")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    sizes = {size: corpus_run(size, args.requests, args.budget, levels) for size in args.sizes.split(",")}
+    results: dict[str, Any] = {"requests_per_cell": args.requests, "budget_seconds": args.budget,
+                               "concurrency": levels, "cores": os.cpu_count(), "sizes": sizes}
+    if len(sizes) > 1:
+        results["ours_p50_largest_over_smallest"] = growth(sizes)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.out}\n\n{table(results)}\n\n* the answer grows with the corpus")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
