@@ -65,21 +65,21 @@ def hammer(url: str, clients: int, work, until) -> list[str]:
 # -- hostile GraphQL ---------------------------------------------------------------------------------
 WELL_FORMED = [
     "{ stats { documents entities relationships claims } }",
-    '{ search(query: "Suleimani", first: 5) { score entity { id name } } }',
-    '{ entity(id: "mois") { name relationships(types: ["MET_WITH"]) { type target { name } '
-    "evidence { quote document { title } } } } }",
+    '{ search(query: "Suleimani", first: 5) { nodes { score entity { id name } } } }',
+    '{ entity(id: "mois") { name relationships(types: [MET_WITH]) { nodes { type target { name } '
+    "evidence { nodes { quote document { title } } } } } } }",
     "{ entities(first: 50, filter: {family: ORGANIZATION}) { totalCount edges { node { id name kind } } } }",
     '{ neighbourhood(id: "ksdp", depth: 2, first: 50) { entities { id } relationships { type } } }',
     '{ paths(from: "qassem-soleimani", to: "ksdp", maxHops: 3) { entities { name } relationships { type } } }',
     "{ aggregates(first: 5) { byFamily { key count } mostConnected { key count } } }",
-    "{ documents(first: 5) { totalCount edges { node { id title claims { quote } } } } }",
+    "{ documents(first: 5) { totalCount edges { node { id title claims { nodes { quote } } } } } }",
 ]
 # Strings that would do harm if they ever became Cypher or Lucene syntax: data (or nothing) back, no error.
 INJECTION = [
     '{ entity(id: "mois\\"}) DETACH DELETE n //") { id } }',
     "{ entity(id: \"x' OR 1=1 //\") { id } }",
-    '{ search(query: "*:* OR name:mois) DETACH DELETE", first: 5) { score } }',
-    '{ search(query: "AND OR NOT ~ ^ [ ] { } ( ) \\\\ / \\" : ! && ||", first: 5) { score } }',
+    '{ search(query: "*:* OR name:mois) DETACH DELETE", first: 5) { nodes { score } } }',
+    '{ search(query: "AND OR NOT ~ ^ [ ] { } ( ) \\\\ / \\" : ! && ||", first: 5) { nodes { score } } }',
     '{ entities(filter: {nameContains: ".*) DETACH DELETE n //"}) { totalCount } }',
     '{ entities(filter: {kinds: ["militia` DETACH DELETE n //"], tags: ["x}) RETURN 1 //"]}) { totalCount } }',
     '{ paths(from: "mois", to: "x\\u0000\\ud7ff") { entities { id } } }',
@@ -88,7 +88,7 @@ INJECTION = [
 
 
 def nest(depth: int) -> str:
-    return '{ entity(id: "mois") {' + " relationships { source {" * depth + " id" + " } }" * depth + " } }"
+    return '{ entity(id: "mois") {' + " relationships { nodes { source {" * depth + " id" + " } } }" * depth + " } }"
 
 
 def deep_filter(depth: int) -> str:
@@ -107,13 +107,13 @@ HOSTILE = [
     {"query": "{ documents(first: -1) { totalCount } }"},
     {"query": "{ entities(first: 99999999999) { totalCount } }"},
     {"query": "query($n: Int!) { documents(first: $n) { totalCount } }", "variables": {"n": 10**6}},
-    {"query": "{ entities(first: 200) { edges { node { relationships { evidence { document { mentions "
-              "{ entity { relationships { type } } } } } } } } } }"},  # too expensive
+    {"query": "{ entities(first: 200) { edges { node { relationships { nodes { evidence { nodes { document { "
+              "mentions { nodes { entity { id } } } } } } } } } } } }"},  # too expensive
     {"query": "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }"},
     {"query": "{ stats " + "@include(if: true) " * 300 + "{ documents } }"},
     deep_filter(900),
     deep_filter(5000),
-    {"query": '{ search(query: "' + "a" * 5000 + '") { score } }'},
+    {"query": '{ search(query: "' + "a" * 5000 + '") { nodes { score } } }'},
     {"query": '{ neighbourhood(id: "mois", depth: 99, types: ["MET_WITH]->() DETACH DELETE n //"]) { entities '
               "{ id } } }"},
     {"query": "mutation { wipe }"},
@@ -170,9 +170,10 @@ def test_hostile_queries_under_concurrent_load_leave_the_server_up_and_well_form
 # -- loading while clients query ---------------------------------------------------------------------
 MIXED = [
     "{ stats { documents claims } }",
-    '{ search(query: "Karim", first: 5) { score entity { id name } } }',
-    '{ entity(id: "green-brigade") { name relationships { type source { name } evidence { quote } } } }',
-    "{ documents(first: 20) { totalCount edges { node { id title claims { quote } } } } }",
+    '{ search(query: "Karim", first: 5) { nodes { score entity { id name } } } }',
+    '{ entity(id: "green-brigade") { name relationships { nodes { type source { name } evidence { nodes { quote } } } '
+    "} } }",
+    "{ documents(first: 20) { totalCount edges { node { id title claims { nodes { quote } } } } } }",
     '{ neighbourhood(id: "crimson-front", depth: 2) { entities { id } relationships { type } } }',
     "{ aggregates(first: 5) { claimsByDocument { key count } } }",
 ]
