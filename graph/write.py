@@ -11,7 +11,8 @@ them into its summary, so reloading, editing or removing a document leaves them 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 
 import neo4j
 
@@ -73,8 +74,7 @@ class DocumentRecord:
     claims: list[ClaimRecord] = field(default_factory=list)
 
     def properties(self) -> dict:
-        skip = {"entities", "mentions", "claims"}
-        return {k: v for k, v in asdict(self).items() if k not in skip}
+        return _props(self, ("entities", "mentions", "claims"))
 
 
 @dataclass
@@ -86,7 +86,17 @@ class WriteResult:
 
 
 def _entity_props(e: EntityRecord) -> dict:
-    return {k: v for k, v in asdict(e).items() if k != "family"}
+    return _props(e, ("family",))
+
+
+def _props(record: object, skip: tuple[str, ...]) -> dict:
+    """A record's fields as properties. Shallow: dataclasses.asdict copies deeply, which shows at scale."""
+    return {name: getattr(record, name) for name in _field_names(type(record)) if name not in skip}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 class Writer:
@@ -181,7 +191,7 @@ class Writer:
             ],
             "claims": [
                 {"subject": c.subject, "object": c.object, "claimed_by": c.claimed_by,
-                 "props": {**{k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")},
+                 "props": {**_props(c, ("subject", "object", "claimed_by")),
                            "fact": fact_key(c.predicate, c.subject, c.object)}}
                 for c in doc.claims
             ],

@@ -230,13 +230,16 @@ class Pipeline:
         self.workers = workers
         self.overrides = read_metadata_overrides(overrides or {}, model)
 
-    def _records(self, preparer: Preparer, docs: list[Path]) -> Iterator[tuple[Path, list]]:
+    def _records(
+        self, docs: list[Path], catalogue: list[EntityRecord], version: str, decisions: Decisions
+    ) -> Iterator[tuple[Path, list]]:
         if self.workers <= 1 or len(docs) < PARALLEL_FROM:
+            preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
             for path in docs:
                 yield path, preparer.records(path)
             return
         context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
-        args = (MODEL_PATH, preparer.catalogue, preparer.version, preparer.overrides, preparer.decisions)
+        args = (MODEL_PATH, catalogue, version, self.overrides, decisions)
         chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
             for chunk, prepared in zip(chunks, bounded_map(pool, _worker_records, chunks, self.workers * AHEAD),
@@ -263,9 +266,8 @@ class Pipeline:
             report.catalogue = self.writer.write_catalogue(catalogue)
         hashes = self.writer.load_hashes()
         seen: dict[str, str] = {}
-        preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
         batch = Batch(self.writer, progress)
-        for path, records in self._records(preparer, docs):
+        for path, records in self._records(docs, catalogue, version, decisions):
             for record in records:
                 outcome = Outcome(path=path, doc_id=None)
                 report.outcomes.append(outcome)
