@@ -14,10 +14,11 @@ test: install browser $(AUDIT)   ## lint, then every test against a real Neo4j s
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
-bench: install                   ## extraction quality on both evaluation sets, then loading throughput
+bench: install                   ## extraction quality on both evaluation sets, then loading throughput and scale
 	$(VENV)/bin/python -m bench.evaluate eval
 	$(VENV)/bin/python -m bench.evaluate heldout
 	$(VENV)/bin/python -m bench.throughput
+	$(VENV)/bin/python -m bench.load
 
 install: system $(STAMP) $(ASSETS)
 

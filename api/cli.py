@@ -159,7 +159,7 @@ def load(
     url: Annotated[str | None, typer.Option(help="Where it came from.")] = None,
 ) -> None:
     """Load documents (.txt .md .html .pdf .json .jsonl; sidecars .yaml and .facts.csv) and the curated
-    catalogue (entities.yaml, entities.csv), one transaction per document; loading twice changes nothing."""
+    catalogue (entities.yaml, entities.csv); each document loads whole or not at all; loading twice changes nothing."""
     metadata = {"title": title, "published": published, "publisher": publisher, "authors": author or None,
                 "kind": kind, "url": url}
     with friendly_errors(), connect(settings()) as graph:

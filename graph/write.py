@@ -156,15 +156,24 @@ class Writer:
         """Write the documents in one transaction, each whole. If Neo4j refuses the batch for what is
         in it, each is written in a transaction of its own: the others land, and the refused one gets
         its error with nothing of it written. One result (or error) per document, in order."""
-        rows: list[dict | InvalidData] = []
+        return self.write_rows(self.rows(docs))
+
+    def rows(self, docs: list[DocumentRecord]) -> list[tuple[DocumentRecord, dict | InvalidData]]:
+        """The documents as query parameters, checked against the model: the part of writing that needs
+        no database, so a loader can do it for one batch while another is being written."""
+        rows: list[tuple[DocumentRecord, dict | InvalidData]] = []
         for doc in docs:
             try:
-                rows.append(self._document_row(doc))
+                rows.append((doc, self._document_row(doc)))
             except InvalidData as exc:
-                rows.append(InvalidData(f"{doc.path or doc.id}: {exc}"))
-        ready = [(doc, row) for doc, row in zip(docs, rows, strict=True) if isinstance(row, dict)]
+                rows.append((doc, InvalidData(f"{doc.path or doc.id}: {exc}")))
+        return rows
+
+    def write_rows(self, rows: list[tuple[DocumentRecord, dict | InvalidData]]) -> list[WriteResult | InvalidData]:
+        """`write_documents`, for what `rows` made of them."""
+        ready = [(doc, row) for doc, row in rows if isinstance(row, dict)]
         written = self._write_whole(ready) if ready else {}
-        return [row if isinstance(row, InvalidData) else written[doc.id] for doc, row in zip(docs, rows, strict=True)]
+        return [row if isinstance(row, InvalidData) else written[doc.id] for doc, row in rows]
 
     def _write_whole(self, batch: list[tuple[DocumentRecord, dict]]) -> dict[str, WriteResult | InvalidData]:
         try:
