@@ -15,10 +15,11 @@ test: install browser $(AUDIT) $(NEO4J_GRAPHQL) ## lint, then every test against
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -q
 
-bench: install $(NEO4J_GRAPHQL)  ## extraction quality on both evaluation sets, loading throughput, query latency
+bench: install $(NEO4J_GRAPHQL)  ## extraction quality on both evaluation sets, loading throughput and scale, query latency
 	$(VENV)/bin/python -m bench.evaluate eval
 	$(VENV)/bin/python -m bench.evaluate heldout
 	$(VENV)/bin/python -m bench.throughput
+	$(VENV)/bin/python -m bench.load
 	$(VENV)/bin/python -m bench.latency
 
 install: system $(STAMP) $(ASSETS)

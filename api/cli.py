@@ -26,6 +26,7 @@ from loaders.pipeline import Pipeline, Report, discover
 from loaders.review import record
 from schema.model import InvalidData, InvalidModel, load_model
 
+LISTED = 200  # loads of more documents report totals by status rather than a row a document
 console = Console(stderr=True)
 app = typer.Typer(help="Cablegraph: the Iran Cables as a knowledge graph, served over GraphQL.", no_args_is_help=True)
 neo4j_app = typer.Typer(help="Run a local Neo4j Community server (no Docker needed).", no_args_is_help=True)
@@ -137,15 +138,26 @@ def _print_report(report: Report) -> None:
         console.print(f"catalogue: {written} curated entities, {removed} removed")
         if kept:
             console.print(f"[yellow]kept, still cited by claims:[/] {', '.join(kept)}")
-    table = Table("document", "status", "claims +", "claims -", "mentions")
-    for o in report.outcomes:
-        r = o.result
-        if o.error:
-            table.add_row(o.path.name, "[red]failed[/]", "", "", "")
-        elif r:
-            table.add_row(o.doc_id, r.status, str(r.claims_added), str(r.claims_removed),
-                          str(r.mentions) if r.status != "unchanged" else "")
-    console.print(table)
+    if len(report.outcomes) > LISTED:  # a table a document long helps nobody, and takes a while to draw
+        table = Table("documents", "status", "claims +", "claims -", "mentions")
+        for status in ("added", "updated", "unchanged"):
+            done = [o.result for o in report.outcomes if o.result and o.result.status == status]
+            if done:
+                table.add_row(str(len(done)), status, str(sum(r.claims_added for r in done)),
+                              str(sum(r.claims_removed for r in done)), str(sum(r.mentions for r in done)))
+        if report.errors:
+            table.add_row(str(len(report.errors)), "[red]failed[/]", "", "", "")
+        console.print(table)
+    else:
+        table = Table("document", "status", "claims +", "claims -", "mentions")
+        for o in report.outcomes:
+            r = o.result
+            if o.error:
+                table.add_row(o.path.name, "[red]failed[/]", "", "", "")
+            elif r:
+                table.add_row(o.doc_id, r.status, str(r.claims_added), str(r.claims_removed),
+                              str(r.mentions) if r.status != "unchanged" else "")
+        console.print(table)
     for o in report.errors:
         console.print(f"[bold red]error:[/] {escape(o.error)}", soft_wrap=True, highlight=False)
 
@@ -164,7 +176,7 @@ def load(
     url: Annotated[str | None, typer.Option(help="Where it came from.")] = None,
 ) -> None:
     """Load documents (.txt .md .html .pdf .json .jsonl; sidecars .yaml and .facts.csv) and the curated
-    catalogue (entities.yaml, entities.csv), one transaction per document; loading twice changes nothing."""
+    catalogue (entities.yaml, entities.csv); each document loads whole or not at all; loading twice changes nothing."""
     metadata = {"title": title, "published": published, "publisher": publisher, "authors": author or None,
                 "kind": kind, "url": url}
     with friendly_errors(), connect(settings()) as graph:

@@ -40,14 +40,16 @@ from pathlib import Path
 
 from loaders.aliases import normalize
 from loaders.curated import claim_id
-from schema.model import Model, load_model
+from schema.model import Model, RelType, load_model
 
-VERSION = 1  # bump when the output changes, so cached corpora are made again
+VERSION = 2  # bump when the output changes, so cached corpora are made again
 DEFAULT_SEED = 7
 DEFAULT_ENTITIES = 2000
 FACTS_PER_DOC = (6, 14)  # uniform: about 10 a document, a million for 100,000 documents
 CAST_SIZE = (5, 9)  # entities a document is about
 FILLERS_PER_FACT = (0, 1, 1, 2)  # sentences that state no fact between two that do
+RESTATED = 0.2  # share of facts that restate a well-known one (Soleimani leads the Quds Force)
+KNOWN_FACTS = 2  # well-known facts per entity in the world
 FAMILY_SHARE = {"Person": 0.6, "Organization": 0.2, "Location": 0.12, "Operation": 0.08}
 
 # -- names -----------------------------------------------------------------------------------------
@@ -393,6 +395,15 @@ class DocumentMaker:
         self.claimants = sorted(model.relationships["CLAIMED_BY"].target) if "CLAIMED_BY" in model.relationships \
             else []
         self.doc_kinds = model.nodes["Document"].kinds
+        rng = random.Random(f"known:{seed}")
+        self.known: list[tuple[RelType, Entity, Entity]] = []
+        while len(self.known) < KNOWN_FACTS * len(world.entities):
+            rel = rng.choice(self.types)
+            subject = world.draw(rng, rng.choice(sorted(f for f in rel.source if world.by_family.get(f))))
+            obj = world.draw(rng, rng.choice(sorted(f for f in rel.target if world.by_family.get(f))))
+            if subject is not obj:
+                self.known.append((rel, subject, obj))
+        self.known_weights = list(accumulate(1 / (rank + 20) for rank in range(len(self.known))))
 
     def make(self, i: int) -> tuple[str, dict, list[Fact], dict[str, list[tuple[int, int]]], int]:
         rng = random.Random(f"doc:{self.seed}:{i}")
@@ -418,9 +429,13 @@ class DocumentMaker:
         return text, metadata, facts, body.spans, body.unlinked
 
     def _fact(self, rng: random.Random, body: _Body, cast: list[Entity], year: int, quotes: set[str]) -> Fact | None:
-        rel = rng.choice(self.types)
-        subject = self._pick(rng, cast, rel.source)
-        obj = self._pick(rng, cast, rel.target, avoid=subject)
+        if rng.random() < RESTATED:  # a few facts are restated everywhere: their edges gather many claims
+            rel, subject, obj = rng.choices(self.known, cum_weights=self.known_weights)[0]
+            cast.extend((subject, obj))
+        else:
+            rel = rng.choice(self.types)
+            subject = self._pick(rng, cast, rel.source)
+            obj = self._pick(rng, cast, rel.target, avoid=subject)
         if subject is None or obj is None:
             return None
         verb = rng.choice(PHRASES.get(rel.type, [rel.type.lower().replace("_", " ")]))

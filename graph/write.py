@@ -11,7 +11,8 @@ them into its summary, so reloading, editing or removing a document leaves them 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 
 import neo4j
 
@@ -74,8 +75,7 @@ class DocumentRecord:
     claims: list[ClaimRecord] = field(default_factory=list)
 
     def properties(self) -> dict:
-        skip = {"entities", "mentions", "claims"}
-        return {k: v for k, v in asdict(self).items() if k not in skip}
+        return _props(self, ("entities", "mentions", "claims"))
 
 
 @dataclass
@@ -87,7 +87,17 @@ class WriteResult:
 
 
 def _entity_props(e: EntityRecord) -> dict:
-    return {k: v for k, v in asdict(e).items() if k != "family"}
+    return _props(e, ("family",))
+
+
+def _props(record: object, skip: tuple[str, ...]) -> dict:
+    """A record's fields as properties. Shallow: dataclasses.asdict copies deeply, which shows at scale."""
+    return {name: getattr(record, name) for name in _field_names(type(record)) if name not in skip}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 class Writer:
@@ -167,15 +177,24 @@ class Writer:
         """Write the documents in one transaction, each whole. If Neo4j refuses the batch for what is
         in it, each is written in a transaction of its own: the others land, and the refused one gets
         its error with nothing of it written. One result (or error) per document, in order."""
-        rows: list[dict | InvalidData] = []
+        return self.write_rows(self.rows(docs))
+
+    def rows(self, docs: list[DocumentRecord]) -> list[tuple[DocumentRecord, dict | InvalidData]]:
+        """The documents as query parameters, checked against the model: the part of writing that needs
+        no database, so a loader can do it for one batch while another is being written."""
+        rows: list[tuple[DocumentRecord, dict | InvalidData]] = []
         for doc in docs:
             try:
-                rows.append(self._document_row(doc))
+                rows.append((doc, self._document_row(doc)))
             except InvalidData as exc:
-                rows.append(InvalidData(f"{doc.path or doc.id}: {exc}"))
-        ready = [(doc, row) for doc, row in zip(docs, rows, strict=True) if isinstance(row, dict)]
+                rows.append((doc, InvalidData(f"{doc.path or doc.id}: {exc}")))
+        return rows
+
+    def write_rows(self, rows: list[tuple[DocumentRecord, dict | InvalidData]]) -> list[WriteResult | InvalidData]:
+        """`write_documents`, for what `rows` made of them."""
+        ready = [(doc, row) for doc, row in rows if isinstance(row, dict)]
         written = self._write_whole(ready) if ready else {}
-        return [row if isinstance(row, InvalidData) else written[doc.id] for doc, row in zip(docs, rows, strict=True)]
+        return [row if isinstance(row, InvalidData) else written[doc.id] for doc, row in rows]
 
     def _write_whole(self, batch: list[tuple[DocumentRecord, dict]]) -> dict[str, WriteResult | InvalidData]:
         try:
@@ -202,7 +221,7 @@ class Writer:
             ],
             "claims": [
                 {"subject": c.subject, "object": c.object, "claimed_by": c.claimed_by,
-                 "props": {**{k: v for k, v in asdict(c).items() if k not in ("subject", "object", "claimed_by")},
+                 "props": {**_props(c, ("subject", "object", "claimed_by")),
                            "fact": fact_key(c.predicate, c.subject, c.object)}}
                 for c in doc.claims
             ],

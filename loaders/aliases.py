@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 APOSTROPHES = "'’‘`ʼ"
 DASHES = "-‐–"
@@ -34,6 +36,7 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
 
 
+@lru_cache(maxsize=1 << 16)  # the same names recur in every document
 def normalize(name: str) -> str:
     """The key two spellings of one name share: no case, accents, apostrophes, dots, separators or articles."""
     name = fold(name)
@@ -142,57 +145,65 @@ _OPTIONAL = str.maketrans("", "", APOSTROPHES + ".")  # characters a pattern may
 class _Aliases:
     """One regex alternation of many aliases (longest first, between `before` and `after`), run the way
     `re.finditer` would run it (on text whose punctuation is folded to ASCII), but fast for thousands of
-    aliases: at each place a match may start, only the aliases whose first word is there are tried, in
-    the same order. A first word may run into the next ("AbdulMahdi"), so every prefix is looked up."""
+    aliases: at each place a match may start, only the aliases whose first word is there are tried, as
+    one alternation in the same order. A first word may run into the next ("AbdulMahdi"), so every
+    prefix of the text's word is looked up."""
 
     def __init__(self, patterns: dict[str, str], ignore_case: bool, before: str, after: str):
         ordered = sorted(patterns, key=lambda a: (-len(a), a))  # longest alias wins at a position
         self.flags = re.IGNORECASE if ignore_case else 0
         self.articles = ignore_case  # only case-insensitive aliases may take "al-"
-        self.sources = [f"{before}(?P<core>{patterns[a]}){after}" for a in ordered]
-        self.compiled: dict[int, re.Pattern] = {}  # compiled when first needed
+        self.frame = (before, after)
+        self.patterns = [patterns[a] for a in ordered]
         self.heads: dict[str, list[int]] = defaultdict(list)  # first word -> aliases, as ranks
         for rank, alias in enumerate(ordered):
             self.heads[self._head(_parts(alias)[0])].append(rank)
         self.lengths = sorted({len(h) for h in self.heads})
         self.longest = self.lengths[-1] if self.lengths else 0
+        self.compiled: dict[tuple[str, ...], re.Pattern] = {}  # the alternation for a set of first words
+        self.openings = {h[:3] for h in self.heads}  # most words in a text start no alias: a quick no
         firsts = {h[0] for h in self.heads if h} | {"'", "."} | ({"a", "e"} if self.articles else set())
-        ahead = "" if "" in self.heads else f"(?=[{re.escape(''.join(sorted(firsts)))}])"
-        self.starts = re.compile(before + ahead, self.flags) if self.heads else None
+        ahead = "" if "" in self.heads else f"[{re.escape(''.join(sorted(firsts)))}]"
+        # where a match may start, and the word there (looked at, not consumed)
+        self.starts = re.compile(f"{before}(?=({ahead}[^\\s\\-]{{0,{2 * self.longest}}}))", self.flags)
 
     def _head(self, word: str) -> str:
         return word.translate(_OPTIONAL).lower() if self.articles else word.translate(_OPTIONAL)
 
-    def _ranks(self, text: str, at: int) -> set[int]:
-        run = self._head(_RUN.match(text, at, at + 2 * self.longest).group())
-        ranks: set[int] = set()
-        for n in self.lengths:
-            if n > len(run):
-                break
-            ranks.update(self.heads.get(run[:n], ()))
-        return ranks
+    def _heads_in(self, word: str) -> list[str]:
+        """The first words of aliases that `word` (the text from a place to the next separator) starts with."""
+        run = self._head(word)
+        if run[:3] not in self.openings and run[:2] not in self.openings and run[:1] not in self.openings:
+            return []
+        return [run[:n] for n in self.lengths[:bisect_right(self.lengths, len(run))] if run[:n] in self.heads]
+
+    def _alternation(self, heads: tuple[str, ...]) -> re.Pattern:
+        found = self.compiled.get(heads)
+        if found is None:
+            ranks = sorted({rank for head in heads for rank in self.heads[head]})
+            before, after = self.frame
+            body = "|".join(self.patterns[rank] for rank in ranks)
+            found = self.compiled[heads] = re.compile(f"{before}(?P<core>{body}){after}", self.flags)
+        return found
 
     def finditer(self, text: str) -> Iterator[re.Match]:
-        if self.starts is None:
+        if not self.heads:
             return
         end = 0
         for start in self.starts.finditer(text):
             at = start.start()
             if at < end:
                 continue
-            ranks = self._ranks(text, at)
-            if self.articles and text[at:at + 2].lower() in ARTICLES:  # "al-Amiri" for Amiri
-                after = at + 2
-                ranks |= self._ranks(text, after + 1 if _RUN.match(text, after, after + 1).end() == after else after)
-            for rank in sorted(ranks):
-                pattern = self.compiled.get(rank)
-                if pattern is None:
-                    pattern = self.compiled[rank] = re.compile(self.sources[rank], self.flags)
-                m = pattern.match(text, at)
+            word = start.group(1)
+            heads = self._heads_in(word)
+            if self.articles and word[:2].lower() in ARTICLES:  # "al-Amiri" for Amiri
+                rest = at + 2 + (len(word) == 2 and at + 2 < len(text))  # and the separator after it
+                heads += self._heads_in(_RUN.match(text, rest, rest + 2 * self.longest).group())
+            if heads:
+                m = self._alternation(tuple(sorted(set(heads)))).match(text, at)
                 if m:
                     yield m
                     end = m.end()
-                    break
 
 
 def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

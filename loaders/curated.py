@@ -29,7 +29,7 @@ DOCUMENT_FIELDS = {"id", "title", "publisher", "authors", "published", "kind", "
 SIDECAR_SECTIONS = {"document", "noise", "facts"}
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
     """Remembers the line of every mapping so errors can point at it."""
 
 

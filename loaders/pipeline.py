@@ -14,13 +14,15 @@ import json
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from graph.write import DocumentRecord, EntityRecord, MentionRecord, Writer, WriteResult
 from loaders import readers
+from loaders.aliases import AliasMatcher
 from loaders.boilerplate import noise_spans
 from loaders.curated import (
     CATALOGUE_NAMES,
@@ -104,8 +106,13 @@ class Preparer:
     decisions: Decisions = field(default_factory=Decisions)
 
     def __post_init__(self) -> None:
-        self.resolver = Resolver.build((e.id, e.family, e.aliases) for e in self.catalogue)
+        self.matcher = AliasMatcher((e.id, e.aliases) for e in self.catalogue)
         self.families = {e.id: e.family for e in self.catalogue}
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        """Extraction's indexes of the catalogue, built when an unannotated document first needs them."""
+        return Resolver.build(((e.id, e.family, e.aliases) for e in self.catalogue), matcher=self.matcher)
 
     def records(self, path: Path) -> list[DocumentRecord | InvalidData]:
         """One record per document in the file, or the error that stopped it."""
@@ -132,7 +139,7 @@ class Preparer:
             )
             metadata = {**source.metadata, **annotations.metadata}
             noise, claims = annotations.noise, annotations.claims
-            found = self.resolver.matcher.find(text, skip=noise)
+            found = self.matcher.find(text, skip=noise)
             new_entities: list[EntityRecord] = []
             side_hash = fingerprint(*(p.read_text(encoding="utf-8") if p else None for p in sidecar))
         else:
@@ -202,13 +209,17 @@ def bounded_map(pool: Executor, fn: Callable[[Any], Any], items: Iterable[Any], 
 
 @dataclass
 class Batch:
-    """Documents waiting for their transaction, and the files to report as done once it commits."""
+    """Documents waiting for their transaction, and the files to report as done once it commits. A
+    batch is written by the `writing` thread while this one gathers the next: Neo4j is kept busy, and
+    the Python work of reading results and building parameters is done while it works."""
 
     writer: Writer
+    writing: ThreadPoolExecutor
     progress: Callable[[Path], None] | None
     documents: list[tuple[Outcome, DocumentRecord]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     characters: int = 0
+    pending: tuple[Future, list[tuple[Outcome, DocumentRecord]], list[Path]] | None = None
 
     def add(self, outcome: Outcome, record: DocumentRecord) -> None:
         self.documents.append((outcome, record))
@@ -221,17 +232,26 @@ class Batch:
             self.flush()
 
     def flush(self) -> None:
-        if self.documents:
-            results = self.writer.write_documents([record for _, record in self.documents])
-            for (outcome, _), result in zip(self.documents, results, strict=True):
-                if isinstance(result, InvalidData):
-                    outcome.error = str(result)
-                else:
-                    outcome.result = result
-        if self.progress:
-            for path in self.files:
-                self.progress(path)
+        """Hand the batch to the writing thread once the one before it is written."""
+        rows = self.writer.rows([record for _, record in self.documents])
+        self.wait()
+        self.pending = (self.writing.submit(self.writer.write_rows, rows), self.documents, self.files)
         self.documents, self.files, self.characters = [], [], 0
+
+    def wait(self) -> None:
+        """Record what became of the batch being written, and report its files."""
+        if self.pending is None:
+            return
+        future, documents, files = self.pending
+        self.pending = None
+        for (outcome, _), result in zip(documents, future.result(), strict=True):
+            if isinstance(result, InvalidData):
+                outcome.error = str(result)
+            else:
+                outcome.result = result
+        if self.progress:
+            for path in files:
+                self.progress(path)
 
 
 class Pipeline:
@@ -241,13 +261,16 @@ class Pipeline:
         self.workers = workers
         self.overrides = read_metadata_overrides(overrides or {}, model)
 
-    def _records(self, preparer: Preparer, docs: list[Path]) -> Iterator[tuple[Path, list]]:
+    def _records(
+        self, docs: list[Path], catalogue: list[EntityRecord], version: str, decisions: Decisions
+    ) -> Iterator[tuple[Path, list]]:
         if self.workers <= 1 or len(docs) < PARALLEL_FROM:
+            preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
             for path in docs:
                 yield path, preparer.records(path)
             return
         context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
-        args = (MODEL_PATH, preparer.catalogue, preparer.version, preparer.overrides, preparer.decisions)
+        args = (MODEL_PATH, catalogue, version, self.overrides, decisions)
         chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
             for chunk, prepared in zip(chunks, bounded_map(pool, _worker_records, chunks, self.workers * AHEAD),
@@ -275,10 +298,21 @@ class Pipeline:
         if catalogue_paths:
             report.catalogue = self.writer.write_catalogue(catalogue)
         hashes = self.writer.load_hashes()
+        with ThreadPoolExecutor(1, thread_name_prefix="writing") as writing:
+            batch = Batch(self.writer, writing, progress)
+            self._gather(batch, report, hashes, force, self._records(docs, catalogue, version, decisions))
+            batch.flush()
+            batch.wait()
+        if report.catalogue and report.catalogue[2]:  # their claims may just have moved to another entity
+            written, removed, kept = report.catalogue
+            cited = self.writer.drop_uncited(kept)
+            report.catalogue = (written, removed + len(kept) - len(cited), cited)
+        return report
+
+    def _gather(self, batch: Batch, report: Report, hashes: dict[str, str], force: bool,
+                prepared: Iterator[tuple[Path, list]]) -> None:
         seen: dict[str, str] = {}
-        preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
-        batch = Batch(self.writer, progress)
-        for path, records in self._records(preparer, docs):
+        for path, records in prepared:
             for record in records:
                 outcome = Outcome(path=path, doc_id=None)
                 report.outcomes.append(outcome)
@@ -298,9 +332,3 @@ class Pipeline:
                 except InvalidData as exc:
                     outcome.error = str(exc)
             batch.done(path)
-        batch.flush()
-        if report.catalogue and report.catalogue[2]:  # their claims may just have moved to another entity
-            written, removed, kept = report.catalogue
-            cited = self.writer.drop_uncited(kept)
-            report.catalogue = (written, removed + len(kept) - len(cited), cited)
-        return report

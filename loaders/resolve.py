@@ -80,9 +80,11 @@ class Resolver:
     words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # entity -> folded name parts
 
     @classmethod
-    def build(cls, entities: Iterable[tuple[str, str, Iterable[str]]]) -> Resolver:
+    def build(cls, entities: Iterable[tuple[str, str, Iterable[str]]], matcher: AliasMatcher | None = None) -> Resolver:
+        """`matcher`, when given, must hold the same entities' aliases."""
         entities = [(i, f, list(a)) for i, f, a in entities]
-        resolver = cls(matcher=AliasMatcher((i, a) for i, _, a in entities), families={i: f for i, f, _ in entities})
+        matcher = matcher or AliasMatcher((i, a) for i, _, a in entities)
+        resolver = cls(matcher=matcher, families={i: f for i, f, _ in entities})
         for entity_id, family, aliases in entities:
             resolver.learn(entity_id, family, aliases)
         return resolver

@@ -34,6 +34,15 @@ def test_load_reports_unchanged_documents(env):
     assert result.output.count("unchanged") == 5
 
 
+def test_big_loads_report_totals_not_a_row_a_document(env, monkeypatch):
+    import api.cli
+
+    monkeypatch.setattr(api.cli, "LISTED", 3)
+    result = runner.invoke(app, ["load"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("unchanged") == 1 and "│ 5 " in result.output
+
+
 def test_load_errors_are_messages_not_tracebacks(env, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe\xfa")
