@@ -21,7 +21,7 @@ from graph.db import Graph, GraphUnavailable, connect
 from graph.server import LocalServer
 
 pytestmark = pytest.mark.neo4j
-DOCUMENTS = 30
+DOCUMENTS = 190  # two batches (loaders.pipeline.BATCH_DOCUMENTS) for the kill to land between; under api.cli.LISTED
 
 
 @pytest.fixture(scope="module")
