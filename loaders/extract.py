@@ -23,9 +23,10 @@ PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
     r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
 )
+# "X, the leader of ...", "X, a trader based in Koya", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
-    r"^,\s+(?:the |a |an )?(?:[\w-]+ ){0,2}(?:leader|head|commander|chief|minister|spokesman|officer|member|elder|"
-    r"speaker|president|director|secretary|founder|cousin|brother|son)\b"
+    rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+ ){{0,2}}"
+    rf"(?:{relations.LEAD_NOUN}|{relations.MEMBER_NOUN}|{relations.KIN})\b)"
 )
 CONTEXT_WEIGHT = 2
 
@@ -114,7 +115,9 @@ def extract(
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
     sentences = [s for s in ner.sentences(doc) if not overlaps(*s, noise)]
     claims = {c.id: c for c in relations.extract(doc_id, text, sentences, mention_list, families, model)}
-    for claim in relations.from_clauses(doc_id, text, doc, mention_list, families, model):  # no mention is in noise
+    informants = {e.id for e in new.values() if e.kind == "informant"}
+    for claim in relations.from_clauses(doc_id, text, doc, mention_list, families, model, informants):
+        # no mention is in noise
         if not overlaps(claim.start, claim.end, noise):
             claims.setdefault(claim.id, claim)
     return Extraction(

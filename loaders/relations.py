@@ -21,13 +21,26 @@ from schema.model import InvalidData, Model
 
 VERB_CONFIDENCE, NOUN_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.8
 MAX_GAP = 90
-KIN = r"(?:son|sons|brother|father|cousin|nephew|uncle|wife|daughter|sister|mother|relative|brother-in-law|son-in-law)"
-LEAD_NOUN = r"(?:head|leader|chief|commander|director|founder|secretary-general|chairman|boss|speaker|president)"
-MEMBER_NOUN = (r"(?:member|officer|official|operative|agent|fighter|militant|spokesman|representative|deputy|"
-               r"adviser|advisor|envoy|diplomat|minister|lawmaker|politician|employee|case officer|"
-               r"intelligence officer|ambassador|secretary|engineer|captain|colonel|general|soldier|fellow|"
-               r"analyst|elder|cleric|judge|trader)s?")
-SOURCE_NOUN = r"(?:source|informant|asset|informer|spy)s?"
+# One vocabulary of role nouns for the window patterns and the clause rules: "the head of X", "a member of X".
+LEADER_WORDS = ("head leader chief commander director founder co-founder chairman chairwoman secretary-general boss "
+                "speaker president emir").split()
+MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
+                "adviser advisor envoy diplomat minister lawmaker politician employee ambassador secretary engineer "
+                "captain colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge trader "
+                "activist delegate aide bodyguard figure").split()
+SOURCE_WORDS = "source informant asset informer spy".split()
+KIN_WORDS = ("son brother father cousin nephew niece uncle aunt wife husband daughter sister mother relative "
+             "brother-in-law son-in-law").split()
+
+
+def _alternatives(words: list[str]) -> str:
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+
+
+KIN = _alternatives(KIN_WORDS)
+LEAD_NOUN = _alternatives(LEADER_WORDS)
+MEMBER_NOUN = _alternatives(MEMBER_WORDS) + "s?"
+SOURCE_NOUN = _alternatives(SOURCE_WORDS) + "s?"
 WEAPONS = r"(?:weapons|arms|rockets|missiles|jets|ammunition|explosives|guns|rifles|mortars|drones|equipment)"
 ART = r"(?:(?:the|a|an|his|her|their|its)\s+)?"
 ADV = r"(?:(?:\w+ly|also|later|again|then|secretly|repeatedly|personally|directly|had|has|have)\s+){0,2}"
@@ -320,7 +333,8 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("travel go fly come return drive arrive slip", {"to": ("VISITED",), "into": ("VISITED",), "in": ("VISITED",)}),
     **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
     **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
-    **_verbs("serve work", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
+    **_verbs("serve", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
+    **_verbs("work", {"in": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",), "with": ("ALLIED_WITH",)}),
     **_verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
                               "for": ("MEMBER_OF",)}),
     **_verbs("recruit cultivate enlist co-opt", {"": ("RECRUITED",)}),
@@ -348,62 +362,148 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
-PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital"}
-# "is a captain in X", "is the head of X", "is a cousin of X"
-NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$"), "RELATIVE_OF"),
-              (re.compile(rf"^{SOURCE_NOUN}$"), "SOURCE_FOR"),
-              (re.compile(r"^(?:captain|colonel|general|major|lieutenant|sergeant|soldier|commander|member|officer|"
-                          r"official|operative|agent|fighter|militant|spokesman|employee|deputy|adviser|advisor|"
-                          r"representative|diplomat|minister|lawmaker|trader|cleric|activist|delegate)s?$"), "MEMBER_OF")]
+REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
+PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
+               "quarter", "neighbourhood", "neighborhood", "suburb"}
+UNIT_NOUNS = {"unit", "branch", "wing", "arm", "division", "department", "directorate", "subsidiary", "faction",
+              "brigade", "cell", "service"}
+# a role noun -> (what it says of its holder and the entity it is a role of, reversed: said of that entity)
+ROLE_WORDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    **dict.fromkeys(LEADER_WORDS, (("LEADS",), False)),
+    **dict.fromkeys(MEMBER_WORDS, (("MEMBER_OF",), False)),
+    **dict.fromkeys(SOURCE_WORDS, (("SOURCE_FOR",), False)),
+    **dict.fromkeys(KIN_WORDS, (("RELATIVE_OF",), False)),
+    **dict.fromkeys(("ally", "partner", "friend", "associate", "confidant"), (("ALLIED_WITH",), False)),
+    **dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary"), (("OPPOSED",), False)),
+    **dict.fromkeys(UNIT_NOUNS, (("PART_OF",), False)),
+    "handler": (("HANDLED_BY",), True),
+}
+HANDLER = ROLE_WORDS["handler"]
+TIES = {("RELATIVE_OF",), ("ALLIED_WITH",), ("OPPOSED",)}  # unlike posts, these are held nowhere
+RESPONSIBLE = {"responsible"}  # "the case officer responsible for Source 2 at the station"
+SUBORDINATE = {"deputy", "vice", "assistant"}  # "the deputy head of X" is a member, not its leader
+ROLE_PREPS = {"of", "for", "at", "with", "within", "inside", "in", "to", "from"}
+TIE_PREPS = {"of", "to", "for"}  # "an ally of X", "a rival to X": a tie, not a post, has no place
+AT_PLACE = {"of", "in", "at"}  # "the commander of the base", "a tribal leader in Ramadi": where the holder is
+# adjectives and adverbs that relate what they describe to their prepositional object: "loyal to", "closer to"
+STANCES = {"loyal": "ALLIED_WITH", "close": "ALLIED_WITH", "closer": "ALLIED_WITH", "closest": "ALLIED_WITH",
+           "allied": "ALLIED_WITH", "friendly": "ALLIED_WITH", "hostile": "OPPOSED"}
 GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
                "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office",
+               "team", "teams",
                "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
                "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers",
-               "commands", "services", "branches", "wings"}
-PRONOUNS = {"he", "she", "him", "her", "they", "them"}
-RELATIVE = {"who", "which", "that"}
+               "commands", "services", "branches", "wings", "cells"}
+# a place someone keeps: its owner, not the place its name starts with ("the Makhmour refugee camp")
+FACILITY_NOUNS = {"office", "offices", "headquarters", "camp", "camps", "residence", "house", "home"}
+# whoever commands "Peshmerga units" or "JAM fighters" serves in that force; they do not lead it
+PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militiamen", "cells", "commands"}
+# "on the outskirts of Tehran", "in the north of the city": where a part of a place is, the place is
+SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west", "centre", "center", "heart",
+                 "suburbs", "part", "parts"}
+PRONOUNS = {"he", "she", "him", "her", "his", "they", "them"}
+PLURAL_PRONOUNS = {"they", "them"}
+RELATIVE = {"who", "whom", "whose", "which", "that"}
+PERSONAL_RELATIVE = {"who", "whom", "whose"}
+Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
+STANCE_CONFIDENCE = 0.65
+
+
+def _relative_clause(token):
+    """The relative clause a relative pronoun opens ("Jurf al-Sakhar, which Kataib Hezbollah has held")."""
+    if token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr"):
+        return None
+    for _ in range(3):
+        if token.head is token:
+            return None
+        token = token.head
+        if token.dep_ == "relcl":
+            return token
+    return None
+
+
+def _hyphenated(token) -> list:
+    """The tokens of a hyphenated word ("secretary-general"), which spaCy splits in three."""
+    doc, first, last = token.doc, token.i, token.i
+    while first > 0 and not doc[first - 1].whitespace_ and "-" in (doc[first - 1].text, doc[first].text):
+        first -= 1
+    while last + 1 < len(doc) and not doc[last].whitespace_ and "-" in (doc[last].text, doc[last + 1].text):
+        last += 1
+    return list(doc[first:last + 1])
 
 
 class _Clause:
     """Who the noun phrases and subjects of one sentence stand for."""
 
-    def __init__(self, at: dict[int, Mention], inside: list[Mention], families: dict[str, str],
-                 last_person: str | None, roles: dict[str, str]):
-        self.at, self.inside, self.families, self.last_person, self.roles = at, inside, families, last_person, roles
+    def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
+                 families: dict[str, str], last_person: str | None, roles: dict[str, str], informants: set[str]):
+        self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
+        self.last_person, self.roles, self.informants = last_person, roles, informants
 
-    def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = ()) -> list[str]:
-        """The named entities a noun phrase headed by `token` stands for; a pronoun does not stand
-        for anyone in `avoid` (the object 'him' is not the subject)."""
+    def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
+        """The named entities a noun phrase headed by `token` stands for (and, if `follow`, its conjuncts);
+        a pronoun does not stand for anyone in `avoid` (the object 'him' is not the subject)."""
         m = self.at.get(token.idx)
+        lower = token.lower_
         if m is not None:
+            if token.dep_ != "poss" and m in self.possessed:  # "the Revolutionary Guards’ Quds Force"
+                m = self.possessed[m]
             found = [m.entity]
         elif (named := self._known_as(token)) is not None:  # "an officer known as Hajj Yusuf"
             found = [named]
-        elif token.lower_ in self.roles and any(c.lower_ == "the" for c in token.children):
-            found = [self.roles[token.lower_]]  # "the detainee", once the text said who that is
-        elif token.lower_ in PRONOUNS:  # the nearest person named before it
+        elif lower in self.roles and any(c.lower_ == "the" for c in token.children):
+            found = [self.roles[lower]]  # "the detainee", once the text said who that is
+        elif lower in PLURAL_PRONOUNS:  # "supplied them with rockets": the nearest group named before it
+            before = [x.entity for x in self.inside if x.end <= token.idx
+                      and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
+            found = before[-1:]
+        elif lower in PRONOUNS and (speaker := self._speaker(token)) is not None:  # "Khazali said that he"
+            found = [speaker] if self.families.get(speaker) == "Person" else []
+        elif lower in PRONOUNS:  # the nearest person named before it
             before = [x.entity for x in self.inside if x.end <= token.idx and self.families.get(x.entity) == "Person"]
             before += [self.roles[t.lower_] for t in token.sent if t.i < token.i and t.lower_ in self.roles]
-            before = [e for e in before if e not in avoid]
+            before = [e for e in before if e not in avoid] or self._subject_person(token, avoid)
             found = [before[-1]] if before else [self.last_person] if self.last_person else []
-        elif token.lower_ in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers"
+        elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
+            found = self._person_above(clause.head) if lower in PERSONAL_RELATIVE else self._described(clause.head)
+        elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                      for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
-            found += [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
-        elif token.lower_ in PLACE_NOUNS:  # "the town of Makhmour"
-            found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
-                     for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
+            owners = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
+            found += [e for e in owners if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
+            found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+        elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS:  # "the town of Makhmour", "the outskirts of Tehran"
+            found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
+            found = found or [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                              for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
         else:
             found = []
-        if depth < 2:
+        if follow and depth < 2:
             for c in token.conjuncts:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
 
+    def _speaker(self, pronoun) -> str | None:
+        """Who says what a clause with this subject pronoun reports: "DQ said that he crossed ...". """
+        verb = pronoun.head
+        if pronoun.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ != "ccomp":
+            return None
+        m = next((self.at.get(c.idx) for c in verb.head.children if c.dep_ == "nsubj"), None)
+        return m.entity if m is not None else None
+
+    def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
+        verb = next((a for a in pronoun.ancestors if a.pos_ in ("VERB", "AUX")), None)
+        if verb is None:
+            return []
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS]
+        return [e for c in subjects for e in self.entities_of(c, follow=False)
+                if self.families.get(e) == "Person" and e not in avoid]
+
     def _known_as(self, token) -> str | None:
         for acl in token.children:
-            if acl.dep_ == "acl" and acl.lower_ in ("known", "called", "named", "nicknamed"):
+            if acl.dep_ in ("acl", "relcl") and acl.lemma_.lower() in ("know", "call", "name", "nickname"):
                 for prep in acl.children:
                     for o in prep.children if prep.lower_ == "as" else [prep] if prep.dep_ == "oprd" else []:
                         if o.idx in self.at:
@@ -421,11 +521,11 @@ class _Clause:
             noun = noun.head
         return self._described(noun)
 
-    def _described(self, noun) -> list[str]:
+    def _described(self, noun, follow: bool = True) -> list[str]:
         """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ...")."""
         while noun.dep_ == "appos" and noun.idx not in self.at:
             noun = noun.head
-        return self.entities_of(noun)
+        return self.entities_of(noun, follow=follow)
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
@@ -444,16 +544,95 @@ class _Clause:
             return found, passive
         return [], passive
 
+    def holders(self, noun, depth: int = 0) -> list[str]:
+        """Who holds the role a noun names: 'X, the leader of Y', 'the Badr leader, X', 'his brother X',
+        'X is the leader', 'named X as the leader', 'Oil Minister X', or the holder of a coordinated role."""
+        named = [e for c in noun.children if c.dep_ == "appos" for e in self.entities_of(c)]
+        head = noun.head
+        if named or head is noun:
+            return named
+        if noun.dep_ == "appos":  # "Brother Javad and Brother Saeed, both officers of ...": a plural fits all
+            return self._described(head, follow=noun.tag_ == "NNS")
+        if noun.dep_ == "compound" and head.idx in self.at:
+            return [self.at[head.idx].entity]
+        if noun.dep_ in ("attr", "acomp", "oprd"):
+            return self.subjects(head)[0]
+        if noun.dep_ == "pobj" and head.lower_ == "as":
+            verb = head.head
+            return [e for c in verb.children if c.dep_ == "dobj" for e in self.entities_of(c)] or self.subjects(verb)[0]
+        if noun.dep_ == "conj" and depth < 2:
+            return self.holders(head, depth + 1)
+        return []
+
+    def role(self, noun) -> list[Rule]:
+        """What a role noun says of its holder: 'the PMF's deputy chairman' (a member), 'the leader of
+        Badr', 'a Quds Force officer', 'an informant of this station in Kalar', 'his brother', 'the Quds
+        Force department' (a part); a post in a place ('the Special Groups commander in Sadr City') is
+        where its holder is, and leads only a local part."""
+        chain = _hyphenated(noun)
+        if noun.idx in self.at or noun.head in chain or noun.pos_ not in ("NOUN", "PROPN"):
+            return []
+        word = "".join(t.lower_ for t in chain) if len(chain) > 1 else noun.lemma_.lower()
+        children = [c for t in chain for c in t.children if c not in chain]
+        children += [p for c in children if c.lower_ in RESPONSIBLE for p in c.children]
+        entry = HANDLER if word == "officer" and any(c.lower_ == "case" for c in children) else ROLE_WORDS.get(word)
+        holders = self.holders(noun) if entry else []
+        if not holders:
+            return []
+        (predicates, reverse), avoid = entry, tuple(holders)
+        anchors: list[tuple[str, list[str]]] = [("", [e for c in children if c.dep_ in ("compound", "poss", "nmod")
+                                                     for e in self.entities_of(c, avoid=avoid)])]
+        preps = TIE_PREPS if predicates in TIES else ROLE_PREPS
+        anchors += [(p.lower_, [e for o in p.children if o.dep_ == "pobj" for e in self.entities_of(o, avoid=avoid)])
+                    for p in children if p.dep_ == "prep" and p.lower_ in preps]
+        places = [e for prep, found in anchors if prep in AT_PLACE and predicates not in TIES
+                  for e in found if self.families.get(e) == "Location"]
+        if predicates == ("LEADS",) and (
+            any(c.lower_ in SUBORDINATE or c.lower_ in ("a", "an") for c in children)
+            or word.split("-")[0] in SUBORDINATE
+            or any(prep == "in" and e in places for prep, found in anchors for e in found)
+        ):
+            predicates = ("MEMBER_OF",)
+        out: list[Rule] = [(LOC, holders, places, NOUN_CONFIDENCE)] if places else []
+        objects = [e for _, found in anchors for e in found if e not in places]
+        if word in UNIT_NOUNS:  # a unit is part of an organization, not of the place it works on
+            objects = [e for e in objects if self.families.get(e) == "Organization"]
+        if reverse:  # "X's handler Y": X is handled by Y; "a case officer of the station" serves in it
+            people = [e for e in objects if self.families.get(e) == "Person"]
+            out += [(predicates, people, holders, NOUN_CONFIDENCE),
+                    (("MEMBER_OF",), holders, [e for e in objects if e not in people], NOUN_CONFIDENCE)]
+        else:
+            out.append((predicates, holders, objects, NOUN_CONFIDENCE))
+        return out
+
+    def stance(self, word) -> list[Rule]:
+        """'a police force loyal to the KDP', 'the party closest to Iran', 'is moving closer to the Americans'."""
+        objects = [e for p in word.children if p.dep_ == "prep" and p.lower_ in ("to", "with")
+                   for o in p.children if o.dep_ == "pobj" for e in self.entities_of(o)]
+        if not objects:
+            return []
+        if word.dep_ == "amod":
+            holders = self.entities_of(word.head) or self.holders(word.head)
+        else:
+            holders = self.subjects(word.head)[0]
+        if word.lower_.startswith("clos"):  # places close to each other are only near
+            holders = [h for h in holders if self.families.get(h) != "Location"]
+        return [((STANCES[word.lower_],), holders, objects, STANCE_CONFIDENCE)]
+
 
 def from_clauses(
     doc_id: str, text: str, doc, mentions: list[Mention], families: dict[str, str], model: Model,
+    informants: set[str] = frozenset(),
 ) -> list[ClaimRecord]:
     """Claims from each verb's subject and object (following passives, coordinated verbs,
-    appositions, 'a delegation of X' and a pronoun's nearest named person)."""
+    appositions, 'a delegation of X' and a pronoun's nearest named person), and from role nouns."""
     at: dict[int, Mention] = {}
     for m in mentions:
         for i in range(m.start, m.end):
             at[i] = m
+    ordered = sorted(mentions, key=lambda m: m.start)
+    possessed = {m: nxt for m, nxt in zip(ordered, ordered[1:], strict=False)
+                 if POSSESSIVE_GAP.match(text[m.end:nxt.start])}
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
     roles: dict[str, str] = {}
@@ -465,21 +644,21 @@ def from_clauses(
         q_start = sent.start_char + sentence.index(quote[:1]) if quote else sent.start_char
         date, precision = find_date(sentence)
         claimed_by = _claimant(text, sent.start_char, inside, families)
-        hedged = bool(HEDGE.search(sentence))
-        clause = _Clause(at, inside, families, last_person, roles)
+        hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
+        clause = _Clause(at, possessed, inside, families, last_person, roles, informants)
         for token in sent:
             lemma = token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
                 rules = _noun_place(token, clause)
-            elif token.dep_ == "appos":
-                rules = _appos_role(token, clause)
-            elif token.pos_ == "AUX" and lemma == "be":
-                rules = _copula(token, clause)
+            elif token.pos_ in ("NOUN", "PROPN"):
+                rules = clause.role(token)
+            elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
+                rules = clause.stance(token)
             elif token.pos_ in ("VERB", "AUX") and lemma in VERBS:
                 rules = _verb(token, lemma, clause)
             else:
                 continue
-            for predicates, s_ids, o_ids in rules:
+            for predicates, s_ids, o_ids, confidence in rules:
                 for s in s_ids:
                     for o in o_ids:
                         predicate = _allowed(predicates, families.get(s), families.get(o), model)
@@ -488,8 +667,7 @@ def from_clauses(
                         cid = claim_id(doc_id, predicate, s, o, quote)
                         claims[cid] = ClaimRecord(
                             id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
-                            end=q_start + len(quote),
-                            confidence=round(VERB_CONFIDENCE * (HEDGE_FACTOR if hedged else 1), 3),
+                            end=q_start + len(quote), confidence=round(confidence * hedge, 3),
                             method="pattern", date=date, date_precision=precision,
                             claimed_by=claimed_by if claimed_by not in (s, o) else None,
                         )
@@ -511,19 +689,26 @@ def _roles(sent, at: dict[int, Mention], families: dict[str, str]) -> dict[str, 
     return out
 
 
-def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     slots, reverse = VERBS[lemma]
     if any(c.dep_ == "neg" for c in token.children):
         return []
     subj, passive = clause.subjects(token)
-    out: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+    out: list[Rule] = []
 
-    def add(predicates: tuple[str, ...], actor: list[str], patient: list[str]) -> None:
-        out.append((predicates, patient, actor) if reverse else (predicates, actor, patient))
+    def add(predicates: tuple[str, ...], actor: list[str], patient: list[str], patient_token=None) -> None:
+        if lemma in REPORTING and any(a in clause.informants for a in actor):  # "Source 2 reports to Rahmani"
+            out.append((("SOURCE_FOR",), [a for a in actor if a in clause.informants], patient, VERB_CONFIDENCE))
+            actor = [a for a in actor if a not in clause.informants]
+        if predicates == ("LEADS",) and patient_token is not None and patient_token.lower_ in PARTITIVE \
+                and patient_token.idx not in clause.at:
+            predicates = ("MEMBER_OF",)  # "commanded Jaish al-Mahdi fighters"
+        out.append((predicates, patient, actor, VERB_CONFIDENCE) if reverse
+                   else (predicates, actor, patient, VERB_CONFIDENCE))
 
     for c in token.children:
         if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots:
-            add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)))
+            add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
             if prep.lower_ in slots:
@@ -535,15 +720,20 @@ def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], lis
         losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
                   for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
         places = [e for c in token.children if c.dep_ == "dobj" for e in clause.entities_of(c)]
-        out += [(CONTROL, losers, places), (("OPPOSED",), subj, losers)]
+        if passive:  # "Jalawla, which was retaken from Daesh": the subject is the place
+            places, subj = subj, [e for c in token.children if c.dep_ == "agent" for p in c.children
+                                  if p.dep_ == "pobj" for e in clause.entities_of(p)]
+        out += [(CONTROL, losers, places, VERB_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
     if passive and "" in slots:  # "X was recruited by Y": Y acts on X
         agents = [e for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
                   for e in clause.entities_of(p)]
-        add(slots[""], agents, subj)
+        patient = token.head if token.dep_ == "acl" else next(
+            (c for c in token.children if c.dep_ == "nsubjpass"), None)
+        add(slots[""], agents, subj, patient)
     return out
 
 
-def _noun_place(prep, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+def _noun_place(prep, clause: _Clause) -> list[Rule]:
     """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil'."""
     head = prep.head
     if head.pos_ not in ("NOUN", "PROPN"):
@@ -553,41 +743,8 @@ def _noun_place(prep, clause: _Clause) -> list[tuple[tuple[str, ...], list[str],
         owners = clause.entities_of(head)
         if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"
             owners = clause.entities_of(head.head)
-        return [(LOC, owners, places)]
+        return [(LOC, owners, places, NOUN_CONFIDENCE)]
     if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
         parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
-        return [(("PART_OF",), parts, places)]
+        return [(("PART_OF",), parts, places, NOUN_CONFIDENCE)]
     return []
-
-
-def _appos_role(noun, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
-    """'Karim al-Zubaidi, a Kataib Hezbollah commander': a member; 'X, the Quds Force commander': its leader."""
-    head = clause.at.get(noun.head.idx)
-    orgs = [clause.at[c.idx].entity for c in noun.children if c.dep_ == "compound" and c.idx in clause.at]
-    if head is None or not orgs:
-        return []
-    definite = any(c.lower_ == "the" for c in noun.children)
-    for pattern, predicate in NOUN_ROLES:
-        if pattern.match(noun.lower_):
-            if predicate == "LEADS" and not definite:
-                predicate = "MEMBER_OF"
-            return [((predicate,), [head.entity], orgs)]
-    return []
-
-
-def _copula(token, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
-    entities_of = clause.entities_of
-    subj, _ = clause.subjects(token)  # "... and has been a source for X": the first clause's subject
-    out = []
-    for attr in (c for c in token.children if c.dep_ == "attr"):
-        for pattern, predicate in NOUN_ROLES:
-            if pattern.match(attr.lower_):
-                preps = ("of", "in", "with", "for", "to", "at", "from")
-                pobjs = [o for p in attr.children if p.dep_ == "prep" and p.lower_ in preps
-                         for o in p.children if o.dep_ == "pobj"]
-                pobjs += [o2 for o in pobjs for p in o.children if p.dep_ == "prep" and p.lower_ in preps
-                          for o2 in p.children if o2.dep_ == "pobj"]  # "a member of X from Y"
-                targets = [e for o in pobjs for e in entities_of(o)]
-                out.append(((predicate,), subj, targets))
-                break
-    return out
