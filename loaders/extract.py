@@ -47,6 +47,21 @@ def _longer_name(text: str, name: ner.Name, inner: list[tuple[int, int]]) -> boo
     return bool(words) and all(w[:1].isupper() for w in words) and not rest.strip().startswith(("'", "’"))
 
 
+def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, list[tuple[int, int]]]) -> None:
+    """'Hadi al-Amiri ... Amiri': a new one-word name that is the last name of exactly one new person
+    named in full before it is that person, whichever family spaCy first gave either name."""
+    for short in [e for e in new.values() if len(name_key(e.name).split()) == 1 and e.id in mentions]:
+        owners = [e for e in new.values() if e.id != short.id and e.id in mentions
+                  and len(name_key(e.name).split()) > 1 and name_key(e.name).split()[-1] == name_key(short.name)
+                  and "Person" in (e.family, short.family) and mentions[e.id][0] < mentions[short.id][0]]
+        if len(owners) == 1:
+            owner = owners[0]
+            mentions[owner.id] = sorted(mentions[owner.id] + mentions.pop(short.id))
+            new[owner.id] = replace(owner, family="Person", kind="person" if owner.family != "Person" else owner.kind,
+                                    aliases=[*owner.aliases, short.name])
+            del new[short.id]
+
+
 def extract(
     doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model,
     rejected: set[str] = frozenset(),
@@ -63,7 +78,8 @@ def extract(
     new: dict[str, EntityRecord] = {}
     votes: dict[str, Counter] = defaultdict(Counter)  # spaCy may label one name differently each time
     mentions = {k: list(v) for k, v in found.items()}
-    for name in sorted(ner.numbered_sources(text) + ner.names(doc), key=lambda n: (n.start, -n.end)):
+    names = ner.numbered_sources(text) + ner.names(doc) + ner.titled_names(text)
+    for name in sorted(names, key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
         if inner and not overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
                 and _longer_name(text, name, inner):
@@ -112,6 +128,8 @@ def extract(
         new[entity_id] = replace(new[entity_id], family=family, kind=kind)
         families[entity_id] = family
     mentions = {k: v for k, v in mentions.items() if v}
+    _surnames_to_full_names(new, mentions)
+    families.update((k, e.family) for k, e in new.items())
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
     sentences = [s for s in ner.sentences(doc) if not overlaps(*s, noise)]
     claims = {c.id: c for c in relations.extract(doc_id, text, sentences, mention_list, families, model)}

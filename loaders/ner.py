@@ -82,6 +82,18 @@ def names(doc) -> list[Name]:
     return out
 
 
+# an honorific that only ever comes before a personal name: "Brother Saeed", "Sheikh Faris al-Dulaimi"
+HONORIFIC_NAME = re.compile(
+    r"\b(?:Brother|Sister|Sheikh|Shaykh|Hajji|Hajj|Haj|Sayyid|Mullah|Sardar)\s+[A-Z][a-z’']+"
+    r"(?:(?:\s+|-)(?:al-|el-)?[A-Z][a-z’']+)*"
+)
+
+
+def titled_names(text: str) -> list[Name]:
+    """Names spaCy's small model can miss in a list ("Brother Javad and Brother Saeed")."""
+    return [Name(m.start(), m.end(), m.group(), "Person", "person", "PERSON") for m in HONORIFIC_NAME.finditer(text)]
+
+
 # the cables number their informants or give them code names: "Source 1", "Source Basir"
 SOURCE = re.compile(r"\bSource (?:No\.\s*)?(?:\d+|[A-Z][a-z]+)\b")
 

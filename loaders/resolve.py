@@ -29,7 +29,9 @@ STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a"}
 SOUNDS = [("ph", "f"), ("kh", "x"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("th", "t"), ("dh", "d"), ("q", "k"),
           ("c", "k"), ("w", "v"), ("z", "s"), ("j", "g"), ("y", "i")]
 SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
-ACRONYM_DEFINITION = re.compile(r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8})\)")
+ACRONYM_DEFINITION = re.compile(
+    r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8})\)"
+)
 
 
 def skeleton(token: str) -> str:
