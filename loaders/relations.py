@@ -12,6 +12,7 @@ regular expression, and the model decides which endpoint families a type allows.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from graph.write import ClaimRecord
@@ -406,6 +407,22 @@ PLURAL_PRONOUNS = {"they", "them"}
 RELATIVE = {"who", "whom", "whose", "which", "that"}
 PERSONAL_RELATIVE = {"who", "whom", "whose"}
 Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
+# What a definite description ("the station", "the operation", "the town", "the general") can call an entity
+# the text named before: the last word of its name, the title before it, the event an operation is,
+# or any noun an apposition gave it ("Amerli, a farming town"; "The detainee, Qais al-Khazali").
+NAME_CLASSES = {"party", "organization", "organisation", "movement", "front", "brigade", "army", "council", "union",
+                "group", "ministry", "agency", "corps", "committee", "coalition", "alliance", "league", "militia",
+                "directorate", "office", "government", "police", "guard", "station", "command", "institute",
+                "company", "service", "network", "channel", "force", "camp", "base", "hotel", "airport", "prison",
+                "center", "centre", "mountain", "river", "crossing", "zone"} | PLACE_NOUNS
+EVENT_NOUNS = {"operation", "offensive", "battle", "raid", "attack", "siege", "campaign", "meeting", "visit",
+               "conference", "election", "referendum", "war", "talks", "assault", "strike", "kidnapping", "bombing",
+               "ambush", "leak", "trip"}
+TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major": "major", "col": "colonel",
+                 "colonel": "colonel", "brig": "brigadier", "brigadier": "brigadier", "sheikh": "sheikh",
+                 "minister": "minister", "ambassador": "ambassador", "president": "president", "dr": "doctor",
+                 "ayatollah": "ayatollah", "source": "source"}
+DEFINITE = {"the", "this", "that"}
 STANCE_CONFIDENCE = 0.65
 
 
@@ -436,9 +453,9 @@ class _Clause:
     """Who the noun phrases and subjects of one sentence stand for."""
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
-                 families: dict[str, str], last_person: str | None, roles: dict[str, str], informants: set[str]):
+                 families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str]):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
-        self.last_person, self.roles, self.informants = last_person, roles, informants
+        self.last_person, self.described, self.informants = last_person, described, informants
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
         """The named entities a noun phrase headed by `token` stands for (and, if `follow`, its conjuncts);
@@ -451,8 +468,6 @@ class _Clause:
             found = [m.entity]
         elif (named := self._known_as(token)) is not None:  # "an officer known as Hajj Yusuf"
             found = [named]
-        elif lower in self.roles and any(c.lower_ == "the" for c in token.children):
-            found = [self.roles[lower]]  # "the detainee", once the text said who that is
         elif lower in PLURAL_PRONOUNS:  # "supplied them with rockets": the nearest group named before it
             before = [x.entity for x in self.inside if x.end <= token.idx
                       and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
@@ -461,7 +476,8 @@ class _Clause:
             found = [speaker] if self.families.get(speaker) == "Person" else []
         elif lower in PRONOUNS:  # the nearest person named before it
             before = [x.entity for x in self.inside if x.end <= token.idx and self.families.get(x.entity) == "Person"]
-            before += [self.roles[t.lower_] for t in token.sent if t.i < token.i and t.lower_ in self.roles]
+            before += [e for t in token.sent if t.i < token.i and t.pos_ == "NOUN" and t.idx not in self.at
+                       for e in self.referent(t) if self.families.get(e) == "Person"]
             before = [e for e in before if e not in avoid] or self._subject_person(token, avoid)
             found = [before[-1]] if before else [self.last_person] if self.last_person else []
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
@@ -476,13 +492,24 @@ class _Clause:
             found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
             found = found or [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                               for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
+            found = found or self.referent(token)  # "the town", once the text said which
         else:
-            found = []
+            found = self.referent(token)
         if follow and depth < 2:
             for c in token.conjuncts:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
+
+    def referent(self, noun) -> list[str]:
+        """'the operation', 'the station', 'the detainee': what the text last called that. A noun that
+        describes ('X, the town ...', 'described X as the party closest to ...') refers to nothing."""
+        if noun.pos_ != "NOUN" or not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in noun.children) \
+                or any(c.dep_ in ("compound", "poss") for c in noun.children) \
+                or noun.dep_ in ("appos", "attr", "oprd") or noun.dep_ == "pobj" and noun.head.lower_ == "as":
+            return []
+        found = self.described.latest(noun.lower_, noun.idx)  # "the quarters" are not "a quarter"
+        return [found] if found else []
 
     def _speaker(self, pronoun) -> str | None:
         """Who says what a clause with this subject pronoun reports: "DQ said that he crossed ...". """
@@ -552,7 +579,10 @@ class _Clause:
         if named or head is noun:
             return named
         if noun.dep_ == "appos":  # "Brother Javad and Brother Saeed, both officers of ...": a plural fits all
-            return self._described(head, follow=noun.tag_ == "NNS")
+            found = self._described(head, follow=noun.tag_ == "NNS")
+            if not found and depth < 2:  # "the prime minister Nouri al-Maliki, a senior figure in ..."
+                found = self.holders(head, depth + 1)
+            return found
         if noun.dep_ == "compound" and head.idx in self.at:
             return [self.at[head.idx].entity]
         if noun.dep_ in ("attr", "acomp", "oprd"):
@@ -635,17 +665,17 @@ def from_clauses(
                  if POSSESSIVE_GAP.match(text[m.end:nxt.start])}
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
-    roles: dict[str, str] = {}
+    described = _Descriptions(text, ordered, families)
     for sent in doc.sents:
         sentence = text[sent.start_char:sent.end_char]
         inside = [m for m in mentions if sent.start_char <= m.start < sent.end_char]
-        roles.update(_roles(sent, at, families))
+        described.learn(sent, at)
         quote = sentence.strip()
         q_start = sent.start_char + sentence.index(quote[:1]) if quote else sent.start_char
         date, precision = find_date(sentence)
         claimed_by = _claimant(text, sent.start_char, inside, families)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
-        clause = _Clause(at, possessed, inside, families, last_person, roles, informants)
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants)
         for token in sent:
             lemma = token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
@@ -677,16 +707,36 @@ def from_clauses(
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 
-def _roles(sent, at: dict[int, Mention], families: dict[str, str]) -> dict[str, str]:
-    """'The detainee, Qais al-Khazali, ...': from here on 'the detainee' is Khazali."""
-    out = {}
-    for token in sent:
-        if token.pos_ == "NOUN" and token.idx not in at and any(c.lower_ == "the" for c in token.children):
+class _Descriptions:
+    """The nouns the text has used so far for each entity, for definite descriptions to refer back."""
+
+    def __init__(self, text: str, mentions: list[Mention], families: dict[str, str]):
+        self.seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for m in mentions:
+            words = re.findall(r"[a-z]+", text[m.start:m.end].lower())
+            title = re.search(r"([A-Za-z]+)\.?\s+$", text[max(0, m.start - 12):m.start])
+            nouns = {TITLE_CLASSES.get(w) for w in words[:1] + ([title.group(1).lower()] if title else [])}
+            if words and (words[-1] in NAME_CLASSES or words[-1][:-1] in NAME_CLASSES):
+                nouns.add(words[-1])  # "the station" of "Erbil Station", "the militias" of "Shia militias"
+            if families.get(m.entity) == "Operation":  # "the operation", "the raid" of "the Karbala raid"
+                nouns |= {"operation", *(EVENT_NOUNS & set(words))}
+            for noun in nouns - {None}:
+                self.seen[noun].append((m.start, m.entity))
+
+    def learn(self, sent, at: dict[int, Mention]) -> None:
+        """'Amerli, a farming town': from here on 'the town' can be Amerli; 'The detainee, Qais al-Khazali'."""
+        for token in sent:
+            if token.pos_ != "NOUN" or token.idx in at:
+                continue
+            if token.dep_ == "appos" and token.head.idx in at:
+                self.seen[token.lower_].append((token.idx, at[token.head.idx].entity))
             for c in token.children:
-                m = at.get(c.idx)
-                if c.dep_ == "appos" and m is not None and families.get(m.entity) == "Person":
-                    out[token.lower_] = m.entity
-    return out
+                if c.dep_ == "appos" and c.idx in at:
+                    self.seen[token.lower_].append((token.idx, at[c.idx].entity))
+
+    def latest(self, noun: str, before: int) -> str | None:
+        found = [(p, e) for p, e in self.seen.get(noun, ()) if p < before]
+        return max(found)[1] if found else None
 
 
 def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
@@ -740,6 +790,8 @@ def _noun_place(prep, clause: _Clause) -> list[Rule]:
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
     if prep.lower_ == "in":
+        if clause.referent(head):  # "an informant of this station in Kalar": the place is not the station's
+            return []
         owners = clause.entities_of(head)
         if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"
             owners = clause.entities_of(head.head)

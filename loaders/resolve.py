@@ -22,7 +22,7 @@ TITLES = {
     "sgt", "sergeant", "cmdr", "commander", "staff", "mr", "mrs", "ms", "dr", "sheikh", "shaykh", "haj", "hajj",
     "hajji", "ayatollah", "sayyid", "sayed", "president", "minister", "prime", "deputy", "judge", "imam", "mullah",
     "ambassador", "secretary", "senator", "speaker", "agent", "officer", "the", "brother", "sister", "comrade",
-    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance",
+    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance", "sardar",
 }
 STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a"}
 # Transliteration: one letter for sounds written several ways; vowels only where they start a word.
