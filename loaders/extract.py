@@ -131,15 +131,11 @@ def extract(
     _surnames_to_full_names(new, mentions)
     families.update((k, e.family) for k, e in new.items())
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
-    sentences = [s for s in ner.sentences(doc) if not overlaps(*s, noise)]
-    claims = {c.id: c for c in relations.extract(doc_id, text, sentences, mention_list, families, model)}
     informants = {e.id for e in new.values() if e.kind == "informant"}
-    for claim in relations.from_clauses(doc_id, text, doc, mention_list, families, model, informants):
-        # no mention is in noise
-        if not overlaps(claim.start, claim.end, noise):
-            claims.setdefault(claim.id, claim)
+    claims = [c for c in relations.extract(doc_id, text, doc, mention_list, families, model, informants)
+              if not overlaps(c.start, c.end, noise)]  # a sentence running into a comment is no evidence
     return Extraction(
         entities=sorted(new.values(), key=lambda e: e.id),
         mentions={k: sorted(v) for k, v in sorted(mentions.items())},
-        claims=sorted(claims.values(), key=lambda c: (c.start, c.id)),
+        claims=claims,
     )

@@ -1,12 +1,13 @@
-"""Typed facts from sentences: when two entity mentions in one sentence are joined by a phrase that
-states a relationship ("met with", "the head of", "was trained by", "-backed"), the sentence
-becomes a Claim of that type, with the sentence as its quote, a date when the sentence gives one,
-a confidence, and who asserts it when the sentence attributes it ("according to X", "X told his
-interrogators that ...").
-
-Patterns are matched on a window "<before><A><between><B>" built around two neighbouring mentions
-(or neighbouring groups of mentions joined by "and" or commas), so each pattern is one readable
-regular expression, and the model decides which endpoint families a type allows.
+"""Typed facts from the clauses of a sentence, read off spaCy's dependency parse: who does what to whom
+(the subject and objects of a verb, through passives, coordination, relative clauses and light verbs such
+as "held talks with"), which role a noun gives its holder ("X, the leader of Y", "Y's deputy chairman X",
+"named X as the Special Groups commander in Sadr City") and where something is ("the KDP office in Gwer").
+Pronouns, relative pronouns and definite descriptions ("the detainee", "the operation") stand for the
+entity the text named for them. Each fact becomes a Claim of its type with the sentence as its quote, a
+date when the sentence gives one, a confidence (lower for a weaker construction or a hedge) and who
+asserts it when the sentence attributes it ("according to X", "X told his interrogators that ...").
+What is negated, wished for, planned or recommended is not a fact; the model decides which endpoint
+families a type allows.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from loaders.curated import claim_id
 from loaders.dates import find_date
 from schema.model import InvalidData, Model
 
-VERB_CONFIDENCE, NOUN_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.8
-MAX_GAP = 90
-# One vocabulary of role nouns for the window patterns and the clause rules: "the head of X", "a member of X".
+VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.65, 0.8
+# Role nouns: "the head of X", "a member of X" (loaders.extract also takes a name before one for a person's)
 LEADER_WORDS = ("head leader chief commander director founder co-founder chairman chairwoman secretary-general boss "
                 "speaker president emir").split()
 MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
@@ -41,117 +41,6 @@ def _alternatives(words: list[str]) -> str:
 KIN = _alternatives(KIN_WORDS)
 LEAD_NOUN = _alternatives(LEADER_WORDS)
 MEMBER_NOUN = _alternatives(MEMBER_WORDS) + "s?"
-SOURCE_NOUN = _alternatives(SOURCE_WORDS) + "s?"
-WEAPONS = r"(?:weapons|arms|rockets|missiles|jets|ammunition|explosives|guns|rifles|mortars|drones|equipment)"
-ART = r"(?:(?:the|a|an|his|her|their|its)\s+)?"
-ADV = r"(?:(?:\w+ly|also|later|again|then|secretly|repeatedly|personally|directly|had|has|have)\s+){0,2}"
-AUX = r"(?:(?:was|were|is|are|had been|has been|have been|being|been)\s+)"
-
-# (predicates tried in order until the model allows the endpoints, pattern, subject marker, confidence)
-PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
-    # leadership
-    (("LEADS",), rf"{LEAD_NOUN} of {ART}<A>,? {ART}<B>$", "B", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A>,? {ART}(?:\w+ ){{0,2}}{LEAD_NOUN} of {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A>(?:'s|s)? (?:\w+ )?{LEAD_NOUN},? <B>", "B", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A>,? {ADV}(?:leads|led|heads|headed|commands|commanded|runs|ran|founded|directs|directed) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("LEADS",), rf"<A>,? {ADV}(?:is|was|became|remains) {ART}(?:\w+ )?{LEAD_NOUN} of {ART}<B>", "A", VERB_CONFIDENCE),
-    # informing and handling
-    (("SOURCE_FOR",), rf"<A>,? {ART}(?:\w+ ){{0,2}}{SOURCE_NOUN} (?:for|of|inside|within|to) {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("SOURCE_FOR",), rf"<A>(?:'s|s)? {SOURCE_NOUN},? <B>", "B", NOUN_CONFIDENCE),
-    (("SOURCE_FOR",), rf"<A>,? {ADV}(?:informed|briefed|tipped off|spied for|(?:passed|provided|gave|sold|fed) "
-                      rf"(?:\w+ ){{0,2}}(?:information|intelligence|details|reports?) to) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("HANDLED_BY",), rf"<A>,? {ADV}{AUX}?(?:handled|run|directed|tasked|controlled|managed|debriefed) by {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("HANDLED_BY",), r"<A>(?:'s|s)? (?:case officer|handler),? <B>", "A", NOUN_CONFIDENCE),
-    (("HANDLED_BY",), rf"<A>,? (?:[\w,]+ ){{0,3}}(?:took|takes|received|receives|got|gets) (?:his |her |their |its )?"
-                      rf"(?:orders|instructions|directions?|guidance) (?:\w+ )?from {ART}<B>", "A", VERB_CONFIDENCE),
-    (("HANDLED_BY",), rf"<A>,? {ADV}(?:handled|handles|ran|runs|tasked|tasks|debriefed) {ART}<B>", "B", VERB_CONFIDENCE),
-    # recruitment, training, money, weapons, support
-    (("RECRUITED",), rf"<A>,? {ADV}{AUX}(?:recruited|co-opted|cultivated|enlisted) by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("RECRUITED",), rf"<A>,? {ADV}(?:recruited|co-opted|co-opt|cultivated|enlisted|tried to recruit|sought to recruit)"
-                     rf"(?: \w+){{0,2}} {ART}<B>", "A", VERB_CONFIDENCE),
-    (("TRAINED",), rf"<A>,? {ADV}{AUX}trained (?:\w+ ){{0,3}}by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("TRAINED",), rf"<A>,? {ADV}(?:received|underwent|got) (?:\w+ ){{0,2}}training (?:\w+ ){{0,3}}(?:from|by) {ART}<B>",
-     "B", VERB_CONFIDENCE),
-    (("TRAINED",), rf"<A>,? {ADV}(?:trained|trains|instructed|had trained) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("FUNDED",), rf"<A>,? {ADV}{AUX}(?:funded|financed|paid|bankrolled) by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("FUNDED",), rf"<A>,? {ADV}(?:received|got|accepted) (?:\w+ ){{0,3}}(?:money|funding|funds|payments?|cash|salaries|"
-                  rf"dollars) (?:\w+ ){{0,2}}from {ART}<B>", "B", VERB_CONFIDENCE),
-    (("FUNDED",), rf"<A>,? {ADV}(?:funded|funds|financed|finances|paid|pays|bankrolled|(?:gave|provided|sent) "
-                  rf"(?:\w+ ){{0,3}}(?:money|funding|funds|cash|salaries) to) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("ARMED",), rf"<A>,? {ADV}{AUX}armed by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("ARMED",), rf"<A>,? {ADV}(?:armed|supplied|provided|gave|sent|delivered|shipped|smuggled) (?:\w+ ){{0,4}}{WEAPONS}"
-                 rf"(?: \w+){{0,3}} to {ART}<B>", "A", VERB_CONFIDENCE),
-    (("ARMED",), rf"<A>,? {ADV}(?:armed|supplied|provided|equipped) {ART}<B>$", "A", VERB_CONFIDENCE),
-    (("SUPPORTED",), r"<A>-(?:backed|supported|sponsored|funded|aligned) <B>", "A", NOUN_CONFIDENCE),
-    (("SUPPORTED",), rf"<A>,? {ADV}{AUX}(?:backed|supported|sponsored|aided|assisted|advised) by {ART}<B>", "B",
-     VERB_CONFIDENCE),
-    (("SUPPORTED",), rf"<A>,? {ADV}(?:supported|supports|backed|backs|aided|aids|assisted|helped|advised|advises|"
-                     rf"sponsored|propped up|protected) {ART}<B>", "A", VERB_CONFIDENCE),
-    # meetings, visits, alliances, conflict
-    (("MET_WITH",), rf"(?:meeting|talks|meetings) between {ART}<A> and {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("MET_WITH",), rf"<A>,? {ADV}(?:has been|had been|was|is|were|are|remains|remained|stayed|kept) in "
-                    rf"(?:\w+ )?(?:contact|touch|talks) with {ART}<B>", "A", VERB_CONFIDENCE),
-    (("MET_WITH",), rf"<A>,? {ADV}(?:met|meets|meeting|had a meeting|held talks|held a meeting|spoke|talked|conferred|"
-                    rf"negotiated|sat down)(?: [\w.]+){{0,3}} with {ART}<B>", "A", VERB_CONFIDENCE),
-    (("MET_WITH", "VISITED"), rf"<A>,? {ADV}(?:met|visited|received|hosted|called on|paid a visit to)(?: [\w.]+){{0,2}} "
-                              rf"{ART}<B>", "A", VERB_CONFIDENCE),
-    (("VISITED",), rf"<A>,? {ADV}(?:travell?ed|went|flew|came|returned|drove|was sent|slipped(?: \w+)?) (?:back )?"
-                   rf"(?:to|into) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("VISITED",), rf"<A>,? {ADV}(?:arrived|landed) in {ART}<B>", "A", VERB_CONFIDENCE),
-    (("ALLIED_WITH",), rf"(?:alliance|partnership|cooperation|coordination) between {ART}<A> and {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("ALLIED_WITH",), rf"<A>,? {ADV}(?:has|have|had|enjoyed|enjoys|maintained|maintains|kept|keeps|built|developed|"
-                       rf"established) (?:[\w-]+ ){{0,3}}(?:ties|relationship|relations|links|alliance|partnership) "
-                       rf"(?:to|with) {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("ALLIED_WITH",), rf"<A>,? (?:[\w-]+ ){{0,6}}(?:loyal|allied|close|closest|closer|friendly) to {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("ALLIED_WITH",), rf"<A>,? {ADV}(?:is |was |were |are )?(?:allied|aligned|cooperated|cooperates|cooperating|"
-                       rf"partnered|coordinated|sided|worked closely) with {ART}<B>", "A", VERB_CONFIDENCE),
-    (("OPPOSED",), rf"<A>(?:'s|s)? (?:\w+ )?(?:fight|war|battle|campaign|struggle|offensive) against {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("OPPOSED",), rf"<A>,? {ADV}(?:fought|fights|battled|battles|opposed|opposes|clashed with|fought against|"
-                   rf"waged war (?:on|against)|is fighting|was fighting|resisted|rivals|rivalled|confronted) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("TARGETED",), rf"<A>,? {ADV}{AUX}(?:attacked|targeted|kidnapped|abducted|killed|assassinated|bombed|arrested|"
-                    rf"detained|captured|ambushed) by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("CONTROLS", "TARGETED"), rf"<A>,? {ADV}(?:seized|took control of|captured|controls|controlled|overran|occupied|"
-                               rf"held|took) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("TARGETED",), rf"<A>,? {ADV}(?:attacked|targeted|kidnapped|abducted|killed|assassinated|bombed|arrested|detained|"
-                    rf"spied on|struck|ambushed|shelled|raided) {ART}<B>", "A", VERB_CONFIDENCE),
-    # membership, structure, family, place
-    (("PART_OF",), rf"<A>,? {ART}(?:\w+ )?(?:unit|branch|wing|arm|division|department|directorate|subsidiary|"
-                   rf"part|faction|brigade) (?:of|within) {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("PARTICIPATED_IN", "MEMBER_OF"), rf"<A>,? {ADV}(?:took part in|participated in|joined|fought in|attended|"
-                                       rf"was present at|was involved in|led forces in) {ART}<B>", "A",
-     VERB_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>(?:,| (?:is|was|became|remains|served as)) {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} "
-                     rf"(?:of|in|with|for|from|at) {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>,? {ADV}(?:served in|served with|worked for|works for|belonged to|belongs to|defected to|"
-                     rf"(?:is|was|became) (?:a |an )?(?:\w+ )?(?:member|officer|operative|agent) (?:of|in)) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>(?:'s|s)? (?:[\w-]+ ){{0,2}}{MEMBER_NOUN},? <B>", "B", NOUN_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A> of {ART}<B>$", "A", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A> of {ART}<B>$", "B", NOUN_CONFIDENCE),  # "the KSDP of Hama Haji Mahmoud"
-    (("RELATIVE_OF",), rf"<A>(?:'s|s)? {KIN},? <B>", "B", NOUN_CONFIDENCE),
-    (("RELATIVE_OF",), rf"<A>,? {ART}{KIN} of {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("RELATIVE_OF",), rf"<A> and (?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
-    (("RELATIVE_OF",), rf"<A>,? (?:[\w,]+ ){{0,4}}(?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
-    (("LOCATED_IN",), rf"<A>,? {ADV}{AUX}?(?:based|headquartered|stationed|located|held|deployed|hiding) in {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("LOCATED_IN",), rf"<A>,? {ART}(?:\w+ )?(?:city|town|village|region|province|district|base|neighbou?rhood) "
-                      rf"(?:in|of|near) {ART}<B>", "A", NOUN_CONFIDENCE),
-]
-COMPILED = [(preds, re.compile(p), who, conf) for preds, p, who, conf in PATTERNS]
-# "the KDP in Erbil": said of an organization, being in a place is where it is; said of a person, it is
-# usually only where something happened, so this one pattern is kept for organizations
-ORGANIZATION_IN = re.compile(rf"<A> in {ART}<B>$")
-WINDOW_PATTERNS = [*COMPILED, (("LOCATED_IN",), ORGANIZATION_IN, "A", NOUN_CONFIDENCE)]  # tried in this order
-NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused to|failed to)\b")
 HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
                    r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
 ATTRIBUTION_AFTER = re.compile(
@@ -160,10 +49,7 @@ ATTRIBUTION_AFTER = re.compile(
     re.IGNORECASE,
 )
 ATTRIBUTION_BEFORE = re.compile(r"\b(?:according to|as told by|in the words of)\s+(?:the\s+)?$", re.IGNORECASE)
-COORDINATION = re.compile(r"^(?:,\s*|\s+and\s+|,\s*and\s+|\s+as well as\s+)$")
-# "Farhad Zamani of the MOIS met ...", "Muhandis, the commander of Kataib Hezbollah, met ...": the person acts
-HEAD = re.compile(r"^(?:\s+of\s+(?:the\s+)?|,\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}(?:of|for|in)\s+(?:the\s+)?)$",
-                  re.IGNORECASE)
+POSSESSIVE_GAP = re.compile(r"^(?:['’]s?|s)\s+$")  # "the Revolutionary Guards’ Quds Force"
 
 
 @dataclass(frozen=True)
@@ -171,67 +57,6 @@ class Mention:
     start: int
     end: int
     entity: str
-
-
-def _clean(fragment: str) -> str:
-    """Lowercase, one kind of apostrophe, no brackets ("the Kurdistan Toilers Party (KTP) was ..."), single spaces."""
-    fragment = re.sub(r"[()\[\]]", " ", fragment.replace("’", "'").replace("‘", "'"))
-    return re.sub(r"\s+", " ", fragment).lower()
-
-
-POSSESSIVE_GAP = re.compile(r"^(?:['’]s?|s)\s+$")
-
-
-def _heads(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Drop possessive modifiers: in "the Revolutionary Guards’ Quds Force" the phrase is the Quds Force."""
-    return [m for m, nxt in zip(mentions, mentions[1:] + [None], strict=True)
-            if nxt is None or not POSSESSIVE_GAP.match(text[m.end:nxt.start])]
-
-
-def _groups(text: str, mentions: list[Mention]) -> list[list[Mention]]:
-    """Neighbouring mentions joined by 'and' act together ("Soleimani and Muhandis met ..."); a comma
-    joins only inside such a list ("A, B and C"), otherwise it is an apposition ("the KSDP, Mahmoud")."""
-    groups: list[list[Mention]] = []
-    joins: list[list[str]] = []
-    for m in mentions:
-        gap = text[groups[-1][-1].end:m.start] if groups else ""
-        if groups and COORDINATION.match(gap):
-            groups[-1].append(m)
-            joins[-1].append(gap)
-        else:
-            groups.append([m])
-            joins.append([])
-    out: list[list[Mention]] = []
-    for group, gaps in zip(groups, joins, strict=True):
-        out.append([group[0]])
-        for i, (m, gap) in enumerate(zip(group[1:], gaps, strict=True)):
-            listed = "and" in gap or "as well as" in gap or any("and" in g for g in gaps[i + 1:])
-            if listed:
-                out[-1].append(m)
-            else:
-                out.append([m])
-    return out
-
-
-def _without(text: str, start: int, end: int, cuts: list[tuple[int, int]]) -> str:
-    """text[start:end] with the possessive modifiers inside it cut out."""
-    out, at = [], start
-    for a, b in sorted(cuts):
-        if start <= a and b <= end:
-            out.append(text[at:a])
-            at = b
-    return "".join(out) + text[at:end]
-
-
-def _head(text: str, groups: list[list[Mention]], i: int, families: dict[str, str]) -> list[Mention]:
-    """The acting side of group i: a person named just before it ("X of the MOIS") acts for it,
-    unless group i is where that person's own description ends and the verb follows."""
-    if i == 0:
-        return groups[i]
-    before = groups[i - 1]
-    if HEAD.match(text[before[-1].end:groups[i][0].start]) and all(families.get(m.entity) == "Person" for m in before):
-        return before
-    return groups[i]
 
 
 def _claimant(text: str, sentence_start: int, mentions: list[Mention], families: dict[str, str]) -> str | None:
@@ -246,61 +71,6 @@ def _claimant(text: str, sentence_start: int, mentions: list[Mention], families:
     return None
 
 
-def extract(
-    doc_id: str, text: str, sentences: list[tuple[int, int]], mentions: list[Mention], families: dict[str, str],
-    model: Model,
-) -> list[ClaimRecord]:
-    """Claims for every pattern that joins two mentions within a sentence."""
-    claims: dict[str, ClaimRecord] = {}
-    ordered = sorted(mentions, key=lambda m: m.start)
-    cursor = 0
-    for s_start, s_end in sentences:
-        inside = []
-        while cursor < len(ordered) and ordered[cursor].start < s_end:
-            if ordered[cursor].start >= s_start:
-                inside.append(ordered[cursor])
-            cursor += 1
-        if len({m.entity for m in inside}) < 2:
-            continue
-        sentence = text[s_start:s_end]
-        quote = sentence.strip()
-        q_start = s_start + sentence.index(quote[:1]) if quote else s_start
-        date, precision = find_date(sentence)
-        claimed_by = _claimant(text, s_start, inside, families)
-        hedged = bool(HEDGE.search(sentence))
-        heads = _heads(text, inside)
-        modifiers = [(m.start, nxt.start) for m, nxt in zip(inside, inside[1:], strict=False) if m not in heads]
-        groups = _groups(text, heads)
-        for i, (left, right) in enumerate(zip(groups, groups[1:], strict=False)):
-            between = _without(text, left[-1].end, right[0].start, modifiers)
-            if len(between) > MAX_GAP or NEGATION.search(_clean(between)):
-                continue
-            before = _clean(text[max(s_start, left[0].start - 45):left[0].start])
-            window = f"{before}<A>{_clean(between)}<B>"
-            for predicates, pattern, subject, confidence in WINDOW_PATTERNS:
-                if not pattern.search(window):
-                    continue
-                actors = _head(text, groups, i, families) if subject == "A" else left
-                pairs = [(a.entity, b.entity) if subject == "A" else (b.entity, a.entity)
-                         for a in actors for b in right]
-                made = False
-                for s, o in pairs:
-                    predicate = _allowed(predicates, families.get(s), families.get(o), model)
-                    if predicate is None or s == o or pattern is ORGANIZATION_IN and families.get(s) != "Organization":
-                        continue
-                    cid = claim_id(doc_id, predicate, s, o, quote)
-                    claims[cid] = ClaimRecord(
-                        id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
-                        end=q_start + len(quote), confidence=round(confidence * (HEDGE_FACTOR if hedged else 1), 3),
-                        method="pattern", date=date, date_precision=precision,
-                        claimed_by=claimed_by if claimed_by not in (s, o) else None,
-                    )
-                    made = True
-                if made:
-                    break
-    return sorted(claims.values(), key=lambda c: (c.start, c.id))
-
-
 def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None, model: Model) -> str | None:
     if "LOCATED_IN" in predicates and source == target == "Location":
         predicates = ("PART_OF",)  # a place within a place
@@ -313,8 +83,6 @@ def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None
     return None
 
 
-
-# -- clause structure -------------------------------------------------------------------------------
 # verb lemma -> ({"": predicates for its direct object, preposition: predicates for that object}, reversed):
 # reversed when the fact is about the grammatical object ("A handled B" = B HANDLED_BY A)
 LOC = ("LOCATED_IN",)
@@ -373,13 +141,28 @@ EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove 
 DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
 # a light verb and an event noun state what a verb would: "held talks with", "carried out strikes against",
 # "made a visit to", "played a part in" (the noun's lemma -> its preposition and the fact)
-EVENT_OBJECTS = {
+EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = {
     **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation"),
-                    ("with", ("MET_WITH",))),
+                    ({"with"}, ("MET_WITH",))),
     **dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
-                    ("against", ("TARGETED",))),
-    **dict.fromkeys(("visit", "trip", "journey"), ("to", ("VISITED",))),
-    **dict.fromkeys(("part", "role"), ("in", ("PARTICIPATED_IN",))),
+                    ({"against", "on"}, ("TARGETED",))),
+    **dict.fromkeys(("visit", "trip", "journey"), ({"to"}, ("VISITED",))),
+    **dict.fromkeys(("part", "role"), ({"in"}, ("PARTICIPATED_IN",))),
+    **dict.fromkeys(("relationship", "relations", "ties", "links", "alliance", "partnership"),
+                    ({"with", "to"}, ("ALLIED_WITH",))),  # "has a special relationship with"
+    **dict.fromkeys(("order", "orders", "instruction", "instructions", "direction", "directions", "guidance"),
+                    ({"from"}, ("HANDLED_BY",))),  # "took his orders from"
+}
+# a state a prepositional phrase puts its subject in: "in contact with X", "under the control of X" (held by X),
+# "in Islamic State hands", "under the direction of X" (the noun -> preposition, its object's preposition,
+# the fact, whether the fact is about the object)
+STATES: dict[tuple[str, str], tuple[str, tuple[str, ...], bool]] = {
+    **dict.fromkeys((("in", "contact"), ("in", "touch"), ("in", "talks"), ("in", "negotiations")),
+                    ("with", ("MET_WITH",), False)),
+    ("under", "control"): ("of", ("CONTROLS",), True),
+    ("in", "hands"): ("", ("CONTROLS",), True),
+    **dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions")),
+                    ("of", ("HANDLED_BY",), False)),
 }
 # "gave the Special Groups millions of dollars", "delivered two consignments of rockets to the Peshmerga"
 TRANSFER = {"send", "deliver", "ship", "smuggle", "give", "provide", "supply", "fly", "hand", "transfer", "pay",
@@ -422,7 +205,7 @@ STANCES = {"loyal": "ALLIED_WITH", "close": "ALLIED_WITH", "closer": "ALLIED_WIT
            "allied": "ALLIED_WITH", "friendly": "ALLIED_WITH", "hostile": "OPPOSED"}
 GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
                "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office",
-               "team", "teams",
+               "team", "teams", "cell", "unit", "detail",
                "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
                "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers",
                "commands", "services", "branches", "wings", "cells"}
@@ -462,7 +245,6 @@ TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major"
                  "minister": "minister", "ambassador": "ambassador", "president": "president", "dr": "doctor",
                  "ayatollah": "ayatollah", "source": "source"}
 DEFINITE = {"the", "this", "that"}
-STANCE_CONFIDENCE = 0.65
 
 
 def _relative_clause(token):
@@ -519,16 +301,18 @@ class _Clause:
         elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                      for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
-            owners = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
-            found += [e for e in owners if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
+            owners = [self.at[t.idx].entity for c in token.children if c.dep_ in ("compound", "nmod")
+                      for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
+            found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
         elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS:  # "the town of Makhmour", "the outskirts of Tehran"
             found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
             found = found or [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                               for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
             found = found or self.referent(token)  # "the town", once the text said which
-        else:
-            found = self.referent(token)
+        else:  # "The detainee, Qais al-Khazali, was captured": the name given; "the detainee": who that was
+            found = [self.at[c.idx].entity for c in token.children if c.dep_ == "appos" and c.idx in self.at]
+            found = found or self.referent(token)
         if follow and depth < 2:
             for c in token.conjuncts:
                 if c.i > token.i:
@@ -538,7 +322,8 @@ class _Clause:
     def referent(self, noun) -> list[str]:
         """'the operation', 'the station', 'the detainee': what the text last called that. A noun that
         describes ('X, the town ...', 'described X as the party closest to ...') refers to nothing."""
-        if noun.pos_ != "NOUN" or not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in noun.children) \
+        if noun.pos_ != "NOUN" or noun.idx in self.at \
+                or not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in noun.children) \
                 or any(c.dep_ in ("compound", "poss") for c in noun.children) \
                 or noun.dep_ in ("appos", "attr", "oprd") or noun.dep_ == "pobj" and noun.head.lower_ == "as":
             return []
@@ -551,8 +336,10 @@ class _Clause:
         node = pronoun
         for _ in range(6):
             if node.dep_ == "ccomp" and node.head.lemma_.lower() in SPEECH:
-                return next((self.at[c.idx].entity for c in node.head.children
-                             if c.dep_ == "nsubj" and c.idx in self.at), None)
+                for subject in (c for c in node.head.children if c.dep_ == "nsubj" and c is not pronoun):
+                    found = self.entities_of(subject, follow=False)
+                    return found[0] if found else ""  # a speaker who is no one we know: "" (unknown)
+                return None
             if node.head is node:
                 break
             node = node.head
@@ -572,7 +359,7 @@ class _Clause:
             if before:
                 return before[-1:]
             speaker = self.claimant if self.claimant not in avoid else None
-        if speaker is not None:
+        if speaker is not None:  # "DQ said that he ...", with DQ unknown or not known to be a person
             return [speaker] if self.families.get(speaker) == "Person" else []
         return [self.last_person] if self.last_person else []
 
@@ -707,12 +494,12 @@ class _Clause:
         return [((STANCES[word.lower_],), holders, objects, STANCE_CONFIDENCE)]
 
 
-def from_clauses(
+def extract(
     doc_id: str, text: str, doc, mentions: list[Mention], families: dict[str, str], model: Model,
     informants: set[str] = frozenset(),
 ) -> list[ClaimRecord]:
-    """Claims from each verb's subject and object (following passives, coordinated verbs,
-    appositions, 'a delegation of X' and a pronoun's nearest named person), and from role nouns."""
+    """Claims from each sentence of a parsed document, about the entities mentioned in it; `informants`
+    are the report's own sources (one who reports to X is X's source)."""
     at: dict[int, Mention] = {}
     for m in mentions:
         for i in range(m.start, m.end):
@@ -736,7 +523,7 @@ def from_clauses(
         for token in sent:
             lemma = token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
-                rules = _noun_place(token, clause)
+                rules = _noun_prep(token, clause)
             elif token.pos_ in ("NOUN", "PROPN"):
                 rules = clause.role(token)
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
@@ -915,9 +702,26 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     return out
 
 
-def _noun_place(prep, clause: _Clause) -> list[Rule]:
-    """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil'."""
+def _state(prep, clause: _Clause) -> list[Rule]:
+    """'has been in contact with X', 'remains under the control of X', 'remains in Islamic State hands'."""
+    for noun in (c for c in prep.children if c.dep_ == "pobj"):
+        entry = STATES.get((prep.lower_, noun.lower_))
+        if entry is None:
+            continue
+        word, predicates, reverse = entry
+        others = [e for c in noun.children if c.dep_ in ("compound", "poss") for e in clause.entities_of(c)]
+        others += [e for p in noun.children if p.dep_ == "prep" and p.lower_ == word for e in _objects_of(p, clause)]
+        subj = clause.subjects(prep.head)[0]
+        return [(predicates, others, subj, NOUN_CONFIDENCE) if reverse else (predicates, subj, others, NOUN_CONFIDENCE)]
+    return []
+
+
+def _noun_prep(prep, clause: _Clause) -> list[Rule]:
+    """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil', 'Farhad Zamani of
+    the MOIS' (a member), 'the KSDP of Hama Haji Mahmoud' (its leader), 'has been in contact with X'."""
     head = prep.head
+    if head.pos_ in ("VERB", "AUX"):
+        return [] if _unasserted(head) else _state(prep, clause)
     if head.pos_ not in ("NOUN", "PROPN"):
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
@@ -931,4 +735,10 @@ def _noun_place(prep, clause: _Clause) -> list[Rule]:
     if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
         parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
         return [(("PART_OF",), parts, places, NOUN_CONFIDENCE)]
+    if prep.lower_ == "of" and head.idx in clause.at:
+        owner = clause.at[head.idx].entity
+        people = [e for e in places if clause.families.get(e) == "Person"]
+        bodies = [e for e in places if clause.families.get(e) == "Organization"]
+        belongs = ("MEMBER_OF",) if clause.families.get(owner) == "Person" else ("PART_OF",)
+        return [(belongs, [owner], bodies, NOUN_CONFIDENCE), (("LEADS",), people, [owner], NOUN_CONFIDENCE)]
     return []
