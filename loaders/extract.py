@@ -28,6 +28,8 @@ ROLE_AFTER = re.compile(
     rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+ ){{0,2}}"
     rf"(?:{relations.LEAD_NOUN}|{relations.MEMBER_NOUN}|{relations.KIN})\b)"
 )
+# "Jalawla, a mixed Kurdish and Arab town": a place
+PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{relations.PLACE_WORD}\b")
 CONTEXT_WEIGHT = 2
 
 
@@ -118,7 +120,7 @@ def extract(
             before = text[max(0, name.start - 40):name.start]
             if PERSON_CONTEXT.search(before) or ROLE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
-            elif PLACE_CONTEXT.search(before):
+            elif PLACE_CONTEXT.search(before) or PLACE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT
         local.note(entity_id)
         mentions.setdefault(entity_id, []).append((name.start, name.end))

@@ -180,6 +180,7 @@ SEND = {"send", "dispatch", "deploy"}
 REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
 PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
                "quarter", "neighbourhood", "neighborhood", "suburb"}
+PLACE_WORD = _alternatives(sorted(PLACE_NOUNS))  # for loaders.extract: "X, a town in ..." is a place
 UNIT_NOUNS = {"unit", "branch", "wing", "arm", "division", "department", "directorate", "subsidiary", "faction",
               "brigade", "cell", "service"}
 # a role noun -> (what it says of its holder and the entity it is a role of, reversed: said of that entity)
@@ -209,6 +210,8 @@ GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", 
                "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
                "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers",
                "commands", "services", "branches", "wings", "cells"}
+# a group that travels is where it met someone, not where it is based
+MOBILE = {"delegation", "delegations", "envoy", "envoys", "team", "teams"}
 # a place someone keeps: its owner, not the place its name starts with ("the Makhmour refugee camp")
 FACILITY_NOUNS = {"office", "offices", "headquarters", "camp", "camps", "residence", "house", "home"}
 # whoever commands "Peshmerga units" or "JAM fighters" serves in that force; they do not lead it
@@ -278,6 +281,7 @@ class _Clause:
                  claimant: str | None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
+        self.resolving: set[int] = set()  # pronouns being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
         """The named entities a noun phrase headed by `token` stands for (and, if `follow`, its conjuncts);
@@ -350,6 +354,15 @@ class _Clause:
         that he ...'), else the nearest person named before it in the sentence, else the subject of its
         clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
         of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
+        if pronoun.i in self.resolving:
+            return []
+        self.resolving.add(pronoun.i)
+        try:
+            return self._resolve(pronoun, avoid)
+        finally:
+            self.resolving.discard(pronoun.i)
+
+    def _resolve(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
         if speaker is None or speaker in avoid:
             before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
@@ -363,12 +376,23 @@ class _Clause:
             return [speaker] if self.families.get(speaker) == "Person" else []
         return [self.last_person] if self.last_person else []
 
+    def topic(self, sent) -> str | None:
+        """Who 'he' in the next sentence most likely is: this sentence's main subject if it is a person
+        (none we know if it is an unknown name, as in 'DQ stated ...'), else the first person it names."""
+        for subject in (c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")):
+            found = self.entities_of(subject, follow=False)
+            people = [e for e in found if self.families.get(e) == "Person"]
+            if people or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS):
+                return people[0] if people else None
+        people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
+        return people[0] if people else self.last_person
+
     def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
         verb = next((a for a in pronoun.ancestors if a.pos_ in ("VERB", "AUX")), None)
         if verb is None:
             return []
-        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS]
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not pronoun]
         return [e for c in subjects for e in self.entities_of(c, follow=False)
                 if self.families.get(e) == "Person" and e not in avoid]
 
@@ -545,9 +569,7 @@ def extract(
                             method="pattern", date=date, date_precision=precision,
                             claimed_by=claimed_by if claimed_by not in (s, o) else None,
                         )
-        people = [m.entity for m in inside if families.get(m.entity) == "Person"]
-        if people:
-            last_person = people[0]
+        last_person = clause.topic(sent)
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 
@@ -586,7 +608,8 @@ class _Descriptions:
 def _unasserted(verb) -> bool:
     """Not said to have happened: 'did not meet', 'without coordinating with', 'should list', 'will visit',
     'planned to visit', 'wished first to consult'."""
-    return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS for c in verb.children) \
+    return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS
+               or c.dep_ == "advmod" and any(g.dep_ == "neg" for g in c.children) for c in verb.children) \
         or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
         or verb.dep_ == "xcomp" and verb.head.lemma_.lower() in IRREALIS
 
@@ -630,7 +653,7 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
                    else (predicates, actor, patient, VERB_CONFIDENCE))
 
     for c in token.children:
-        if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots:
+        if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots and not passive:
             add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
@@ -726,8 +749,8 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
     if prep.lower_ == "in":
-        if clause.referent(head):  # "an informant of this station in Kalar": the place is not the station's
-            return []
+        if clause.referent(head) or head.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":
+            return []  # "this station in Kalar", "a delegation in Sulaimaniyah", "captured by commandos in Basra"
         owners = clause.entities_of(head)
         if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"
             owners = clause.entities_of(head.head)
