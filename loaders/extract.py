@@ -17,7 +17,8 @@ from schema.model import Model
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
 # What stands just before a name says more about its family than spaCy's small model often does.
 PLACE_CONTEXT = re.compile(
-    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area) of)\s+$", re.IGNORECASE
+    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area|north|south|east|west)"
+    r" of)\s+$", re.IGNORECASE
 )
 PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
@@ -28,9 +29,10 @@ ROLE_AFTER = re.compile(
     rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+ ){{0,2}}"
     rf"(?:{relations.LEAD_NOUN}|{relations.MEMBER_NOUN}|{relations.KIN})\b)"
 )
+ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 # "Jalawla, a mixed Kurdish and Arab town": a place
 PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{relations.PLACE_WORD}\b")
-CONTEXT_WEIGHT = 2
+CONTEXT_WEIGHT = 3  # a title, a role or "in" beside a name outweighs a label spaCy gave it twice
 
 
 @dataclass
@@ -122,6 +124,8 @@ def extract(
                 votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
             elif PLACE_CONTEXT.search(before) or PLACE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT
+            elif name.family == "Person" and ARTICLE_BEFORE.search(before):  # "the Zanyari" is no one's name
+                votes[entity_id][("Organization", "organization")] += CONTEXT_WEIGHT
         local.note(entity_id)
         mentions.setdefault(entity_id, []).append((name.start, name.end))
         taken.append((name.start, name.end))

@@ -441,8 +441,11 @@ class _Clause:
 
     def holders(self, noun, depth: int = 0) -> list[str]:
         """Who holds the role a noun names: 'X, the leader of Y', 'the Badr leader, X', 'his brother X',
-        'X is the leader', 'named X as the leader', 'Oil Minister X', or the holder of a coordinated role."""
+        'an officer known as X', 'X is the leader', 'named X as the leader', 'Oil Minister X', or the holder
+        of a coordinated role."""
         named = [e for c in noun.children if c.dep_ == "appos" for e in self.entities_of(c)]
+        if (known := self._known_as(noun)) is not None:
+            named.append(known)
         head = noun.head
         if named or head is noun:
             return named
@@ -748,7 +751,11 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     if head.pos_ not in ("NOUN", "PROPN"):
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
-    if prep.lower_ == "in":
+    if prep.lower_ in ("in", "around"):
+        before, named = prep.doc[prep.i - 1], clause.at.get(prep.doc[prep.i - 1].idx)
+        body = before.lower_ in GROUP_NOUNS or named is not None and clause.families.get(named.entity) == "Organization"
+        if before is not head and body and before.head.dep_ == "prep":
+            head = before  # "the names of Badr commanders in Diyala": the nearer noun is in Diyala
         if clause.referent(head) or head.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":
             return []  # "this station in Kalar", "a delegation in Sulaimaniyah", "captured by commandos in Basra"
         owners = clause.entities_of(head)
