@@ -120,7 +120,8 @@ def extract(
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
             before = text[max(0, name.start - 40):name.start]
-            if PERSON_CONTEXT.search(before) or ROLE_AFTER.match(text[name.end:name.end + 60]):
+            if PERSON_CONTEXT.search(before) or ner.HONORIFIC_NAME.fullmatch(name.text) \
+                    or ROLE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
             elif PLACE_CONTEXT.search(before) or PLACE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT

@@ -690,20 +690,26 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     """Facts a verb states through its object: 'held talks with X', 'carried out strikes against X',
     'made a condolence visit' (an operation), 'sent weapons to X', 'gave X millions of dollars', 'sent him
     to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
-    objects = [c for c in token.children if c.dep_ == "dobj"]
+    objects = [c for c in token.children if c.dep_ in ("dobj", "dative")]
     if not objects:
         return []
     subj = clause.subjects(token)[0]
     preps = [c for c in token.children if c.dep_ == "prep"]
     out: list[Rule] = []
-    for obj in objects:
+    if lemma in DESIGNATE:  # "listed X as a terrorist organization", "designated X a terrorist organization"
+        terrorist = [c for c in token.children if c.dep_ not in ("nsubj", "nsubjpass")
+                     and any(t.lower_.startswith("terrorist") for t in c.subtree)]
+        if terrorist:
+            out.append((("OPPOSED",), subj, [e for c in objects if c not in terrorist for e in clause.entities_of(c)],
+                        VERB_CONFIDENCE))
+    for obj in (c for c in objects if c.dep_ == "dobj"):
         noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
         things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
                            for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
         if named is not None and clause.families.get(named.entity) == "Operation" and lemma in LIGHT:
             out.append((("PARTICIPATED_IN",), subj, [named.entity], VERB_CONFIDENCE))
-        elif named is None and noun in EVENT_OBJECTS:
-            words, predicates = EVENT_OBJECTS[noun]
+        elif named is None and (obj.lower_ in EVENT_OBJECTS or noun in EVENT_OBJECTS):
+            words, predicates = EVENT_OBJECTS.get(obj.lower_) or EVENT_OBJECTS[noun]
             out += [(predicates, subj, _objects_of(p, clause), NOUN_CONFIDENCE)
                     for p in (*obj.children, *preps) if p.dep_ == "prep" and p.lower_ in words]
         if lemma in TRANSFER and things & (WEAPON_NOUNS | MONEY_NOUNS):
@@ -716,9 +722,6 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             travellers = clause.entities_of(obj) or (subj if noun in PARTITIVE or obj.lower_ in PARTITIVE else [])
             out += [(("VISITED",), travellers, _objects_of(p, clause), VERB_CONFIDENCE) for p in preps
                     if p.lower_ in ("to", "into")]
-        if lemma in DESIGNATE and any(t.lower_.startswith("terrorist") for c in token.children
-                                      if c.dep_ not in ("nsubj", "nsubjpass") for t in c.subtree):
-            out.append((("OPPOSED",), subj, clause.entities_of(obj), VERB_CONFIDENCE))
         if lemma in EXPEL:  # "drove Islamic State fighters out of Jurf al-Sakhar": they had held it
             places = [e for p in preps for q in (p, *p.children) if q.dep_ == "prep" and q.lower_ in ("from", "of")
                       for e in _objects_of(q, clause)]
@@ -756,7 +759,8 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         body = before.lower_ in GROUP_NOUNS or named is not None and clause.families.get(named.entity) == "Organization"
         if before is not head and body and before.head.dep_ == "prep":
             head = before  # "the names of Badr commanders in Diyala": the nearer noun is in Diyala
-        if clause.referent(head) or head.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":
+        group = head.head.head if head.dep_ == "pobj" and head.head.lower_ == "of" else head  # "a delegation of X"
+        if clause.referent(head) or group.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":
             return []  # "this station in Kalar", "a delegation in Sulaimaniyah", "captured by commandos in Basra"
         owners = clause.entities_of(head)
         if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"

@@ -68,3 +68,138 @@ def test_role_nouns_and_pronouns(resolver, model):
     text = ("The detainee, Qayis Khazali, was questioned. The detainee stated that he formed the Special Groups "
             "in 2005.")
     assert ("qayis-khazali", "LEADS", "special-groups") in facts(resolver, model, text)
+
+
+# Each rule of the clause reader, on small invented sentences through the real spaCy model.
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        # role nouns: apposition, copula, "as", titles; possessive, compound and prepositional anchors
+        ("Muhandis, the founder of the Popular Mobilization Forces, spoke.",
+         ("abu-mahdi-al-muhandis", "LEADS", "popular-mobilization-forces")),
+        ("Muhandis is the chief of the Popular Mobilization Forces.",
+         ("abu-mahdi-al-muhandis", "LEADS", "popular-mobilization-forces")),
+        ("Officials described Soleimani as the commander of the Quds Force.",
+         ("qassem-soleimani", "LEADS", "quds-force")),
+        ("Farhad Zamani, a Quds Force officer, arrived.", ("farhad-zamani", "MEMBER_OF", "quds-force")),
+        ("The ministry sent an MOIS officer known as Hajj Karim.", ("hajj-karim", "MEMBER_OF", "mois")),
+        ("Muhandis, the Quds Force's deputy commander and the founder of the Popular Mobilization Forces, spoke.",
+         ("abu-mahdi-al-muhandis", "LEADS", "popular-mobilization-forces")),
+        ("Muhandis, the Quds Force's deputy commander and the founder of the Popular Mobilization Forces, spoke.",
+         ("abu-mahdi-al-muhandis", "MEMBER_OF", "quds-force")),
+        ("He named Abu Zaid as the Mahdi Army commander in Basra.", ("abu-zaid", "MEMBER_OF", "mahdi-army")),
+        ("He named Abu Zaid as the Mahdi Army commander in Basra.", ("abu-zaid", "LOCATED_IN", "basra")),
+        ("Brother Karim, the case officer responsible for Source 3 at the MOIS, left.",
+         ("t-source-3", "HANDLED_BY", "brother-karim")),
+        ("Brother Karim, the case officer responsible for Source 3 at the MOIS, left.",
+         ("brother-karim", "MEMBER_OF", "mois")),
+        ("Analysts regard Muhandis as Soleimani's closest ally.",
+         ("abu-mahdi-al-muhandis", "ALLIED_WITH", "qassem-soleimani")),
+        ("The Nasr Corps, a Quds Force unit responsible for Syria, grew.", ("nasr-corps", "PART_OF", "quds-force")),
+        ("The Special Groups were cells within the Mahdi Army.", ("special-groups", "PART_OF", "mahdi-army")),
+        ("Source 1 is a captain in the Peshmerga.", ("t-source-1", "MEMBER_OF", "peshmerga")),
+        ("Rebwar Aziz of the MOIS met Kaka Hama.", ("rebwar-aziz", "MEMBER_OF", "mois")),
+        ("The KSDP of Kaka Hama has grown.", ("mohammed-haji-mahmoud", "LEADS", "ksdp")),
+        # stances: adjectives and adverbs with a prepositional object
+        ("Muhandis, a commander loyal to Soleimani, spoke.",
+         ("abu-mahdi-al-muhandis", "ALLIED_WITH", "qassem-soleimani")),
+        ("Kaka Hama said the Kurdistan Democratic Party is moving closer to Turkey.", ("kdp", "ALLIED_WITH", "turkey")),
+        # relative pronouns in any role
+        ("Makhmour, which the Islamic State held for a month, fell.", ("isis", "CONTROLS", "makhmour")),
+        ("Sheikh Faris, whose fighters battled ISIS, asked for weapons.", ("sheikh-faris", "OPPOSED", "isis")),
+        # pronouns: 'they' is a group; a reported 'he' is the speaker; the next sentence's 'he' the main subject
+        ("The Quds Force trained the Mahdi Army and armed them.", ("quds-force", "ARMED", "mahdi-army")),
+        ("Khazali told his interrogators that Muhandis had met him in Tehran.",
+         ("abu-mahdi-al-muhandis", "MET_WITH", "qayis-khazali")),
+        ("Khazali met Muhandis in Baghdad. He later visited Tehran.", ("qayis-khazali", "VISITED", "tehran")),
+        # definite descriptions refer back to what the text last called that
+        ("The Jurf al-Sakhar operation began in October. Asaib Ahl al-Haq fought in the operation.",
+         ("asaib-ahl-al-haq", "PARTICIPATED_IN", "battle-of-jurf-al-sakhar")),
+        ("Nasrin, a quiet town, sits in Iraq. The Peshmerga took the town in May.",
+         ("peshmerga", "CONTROLS", "nasrin")),
+        # light verbs and event nouns
+        ("Soleimani held talks with Kaka Hama.", ("qassem-soleimani", "MET_WITH", "mohammed-haji-mahmoud")),
+        ("The United States carried out strikes against ISIS.", ("united-states", "TARGETED", "isis")),
+        ("Shamkhani paid a visit to Baghdad.", ("ali-shamkhani", "VISITED", "baghdad")),
+        ("Abdul-Mahdi has close ties with Iran.", ("adil-abdul-mahdi", "ALLIED_WITH", "iran")),
+        ("Khazali took his orders from Soleimani.", ("qayis-khazali", "HANDLED_BY", "qassem-soleimani")),
+        ("Muhandis planned the Jurf al-Sakhar operation.",
+         ("abu-mahdi-al-muhandis", "PARTICIPATED_IN", "battle-of-jurf-al-sakhar")),
+        # transfers, sending, designation, expulsion
+        ("Iran delivered two shipments of rockets to the Peshmerga.", ("iran", "ARMED", "peshmerga")),
+        ("The Quds Force gave the Mahdi Army millions of dollars.", ("quds-force", "FUNDED", "mahdi-army")),
+        ("Hezbollah sent Daqduq to Tehran.", ("ali-musa-daqduq", "VISITED", "tehran")),
+        ("Washington designated the Mahdi Army a terrorist organization.", ("united-states", "OPPOSED", "mahdi-army")),
+        ("The Peshmerga drove ISIS fighters out of Makhmour.", ("peshmerga", "OPPOSED", "isis")),
+        ("The Peshmerga drove ISIS fighters out of Makhmour.", ("isis", "CONTROLS", "makhmour")),
+        ("Tikrit was retaken from ISIS in March.", ("isis", "CONTROLS", "tikrit")),
+        # comitatives, fighting side by side, agents of raids
+        ("Khazali was arrested by the Peshmerga together with Muhandis.",
+         ("peshmerga", "TARGETED", "abu-mahdi-al-muhandis")),
+        ("The Mahdi Army fought alongside the Peshmerga against ISIS.", ("mahdi-army", "ALLIED_WITH", "peshmerga")),
+        ("The Mahdi Army fought alongside the Peshmerga against ISIS.", ("peshmerga", "OPPOSED", "isis")),
+        ("Khazali was captured during a raid by British commandos.",
+         ("british-commandos", "TARGETED", "qayis-khazali")),
+        # states, places, informants, verbs of presence
+        ("Abu Hafs has been in contact with the Kurdistan Democratic Party.", ("abu-hafs", "MET_WITH", "kdp")),
+        ("Mosul remains under the control of ISIS.", ("isis", "CONTROLS", "mosul")),
+        ("The Kurdistan Democratic Party office in Erbil was closed.", ("kdp", "LOCATED_IN", "erbil")),
+        ("Iran asked for the names of Peshmerga commanders in Makhmour.", ("peshmerga", "LOCATED_IN", "makhmour")),
+        ("Source 2 reported to Brother Rahmani every week.", ("t-source-2", "SOURCE_FOR", "brother-rahmani")),
+        ("Daqduq reported to Soleimani.", ("ali-musa-daqduq", "HANDLED_BY", "qassem-soleimani")),
+        ("Soleimani spent three days in Tikrit.", ("qassem-soleimani", "VISITED", "tikrit")),
+        ("Daqduq was introduced to Khazali.", ("ali-musa-daqduq", "MET_WITH", "qayis-khazali")),
+    ],
+)
+def test_clause_rules_find_the_fact(resolver, model, text, fact):
+    found = facts(resolver, model, text)
+    assert fact in found, sorted(found)
+    claim = found[fact]
+    assert text[claim.start:claim.end] == claim.quote
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        # a deputy, an indefinite post or a post in a place is membership, not leadership
+        ("Muhandis, the Quds Force's deputy commander, spoke.", ("abu-mahdi-al-muhandis", "LEADS", "quds-force")),
+        ("He named Abu Zaid as the Mahdi Army commander in Basra.", ("abu-zaid", "LEADS", "mahdi-army")),
+        ("Khazali commanded Mahdi Army fighters in Najaf.", ("qayis-khazali", "LEADS", "mahdi-army")),
+        # a case officer of a station serves in it; the station is not handled by him
+        ("Brother Karim, a case officer of the MOIS, met Source 3.", ("mois", "HANDLED_BY", "brother-karim")),
+        # a tie has no place; a unit is part of a body, not of the place it works on
+        ("Analysts regard Muhandis as Soleimani's closest ally in Iraq.",
+         ("abu-mahdi-al-muhandis", "LOCATED_IN", "iraq")),
+        ("The Nasr Corps, a Quds Force unit responsible for Syria, grew.", ("nasr-corps", "PART_OF", "syria")),
+        # what is negated, recommended, planned or wished for did not happen
+        ("Khazali said that he no longer takes orders from Soleimani.",
+         ("qayis-khazali", "HANDLED_BY", "qassem-soleimani")),
+        ("Washington should list Asaib Ahl al-Haq as a terrorist organization.",
+         ("united-states", "OPPOSED", "asaib-ahl-al-haq")),
+        ("Soleimani planned to visit Erbil in May.", ("qassem-soleimani", "VISITED", "erbil")),
+        ("Shamkhani met Muhandis without consulting Soleimani.", ("ali-shamkhani", "MET_WITH", "qassem-soleimani")),
+        # a describing noun refers to nothing; an unknown speaker's 'he' is no one we know
+        ("Kaka Hama leads the KSDP. He described the Peshmerga as the party closest to Turkey.",
+         ("ksdp", "ALLIED_WITH", "turkey")),
+        ("Muhandis arrived. XQ said that he met Soleimani.", ("abu-mahdi-al-muhandis", "MET_WITH", "qassem-soleimani")),
+        # a travelling delegation meets somewhere; an agent's place is where it acted
+        ("Kaka Hama met a delegation of the Kurdistan Democratic Party in Tehran.", ("kdp", "LOCATED_IN", "tehran")),
+        ("Khazali was captured by British commandos in Basra.", ("british-commandos", "LOCATED_IN", "basra")),
+        # working with someone is cooperation, not membership
+        ("The Peshmerga worked closely with the Quds Force.", ("peshmerga", "MEMBER_OF", "quds-force")),
+    ],
+)
+def test_clause_rules_do_not_overreach(resolver, model, text, fact):
+    assert fact not in facts(resolver, model, text)
+
+
+def test_weaker_constructions_get_lower_confidence(resolver, model):
+    found = facts(resolver, model, "Muhandis, a commander loyal to Soleimani, met Khazali in Erbil.")
+    stance = found[("abu-mahdi-al-muhandis", "ALLIED_WITH", "qassem-soleimani")]
+    assert stance.confidence < found[("abu-mahdi-al-muhandis", "MET_WITH", "qayis-khazali")].confidence
+
+
+def test_a_headline_is_its_own_sentence(resolver, model):
+    text = "Soleimani in Baghdad\n\nMuhandis met Khazali in Najaf."
+    claim = facts(resolver, model, text)[("abu-mahdi-al-muhandis", "MET_WITH", "qayis-khazali")]
+    assert claim.quote == "Muhandis met Khazali in Najaf."
