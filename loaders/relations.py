@@ -104,7 +104,9 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
     **_verbs("enter", {"": ("VISITED",)}),
     **_verbs("introduce", {"to": ("MET_WITH",)}),
-    **_verbs("advance march", {"on": ("TARGETED",)}),
+    **_verbs("advance march", {"on": ("TARGETED",), "to": ("VISITED",), "into": ("VISITED",)}),
+    **_verbs("push move break head", {"to": ("VISITED",), "into": ("VISITED",)}),  # "broke through to Amerli"
+    **_verbs("bet rely", {"on": ("ALLIED_WITH",)}),  # "the KDP has bet on Turkey"
     **_verbs("include comprise", {"": ("PART_OF",)}, reverse=True),  # "a list that included Badr"
     **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
     **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
@@ -137,12 +139,14 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
+LEMMA_GAPS = {"retook": "retake"}  # forms spaCy's lemmatizer leaves as they are
 EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove X out of Y": X had held Y
 DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
 # a light verb and an event noun state what a verb would: "held talks with", "carried out strikes against",
 # "made a visit to", "played a part in" (the noun's lemma -> its preposition and the fact)
 EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = {
-    **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation"),
+    **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation",
+                     "conference", "session", "interview"),
                     ({"with"}, ("MET_WITH",))),
     **dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
                     ({"against", "on"}, ("TARGETED",))),
@@ -219,11 +223,13 @@ PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militi
 # "on the outskirts of Tehran", "in the north of the city": where a part of a place is, the place is
 SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west", "centre", "center", "heart",
                  "suburbs", "part", "parts"}
-PRONOUNS = {"he", "she", "him", "her", "his", "they", "them"}
-PLURAL_PRONOUNS = {"they", "them"}
+PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "it", "its"}
+GROUP_PRONOUNS = {"they", "them", "it", "its"}
 REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
 SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
           "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
+OBJECT_CONTROL = {"thank", "accuse", "praise", "blame", "credit", "criticize", "criticise", "condemn", "punish",
+                  "congratulate", "reward", "fault", "charge", "suspect"}  # "accused X of burning ...": X burned
 MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought"}  # recommended, planned, possible
 # "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
 IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
@@ -247,7 +253,7 @@ TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major"
                  "colonel": "colonel", "brig": "brigadier", "brigadier": "brigadier", "sheikh": "sheikh",
                  "minister": "minister", "ambassador": "ambassador", "president": "president", "dr": "doctor",
                  "ayatollah": "ayatollah", "source": "source"}
-DEFINITE = {"the", "this", "that"}
+DEFINITE = {"the", "this", "that"}  # and a possessive pronoun: "his party"
 
 
 def _relative_clause(token):
@@ -294,10 +300,8 @@ class _Clause:
             found = [m.entity]
         elif (named := self._known_as(token)) is not None:  # "an officer known as Hajj Yusuf"
             found = [named]
-        elif lower in PLURAL_PRONOUNS:  # "supplied them with rockets": the nearest group named before it
-            before = [x.entity for x in self.inside if x.end <= token.idx
-                      and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
-            found = before[-1:]
+        elif lower in GROUP_PRONOUNS:
+            found = self._group(token, avoid)
         elif lower in PRONOUNS:
             found = self._antecedent(token, avoid)
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
@@ -327,12 +331,33 @@ class _Clause:
         """'the operation', 'the station', 'the detainee': what the text last called that. A noun that
         describes ('X, the town ...', 'described X as the party closest to ...') refers to nothing."""
         if noun.pos_ != "NOUN" or noun.idx in self.at \
-                or not any(c.dep_ == "det" and c.lower_ in DEFINITE for c in noun.children) \
-                or any(c.dep_ in ("compound", "poss") for c in noun.children) \
+                or not any(c.dep_ == "det" and c.lower_ in DEFINITE or c.tag_ == "PRP$" for c in noun.children) \
+                or any(c.dep_ == "compound" or c.dep_ == "poss" and c.tag_ != "PRP$" for c in noun.children) \
                 or noun.dep_ in ("appos", "attr", "oprd") or noun.dep_ == "pobj" and noun.head.lower_ == "as":
             return []
         found = self.described.latest(noun.lower_, noun.idx)  # "the quarters" are not "a quarter"
         return [found] if found else []
+
+    def _group(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """The body 'it' or 'they' stands for: the speaker ('CentCom said it had carried out strikes'), the
+        subject of the clause it continues ('militias drove ISIS out and they now hold the town'), else the
+        nearest body named before it ('the Quds Force paid the Special Groups and armed them')."""
+        speaker = self._speaker(pronoun) if pronoun.lower_ in ("it", "its") else None
+        if speaker and self.families.get(speaker) == "Organization" and speaker not in avoid:
+            return [speaker]
+        verb = pronoun.head
+        for _ in range(3):
+            if verb.dep_ not in ("conj", "advcl", "relcl", "ccomp") or verb.head is verb:
+                break
+            verb = verb.head
+            subjects = [e for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS
+                        for e in self.entities_of(c, follow=False)
+                        if self.families.get(e) == "Organization" and e not in avoid]
+            if subjects:
+                return subjects[:1]
+        before = [x.entity for x in self.inside if x.end <= pronoun.idx
+                  and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
+        return before[-1:]
 
     def _speaker(self, pronoun) -> str | None:
         """Who reports the clause a pronoun is in: 'DQ said that he crossed ... and was driven to Baghdad,
@@ -434,6 +459,12 @@ class _Clause:
             return [e for c in own for e in self.entities_of(c)], passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
             return self._described(verb.head), True
+        if verb.dep_ == "pcomp" and depth < 3:  # "thanked Iran for supporting ...": Iran; "after meeting X": the subject
+            governing = verb.head.head
+            objects = [e for c in governing.children if c.dep_ == "dobj" for e in self.entities_of(c)]
+            if objects and governing.lemma_.lower() in OBJECT_CONTROL:
+                return objects, passive
+            return self.subjects(governing, depth + 1)[0], passive
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
             found, _ = self.subjects(verb.head, depth + 1)
             return found, passive
@@ -482,6 +513,7 @@ class _Clause:
             return []
         (predicates, reverse), avoid = entry, tuple(holders)
         anchors: list[tuple[str, list[str]]] = [("", [e for c in children if c.dep_ in ("compound", "poss", "nmod")
+                                                     or c.dep_ == "amod" and c.idx in self.at  # "a senior Asayish officer"
                                                      for e in self.entities_of(c, avoid=avoid)])]
         preps = TIE_PREPS if predicates in TIES else ROLE_PREPS
         anchors += [(p.lower_, [e for o in p.children if o.dep_ == "pobj" for e in self.entities_of(o, avoid=avoid)])
@@ -548,7 +580,7 @@ def extract(
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
         clause = _Clause(at, possessed, inside, families, last_person, described, informants, claimed_by)
         for token in sent:
-            lemma = token.lemma_.lower() or token.lower_
+            lemma = LEMMA_GAPS.get(token.lower_) or token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
                 rules = _noun_prep(token, clause)
             elif token.pos_ in ("NOUN", "PROPN"):
@@ -593,7 +625,8 @@ class _Descriptions:
                 self.seen[noun].append((m.start, m.entity))
 
     def learn(self, sent, at: dict[int, Mention]) -> None:
-        """'Amerli, a farming town': from here on 'the town' can be Amerli; 'The detainee, Qais al-Khazali'."""
+        """'Amerli, a farming town', 'the town of Amerli': from here on 'the town' can be Amerli; 'The
+        detainee, Qais al-Khazali'."""
         for token in sent:
             if token.pos_ != "NOUN" or token.idx in at:
                 continue
@@ -602,6 +635,9 @@ class _Descriptions:
             for c in token.children:
                 if c.dep_ == "appos" and c.idx in at:
                     self.seen[token.lower_].append((token.idx, at[c.idx].entity))
+                elif c.dep_ == "prep" and c.lower_ == "of" and token.lower_ in PLACE_NOUNS:  # "the town of Jalawla"
+                    self.seen[token.lower_] += [(token.idx, at[o.idx].entity) for o in c.children
+                                                if o.dep_ == "pobj" and o.idx in at]
 
     def latest(self, noun: str, before: int) -> str | None:
         found = [(p, e) for p, e in self.seen.get(noun, ()) if p < before]
@@ -609,10 +645,12 @@ class _Descriptions:
 
 
 def _unasserted(verb) -> bool:
-    """Not said to have happened: 'did not meet', 'without coordinating with', 'should list', 'will visit',
-    'planned to visit', 'wished first to consult'."""
+    """Not said to have happened: 'did not meet', 'had no role in', 'without coordinating with', 'should list',
+    'will visit', 'planned to visit', 'wished first to consult'."""
     return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS
-               or c.dep_ == "advmod" and any(g.dep_ == "neg" for g in c.children) for c in verb.children) \
+               or c.dep_ == "advmod" and any(g.dep_ == "neg" for g in c.children)  # "no longer"
+               or c.dep_ == "dobj" and any(g.dep_ == "det" and g.lower_ in ("no", "neither") for g in c.children)
+               for c in verb.children) \
         or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
         or verb.dep_ == "xcomp" and verb.head.lemma_.lower() in IRREALIS
 
@@ -659,6 +697,8 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
         if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots and not passive:
             add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
+        preps += [q for p in preps if p.lower_ == "by" for o in p.children if o.lower_ == "side"
+                  for q in o.children if q.dep_ == "prep"]  # "fought side by side against X"
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
             if prep.lower_ in slots:
                 add(slots[prep.lower_], subj, _objects_of(prep, clause))
@@ -699,9 +739,8 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     if lemma in DESIGNATE:  # "listed X as a terrorist organization", "designated X a terrorist organization"
         terrorist = [c for c in token.children if c.dep_ not in ("nsubj", "nsubjpass")
                      and any(t.lower_.startswith("terrorist") for t in c.subtree)]
-        if terrorist:
-            out.append((("OPPOSED",), subj, [e for c in objects if c not in terrorist for e in clause.entities_of(c)],
-                        VERB_CONFIDENCE))
+        if terrorist:  # the complement ("a terrorist organization") names no one
+            out.append((("OPPOSED",), subj, [e for c in objects for e in clause.entities_of(c)], VERB_CONFIDENCE))
     for obj in (c for c in objects if c.dep_ == "dobj"):
         noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
         things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
@@ -732,9 +771,12 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
 
 
 def _state(prep, clause: _Clause) -> list[Rule]:
-    """'has been in contact with X', 'remains under the control of X', 'remains in Islamic State hands'."""
+    """'has been in contact with X', 'remains under the control of X', 'remains in Islamic State hands',
+    'spoke at a press conference with X'."""
     for noun in (c for c in prep.children if c.dep_ == "pobj"):
         entry = STATES.get((prep.lower_, noun.lower_))
+        if entry is None and EVENT_OBJECTS.get(noun.lower_, (None, None))[1] == ("MET_WITH",):
+            entry = ("with", ("MET_WITH",), False)
         if entry is None:
             continue
         word, predicates, reverse = entry

@@ -149,6 +149,23 @@ def test_role_nouns_and_pronouns(resolver, model):
         ("Daqduq reported to Soleimani.", ("ali-musa-daqduq", "HANDLED_BY", "qassem-soleimani")),
         ("Soleimani spent three days in Tikrit.", ("qassem-soleimani", "VISITED", "tikrit")),
         ("Daqduq was introduced to Khazali.", ("ali-musa-daqduq", "MET_WITH", "qayis-khazali")),
+        ("The Peshmerga broke through to Makhmour on Sunday.", ("peshmerga", "VISITED", "makhmour")),
+        ("The Kurdistan Democratic Party has bet on Turkey.", ("kdp", "ALLIED_WITH", "turkey")),
+        ("Shamkhani spoke at a press conference with Muhandis.",
+         ("ali-shamkhani", "MET_WITH", "abu-mahdi-al-muhandis")),
+        ("Farhad Zamani, a senior Iraqi army officer, arrived.", ("farhad-zamani", "MEMBER_OF", "iraqi-army")),
+        ("The Mahdi Army and the Peshmerga fought side by side against ISIS.", ("mahdi-army", "OPPOSED", "isis")),
+        # 'it' is the body that says it, 'they' the body whose clause they continue
+        ("The Pentagon said it had carried out strikes against ISIS.", ("pentagon", "TARGETED", "isis")),
+        ("The Peshmerga drove ISIS out of Makhmour, and they now hold Tikrit.", ("peshmerga", "CONTROLS", "tikrit")),
+        # who does what a gerund says: the object of 'thank X for', else the subject
+        ("Kaka Hama thanked Iran for supporting the Peshmerga.", ("iran", "SUPPORTED", "peshmerga")),
+        ("Khazali flew to Tehran after meeting Soleimani.", ("qayis-khazali", "MET_WITH", "qassem-soleimani")),
+        # a possessive pronoun makes a definite description too; 'the town of X' names the town
+        ("Kaka Hama leads the Kurdistan Socialist Democratic Party. The Quds Force trained the fighters of his party.",
+         ("quds-force", "TRAINED", "ksdp")),
+        ("ISIS shelled the town of Makhmour. The Peshmerga retook the town in May.",
+         ("peshmerga", "CONTROLS", "makhmour")),
     ],
 )
 def test_clause_rules_find_the_fact(resolver, model, text, fact):
@@ -178,6 +195,9 @@ def test_clause_rules_find_the_fact(resolver, model, text, fact):
          ("united-states", "OPPOSED", "asaib-ahl-al-haq")),
         ("Soleimani planned to visit Erbil in May.", ("qassem-soleimani", "VISITED", "erbil")),
         ("Shamkhani met Muhandis without consulting Soleimani.", ("ali-shamkhani", "MET_WITH", "qassem-soleimani")),
+        ("The Pentagon said it had no role in the Jurf al-Sakhar operation.",
+         ("pentagon", "PARTICIPATED_IN", "battle-of-jurf-al-sakhar")),
+        ("Khazali flew to Tehran before meeting Soleimani.", ("ali-shamkhani", "MET_WITH", "qassem-soleimani")),
         # a describing noun refers to nothing; an unknown speaker's 'he' is no one we know
         ("Kaka Hama leads the KSDP. He described the Peshmerga as the party closest to Turkey.",
          ("ksdp", "ALLIED_WITH", "turkey")),
