@@ -230,6 +230,9 @@ SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", 
           "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
 OBJECT_CONTROL = {"thank", "accuse", "praise", "blame", "credit", "criticize", "criticise", "condemn", "punish",
                   "congratulate", "reward", "fault", "charge", "suspect"}  # "accused X of burning ...": X burned
+# verbs whose subject asserts what their clause or object says ("He named X as the commander in Basra")
+ATTRIBUTING = SPEECH | {"describe", "name", "identify", "thank", "complain", "assess", "announce", "reveal",
+                        "disclose", "warn", "accuse", "stress", "emphasize", "argue", "maintain"}
 MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought"}  # recommended, planned, possible
 # "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
 IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
@@ -338,19 +341,47 @@ class _Clause:
         found = self.described.latest(noun.lower_, noun.idx)  # "the quarters" are not "a quarter"
         return [found] if found else []
 
+    def attribution(self, sent) -> tuple[str | None, set[int]]:
+        """Who a sentence reports, and the words they report: 'He said that ...' and 'The detainee named X
+        as ...' (all but the speaker's own words), 'X, he said, ...' and '..., the source said.' (all but
+        the aside), 'According to the source, ...'. A speaker with a name nobody knows is "" (no one we can
+        name); (None, ...) when the parse shows no speaker."""
+        everything = {t.i for t in sent}
+        for token in sent:
+            if token.lower_ == "according":
+                for o in (o for p in token.children if p.lower_ == "to" for o in p.children if o.dep_ == "pobj"):
+                    found = self.entities_of(o, follow=False)
+                    return (found[0] if found else ""), everything - {t.i for t in token.subtree}
+        root = sent.root
+        for verb in (root, *(c for c in root.children if c.dep_ == "parataxis")):
+            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            if subject is None or verb.lemma_.lower() not in ATTRIBUTING or _unasserted(verb):
+                continue
+            aside = verb is not root  # "Hajj Yusuf, he said, took ...": 'he' is not Hajj Yusuf
+            avoid = tuple(self.subjects(root)[0]) if aside else ()
+            found = [e for e in self.entities_of(subject, follow=False, avoid=avoid)
+                     if self.families.get(e) in ("Person", "Organization")]
+            speaker = found[0] if found else "" if subject.pos_ in ("PROPN", "PRON") else None
+            own = verb.subtree if aside else (*subject.subtree, verb)
+            return speaker, everything - {t.i for t in own}
+        return None, everything
+
     def _group(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         """The body 'it' or 'they' stands for: the speaker ('CentCom said it had carried out strikes'), the
-        subject of the clause it continues ('militias drove ISIS out and they now hold the town'), else the
-        nearest body named before it ('the Quds Force paid the Special Groups and armed them')."""
+        subject of a clause above its own ('militias drove ISIS out and they now hold the town', 'the PMF
+        emerged from the war, in which they fought ...'), else the nearest body named before it ('the Quds
+        Force paid the Special Groups and armed them')."""
         speaker = self._speaker(pronoun) if pronoun.lower_ in ("it", "its") else None
         if speaker and self.families.get(speaker) == "Organization" and speaker not in avoid:
             return [speaker]
-        verb = pronoun.head
-        for _ in range(3):
-            if verb.dep_ not in ("conj", "advcl", "relcl", "ccomp") or verb.head is verb:
+        node = pronoun.head
+        for _ in range(6):  # up through the clauses above it, relative clauses included
+            if node.head is node:
                 break
-            verb = verb.head
-            subjects = [e for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS
+            node = node.head
+            if node.pos_ not in ("VERB", "AUX"):
+                continue
+            subjects = [e for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS
                         for e in self.entities_of(c, follow=False)
                         if self.families.get(e) == "Organization" and e not in avoid]
             if subjects:
@@ -401,16 +432,20 @@ class _Clause:
             return [speaker] if self.families.get(speaker) == "Person" else []
         return [self.last_person] if self.last_person else []
 
-    def topic(self, sent) -> str | None:
-        """Who 'he' in the next sentence most likely is: this sentence's main subject if it is a person
-        (none we know if it is an unknown name, as in 'DQ stated ...'), else the first person it names."""
-        for subject in (c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")):
+    def topic(self, sent, speaker: str | None) -> str | None:
+        """Who 'he' in the next sentence most likely is: whoever this sentence reports, else its main subject
+        if it is a person (none we know after an unknown name, as in 'DQ stated ...'), else the first
+        person it names; a sentence without a subject (a heading, a fragment) leaves it as it was."""
+        if speaker is not None and self.families.get(speaker) != "Organization":
+            return speaker or None
+        subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+        for subject in subjects:
             found = self.entities_of(subject, follow=False)
             people = [e for e in found if self.families.get(e) == "Person"]
             if people or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS):
                 return people[0] if people else None
         people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
-        return people[0] if people else self.last_person
+        return people[0] if people and subjects else self.last_person
 
     def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
@@ -530,7 +565,11 @@ class _Clause:
         objects = [e for _, found in anchors for e in found if e not in places]
         if word in UNIT_NOUNS:  # a unit is part of an organization, not of the place it works on
             objects = [e for e in objects if self.families.get(e) == "Organization"]
-        if reverse:  # "X's handler Y": X is handled by Y; "a case officer of the station" serves in it
+        if predicates == ("OPPOSED",):  # "his main rival X": he opposes X; "X, a rival of Y": X opposes Y
+            possessors = [e for c in children if c.dep_ == "poss" for e in self.entities_of(c, avoid=avoid)]
+            out += [(predicates, possessors, holders, NOUN_CONFIDENCE),
+                    (predicates, holders, [e for e in objects if e not in possessors], NOUN_CONFIDENCE)]
+        elif reverse:  # "X's handler Y": X is handled by Y; "a case officer of the station" serves in it
             people = [e for e in objects if self.families.get(e) == "Person"]
             out += [(predicates, people, holders, NOUN_CONFIDENCE),
                     (("MEMBER_OF",), holders, [e for e in objects if e not in people], NOUN_CONFIDENCE)]
@@ -569,16 +608,24 @@ def extract(
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
     described = _Descriptions(text, ordered, families)
+    cursor = 0
     for sent in doc.sents:
         sentence = text[sent.start_char:sent.end_char]
-        inside = [m for m in mentions if sent.start_char <= m.start < sent.end_char]
+        inside = []
+        while cursor < len(ordered) and ordered[cursor].start < sent.end_char:
+            if ordered[cursor].start >= sent.start_char:
+                inside.append(ordered[cursor])
+            cursor += 1
         described.learn(sent, at)
         quote = sentence.strip()
         q_start = sent.start_char + sentence.index(quote[:1]) if quote else sent.start_char
         date, precision = find_date(sentence)
-        claimed_by = _claimant(text, sent.start_char, inside, families)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
-        clause = _Clause(at, possessed, inside, families, last_person, described, informants, claimed_by)
+        named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named)
+        speaker, reported = clause.attribution(sent)
+        if speaker is None:
+            speaker, reported = named, {t.i for t in sent}
         for token in sent:
             lemma = LEMMA_GAPS.get(token.lower_) or token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
@@ -602,9 +649,9 @@ def extract(
                             id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
                             end=q_start + len(quote), confidence=round(confidence * hedge, 3),
                             method="pattern", date=date, date_precision=precision,
-                            claimed_by=claimed_by if claimed_by not in (s, o) else None,
+                            claimed_by=speaker or None if token.i in reported else None,
                         )
-        last_person = clause.topic(sent)
+        last_person = clause.topic(sent, speaker)
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 

@@ -223,3 +223,17 @@ def test_a_headline_is_its_own_sentence(resolver, model):
     text = "Soleimani in Baghdad\n\nMuhandis met Khazali in Najaf."
     claim = facts(resolver, model, text)[("abu-mahdi-al-muhandis", "MET_WITH", "qayis-khazali")]
     assert claim.quote == "Muhandis met Khazali in Najaf."
+
+
+def test_who_asserts_a_fact_is_read_off_the_reporting_clause(resolver, model):
+    text = ("The detainee, Qayis Khazali, was questioned. The detainee stated that he met Soleimani in Tehran. "
+            "Muhandis, who leads the Popular Mobilization Forces, told reporters that Soleimani had advised the Peshmerga. "
+            "Hajj Yusuf, he said, took his orders from Soleimani. According to residents, Muhandis visited Tehran.")
+    found = facts(resolver, model, text)
+    assert found[("qayis-khazali", "MET_WITH", "qassem-soleimani")].claimed_by == "qayis-khazali"  # his own account
+    # the speaker's own description is the document's, not the speaker's claim
+    assert found[("abu-mahdi-al-muhandis", "LEADS", "popular-mobilization-forces")].claimed_by is None
+    assert found[("qassem-soleimani", "SUPPORTED", "peshmerga")].claimed_by == "abu-mahdi-al-muhandis"
+    # "he said" in an aside is not Hajj Yusuf but who spoke before; unnamed residents are no one we know
+    assert found[("hajj-yusuf", "HANDLED_BY", "qassem-soleimani")].claimed_by == "abu-mahdi-al-muhandis"
+    assert found[("abu-mahdi-al-muhandis", "VISITED", "tehran")].claimed_by is None
