@@ -227,7 +227,8 @@ def test_a_headline_is_its_own_sentence(resolver, model):
 
 def test_who_asserts_a_fact_is_read_off_the_reporting_clause(resolver, model):
     text = ("The detainee, Qayis Khazali, was questioned. The detainee stated that he met Soleimani in Tehran. "
-            "Muhandis, who leads the Popular Mobilization Forces, told reporters that Soleimani had advised the Peshmerga. "
+            "Muhandis, who leads the Popular Mobilization Forces, told reporters that Soleimani had advised the "
+            "Peshmerga. "
             "Hajj Yusuf, he said, took his orders from Soleimani. According to residents, Muhandis visited Tehran.")
     found = facts(resolver, model, text)
     assert found[("qayis-khazali", "MET_WITH", "qassem-soleimani")].claimed_by == "qayis-khazali"  # his own account
