@@ -21,7 +21,9 @@ from loaders.curated import claim_id
 from loaders.dates import find_date
 from schema.model import InvalidData, Model
 
-VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.65, 0.8
+VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE = 0.75, 0.7, 0.65
+HEDGE_FACTOR = 0.8  # "reportedly", "allegedly"
+ANAPHORA_FACTOR = 0.9  # the quote does not name an endpoint: "he", "the detainee", "the operation" stand for it
 # Role nouns: "the head of X", "a member of X" (loaders.extract also takes a name before one for a person's)
 LEADER_WORDS = ("head leader chief commander director founder co-founder chairman chairwoman secretary-general boss "
                 "speaker president emir").split()
@@ -624,6 +626,7 @@ def extract(
         named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
         clause = _Clause(at, possessed, inside, families, last_person, described, informants, named)
         speaker, reported = clause.attribution(sent)
+        named_here = {m.entity for m in inside}
         if speaker is None:
             speaker, reported = named, {t.i for t in sent}
         for token in sent:
@@ -647,7 +650,8 @@ def extract(
                         cid = claim_id(doc_id, predicate, s, o, quote)
                         claims[cid] = ClaimRecord(
                             id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
-                            end=q_start + len(quote), confidence=round(confidence * hedge, 3),
+                            end=q_start + len(quote),
+                            confidence=round(confidence * hedge * (1 if {s, o} <= named_here else ANAPHORA_FACTOR), 3),
                             method="pattern", date=date, date_precision=precision,
                             claimed_by=speaker or None if token.i in reported else None,
                         )

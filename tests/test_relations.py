@@ -238,3 +238,9 @@ def test_who_asserts_a_fact_is_read_off_the_reporting_clause(resolver, model):
     # "he said" in an aside is not Hajj Yusuf but who spoke before; unnamed residents are no one we know
     assert found[("hajj-yusuf", "HANDLED_BY", "qassem-soleimani")].claimed_by == "abu-mahdi-al-muhandis"
     assert found[("abu-mahdi-al-muhandis", "VISITED", "tehran")].claimed_by is None
+
+
+def test_a_fact_about_someone_the_quote_does_not_name_is_less_certain(resolver, model):
+    found = facts(resolver, model, "Khazali met Muhandis in Baghdad. He later visited Tehran and met Soleimani there.")
+    named = found[("qayis-khazali", "MET_WITH", "abu-mahdi-al-muhandis")]
+    assert found[("qayis-khazali", "VISITED", "tehran")].confidence < named.confidence
