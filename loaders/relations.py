@@ -46,7 +46,8 @@ MEMBER_NOUN = _alternatives(MEMBER_WORDS) + "s?"
 HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
                    r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
 ATTRIBUTION_AFTER = re.compile(
-    r"^(?:'s|s)?,?\s+(?:\w+\s+){0,2}(?:said|says|told|tells|stated|states|reported|reports|claimed|claims|"
+    r"^(?:'s|s)?,?\s+(?:(?!which\b|who\b|that\b)\w+\s+){0,2}(?:said|says|told|tells|stated|states|reported|reports|"
+    r"claimed|claims|"
     r"alleged|alleges|testified|admitted|confirmed|insisted|explained|wrote|added)\b",
     re.IGNORECASE,
 )
@@ -97,7 +98,7 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
-    **_verbs("receive host tell contact phone telephone call persuade urge convince pressure", {"": ("MET_WITH",)}),
+    **_verbs("receive host tell contact phone telephone persuade urge convince pressure", {"": ("MET_WITH",)}),
     **_verbs("discuss", {"with": ("MET_WITH",)}),
     **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
     **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
@@ -137,7 +138,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
     **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
     **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
-             {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),
+             {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),  # "keeps an office in X": for a body, not a country
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
@@ -183,6 +184,7 @@ COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fou
 LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
          "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
 SEND = {"send", "dispatch", "deploy"}
+HOLDING = {"open", "keep", "maintain"}  # what is kept somewhere is there, not its keeper
 REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
 PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
                "quarter", "neighbourhood", "neighborhood", "suburb"}
@@ -206,7 +208,8 @@ RESPONSIBLE = {"responsible"}  # "the case officer responsible for Source 2 at t
 SUBORDINATE = {"deputy", "vice", "assistant"}  # "the deputy head of X" is a member, not its leader
 ROLE_PREPS = {"of", "for", "at", "with", "within", "inside", "in", "to", "from"}
 TIE_PREPS = {"of", "to", "for"}  # "an ally of X", "a rival to X": a tie, not a post, has no place
-AT_PLACE = {"of", "in", "at"}  # "the commander of the base", "a tribal leader in Ramadi": where the holder is
+SITE_WORDS = {"base", "camp", "station", "airport", "prison", "facility", "checkpoint", "centre", "center",
+              "headquarters", "garrison", "post", "hotel", "compound"}
 # adjectives and adverbs that relate what they describe to their prepositional object: "loyal to", "closer to"
 STANCES = {"loyal": "ALLIED_WITH", "close": "ALLIED_WITH", "closer": "ALLIED_WITH", "closest": "ALLIED_WITH",
            "allied": "ALLIED_WITH", "friendly": "ALLIED_WITH", "hostile": "OPPOSED"}
@@ -235,11 +238,12 @@ OBJECT_CONTROL = {"thank", "accuse", "praise", "blame", "credit", "criticize", "
 # verbs whose subject asserts what their clause or object says ("He named X as the commander in Basra")
 ATTRIBUTING = SPEECH | {"describe", "name", "identify", "thank", "complain", "assess", "announce", "reveal",
                         "disclose", "warn", "accuse", "stress", "emphasize", "argue", "maintain"}
-MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought"}  # recommended, planned, possible
+# recommended, planned or only possible ("may have met" is a hedge: the sentence says it may have happened)
+MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought", "can", "may", "might"}
 # "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
 IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
             "urge", "request", "offer", "propose", "threaten", "refuse", "fail", "decline", "need", "prepare", "vow",
-            "pledge", "agree", "decide"}
+            "pledge", "agree", "decide", "able", "unable"}
 RELATIVE = {"who", "whom", "whose", "which", "that"}
 PERSONAL_RELATIVE = {"who", "whom", "whose"}
 Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
@@ -292,11 +296,20 @@ class _Clause:
                  claimant: str | None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
-        self.resolving: set[int] = set()  # pronouns being resolved ("he ... his": each other's subject)
+        self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
         """The named entities a noun phrase headed by `token` stands for (and, if `follow`, its conjuncts);
         a pronoun does not stand for anyone in `avoid` (the object 'him' is not the subject)."""
+        if token.i in self.resolving:  # "its fighters" as the subject of the clause above "its": no one
+            return []
+        self.resolving.add(token.i)
+        try:
+            return self._entities(token, depth, avoid, follow)
+        finally:
+            self.resolving.discard(token.i)
+
+    def _entities(self, token, depth: int, avoid: tuple[str, ...], follow: bool) -> list[str]:
         m = self.at.get(token.idx)
         lower = token.lower_
         if m is not None:
@@ -331,6 +344,10 @@ class _Clause:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
+
+    def family_at(self, token) -> str | None:
+        m = self.at.get(token.idx)
+        return self.families.get(m.entity) if m is not None else None
 
     def referent(self, noun) -> list[str]:
         """'the operation', 'the station', 'the detainee': what the text last called that. A noun that
@@ -412,15 +429,6 @@ class _Clause:
         that he ...'), else the nearest person named before it in the sentence, else the subject of its
         clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
         of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
-        if pronoun.i in self.resolving:
-            return []
-        self.resolving.add(pronoun.i)
-        try:
-            return self._resolve(pronoun, avoid)
-        finally:
-            self.resolving.discard(pronoun.i)
-
-    def _resolve(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
         if speaker is None or speaker in avoid:
             before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
@@ -486,8 +494,9 @@ class _Clause:
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject
-        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and not (c.is_upper and len(c) > 3)]
+        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject; "ISIS attacked" has one
+        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
+               and not (c.is_upper and len(c) > 3 and c.i == c.sent.start and c.nbor(1).text == ",")]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
                 if any(c.lower_ == "who" for c in own):
@@ -529,8 +538,8 @@ class _Clause:
         if noun.dep_ == "pobj" and head.lower_ == "as":
             verb = head.head
             return [e for c in verb.children if c.dep_ == "dobj" for e in self.entities_of(c)] or self.subjects(verb)[0]
-        if noun.dep_ == "conj" and depth < 2:
-            return self.holders(head, depth + 1)
+        if noun.dep_ == "conj" and depth < 2 and "NNS" not in (noun.tag_, head.tag_):
+            return self.holders(head, depth + 1)  # "the chairman and the founder of X"; not "his brother and fighters"
         return []
 
     def role(self, noun) -> list[Rule]:
@@ -543,28 +552,36 @@ class _Clause:
             return []
         word = "".join(t.lower_ for t in chain) if len(chain) > 1 else noun.lemma_.lower()
         children = [c for t in chain for c in t.children if c not in chain]
+        titled = next((c for c in children if c.dep_ == "compound" and f"{c.lower_}-{word}" in ROLE_WORDS), None)
+        if titled is not None:  # "secretary general" written as two words
+            word, children = f"{titled.lower_}-{word}", [c for c in children if c is not titled]
         children += [p for c in children if c.lower_ in RESPONSIBLE for p in c.children]
         entry = HANDLER if word == "officer" and any(c.lower_ == "case" for c in children) else ROLE_WORDS.get(word)
         holders = self.holders(noun) if entry else []
         if not holders:
             return []
         (predicates, reverse), avoid = entry, tuple(holders)
-        anchors: list[tuple[str, list[str]]] = [("", [e for c in children if c.dep_ in ("compound", "poss", "nmod")
-                                                     or c.dep_ == "amod" and c.idx in self.at  # "a senior Asayish officer"
-                                                     for e in self.entities_of(c, avoid=avoid)])]
+        # (preposition, the noun it names, the entities it stands for)
+        anchors = [("", c, self.entities_of(c, avoid=avoid)) for c in children
+                   if c.dep_ in ("compound", "poss", "nmod") or c.dep_ == "amod" and c.idx in self.at]  # "Asayish"
         preps = TIE_PREPS if predicates in TIES else ROLE_PREPS
-        anchors += [(p.lower_, [e for o in p.children if o.dep_ == "pobj" for e in self.entities_of(o, avoid=avoid)])
-                    for p in children if p.dep_ == "prep" and p.lower_ in preps]
-        places = [e for prep, found in anchors if prep in AT_PLACE and predicates not in TIES
+        anchors += [(p.lower_, o, self.entities_of(o, avoid=avoid)) for p in children
+                    if p.dep_ == "prep" and p.lower_ in preps for o in p.children if o.dep_ == "pobj"]
+        # "a tribal leader in Ramadi", "the commander of the base": where the holder is (heading a country is not)
+        places = [e for prep, named, found in anchors if predicates not in TIES
+                  and (prep in ("in", "at") or prep == "of" and named.lower_ in SITE_WORDS)
                   for e in found if self.families.get(e) == "Location"]
         if predicates == ("LEADS",) and (
             any(c.lower_ in SUBORDINATE or c.lower_ in ("a", "an") for c in children)
             or word.split("-")[0] in SUBORDINATE
-            or any(prep == "in" and e in places for prep, found in anchors for e in found)
-        ):
+            or any(prep == "in" and e in places for prep, _, found in anchors for e in found)
+            or any(c.lower_ in PARTITIVE and c.idx not in self.at for c in children)
+            or any(named.lower_ in PARTITIVE and named.idx not in self.at for _, named, found in anchors if found)
+        ):  # a deputy, one of several, a local post, or the commander of some of its forces: a member
             predicates = ("MEMBER_OF",)
         out: list[Rule] = [(LOC, holders, places, NOUN_CONFIDENCE)] if places else []
-        objects = [e for _, found in anchors for e in found if e not in places]
+        objects = [e for _, _, found in anchors for e in found if e not in places
+                   if self.families.get(e) != "Location" or predicates in TIES]
         if word in UNIT_NOUNS:  # a unit is part of an organization, not of the place it works on
             objects = [e for e in objects if self.families.get(e) == "Organization"]
         if predicates == ("OPPOSED",):  # "his main rival X": he opposes X; "X, a rival of Y": X opposes Y
@@ -695,15 +712,20 @@ class _Descriptions:
         return max(found)[1] if found else None
 
 
-def _unasserted(verb) -> bool:
+def _unasserted(verb, depth: int = 0) -> bool:
     """Not said to have happened: 'did not meet', 'had no role in', 'without coordinating with', 'should list',
-    'will visit', 'planned to visit', 'wished first to consult'."""
+    'will visit', 'planned to visit', 'wished first to consult', 'should help them to drive X out' ('would
+    later lead' tells what did happen)."""
+    later = any(c.lower_ in ("later", "eventually") for c in verb.children)
+    perfect = any(c.dep_ == "aux" and c.lower_ == "have" for c in verb.children)
     return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS
+               and not (c.lower_ == "would" and later or c.lower_ in ("may", "might") and perfect)
                or c.dep_ == "advmod" and any(g.dep_ == "neg" for g in c.children)  # "no longer"
                or c.dep_ == "dobj" and any(g.dep_ == "det" and g.lower_ in ("no", "neither") for g in c.children)
                for c in verb.children) \
         or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
-        or verb.dep_ == "xcomp" and verb.head.lemma_.lower() in IRREALIS
+        or verb.dep_ == "xcomp" and (verb.head.lemma_.lower() in IRREALIS or depth < 2 and _unasserted(verb.head,
+                                                                                                       depth + 1))
 
 
 def _objects_of(prep, clause: _Clause) -> list[str]:
@@ -728,6 +750,8 @@ def _companions(verb, clause: _Clause) -> tuple[list[str], bool]:
 def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     slots, reverse = VERBS[lemma]
     subj, passive = clause.subjects(token)
+    if lemma in HOLDING:  # "Iran maintains its hegemony in Iraq": Iran is not in Iraq
+        subj = [e for e in subj if clause.families.get(e) != "Location"]
     companions, allied = _companions(token, clause)
     out: list[Rule] = []
     if allied and lemma in COOPERATION:  # "fought alongside the ISF", "PUK fighters and Badr fought side by side"
@@ -745,7 +769,9 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
                    else (predicates, actor, patient, VERB_CONFIDENCE))
 
     for c in token.children:
-        if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots and not passive:
+        light = lemma in LIGHT and (c.lower_ in EVENT_OBJECTS or c.lemma_.lower() in EVENT_NOUNS
+                                    or clause.family_at(c) == "Operation")
+        if c.dep_ in ("dobj", "dative") and "" in slots and not passive and not light:  # not "paid a visit"
             add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
         preps += [q for p in preps if p.lower_ == "by" for o in p.children if o.lower_ == "side"
@@ -848,8 +874,8 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
     if prep.lower_ in ("in", "around"):
-        before, named = prep.doc[prep.i - 1], clause.at.get(prep.doc[prep.i - 1].idx)
-        body = before.lower_ in GROUP_NOUNS or named is not None and clause.families.get(named.entity) == "Organization"
+        before = prep.doc[prep.i - 1]
+        body = before.lower_ in GROUP_NOUNS or clause.family_at(before) == "Organization"
         if before is not head and body and before.head.dep_ == "prep":
             head = before  # "the names of Badr commanders in Diyala": the nearer noun is in Diyala
         group = head.head.head if head.dep_ == "pobj" and head.head.lower_ == "of" else head  # "a delegation of X"
@@ -858,6 +884,10 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         owners = clause.entities_of(head)
         if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"
             owners = clause.entities_of(head.head)
+        # a place is part of another only when the text says so aside ("Jurf al-Sakhar, in Babil province", "a
+        # quarter in the north of the city"), not in "the role of Iran in Iraq" or "U.S. soldiers in Karbala"
+        aside = before.text == "," or head.dep_ == "appos" or head.lower_ in PLACE_NOUNS
+        owners = [e for e in owners if aside or clause.families.get(e) != "Location"]
         return [(LOC, owners, places, NOUN_CONFIDENCE)]
     if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
         parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
@@ -866,6 +896,8 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         owner = clause.at[head.idx].entity
         people = [e for e in places if clause.families.get(e) == "Person"]
         bodies = [e for e in places if clause.families.get(e) == "Organization"]
-        belongs = ("MEMBER_OF",) if clause.families.get(owner) == "Person" else ("PART_OF",)
-        return [(belongs, [owner], bodies, NOUN_CONFIDENCE), (("LEADS",), people, [owner], NOUN_CONFIDENCE)]
+        if clause.families.get(owner) == "Person":
+            return [(("MEMBER_OF",), [owner], bodies, NOUN_CONFIDENCE)]
+        if clause.families.get(owner) == "Organization":  # not "the interrogation of Khazali"
+            return [(("PART_OF",), [owner], bodies, NOUN_CONFIDENCE), (("LEADS",), people, [owner], NOUN_CONFIDENCE)]
     return []

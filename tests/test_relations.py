@@ -50,6 +50,11 @@ def test_patterns_find_the_fact(resolver, model, text, fact):
     assert text[claim.start:claim.end] == claim.quote and claim.method == "pattern"
 
 
+def test_a_hedge_lowers_confidence(resolver, model):
+    found = facts(resolver, model, "Khazali may have met Soleimani.")
+    assert found[("qayis-khazali", "MET_WITH", "qassem-soleimani")].confidence < 0.75
+
+
 def test_dates_hedges_attribution_and_negation(resolver, model):
     text = "According to Khazali, the Quds Force reportedly funded Asaib Ahl al-Haq in March 2007."
     found = facts(resolver, model, text)
@@ -149,6 +154,10 @@ def test_role_nouns_and_pronouns(resolver, model):
         ("Daqduq reported to Soleimani.", ("ali-musa-daqduq", "HANDLED_BY", "qassem-soleimani")),
         ("Soleimani spent three days in Tikrit.", ("qassem-soleimani", "VISITED", "tikrit")),
         ("Daqduq was introduced to Khazali.", ("ali-musa-daqduq", "MET_WITH", "qayis-khazali")),
+        ("Makhmour, in Erbil province, fell.", ("makhmour", "PART_OF", "erbil")),
+        ("Srud Salih, the commander of the Black Tiger base, spoke.", ("srud-salih", "LOCATED_IN", "black-tiger-base")),
+        ("Hezbollah secretary general Hassan Nasrallah spoke.", ("hassan-nasrallah", "LEADS", "hezbollah")),
+        ("Khazali would later visit Tehran.", ("qayis-khazali", "VISITED", "tehran")),
         ("The Peshmerga broke through to Makhmour on Sunday.", ("peshmerga", "VISITED", "makhmour")),
         ("The Kurdistan Democratic Party has bet on Turkey.", ("kdp", "ALLIED_WITH", "turkey")),
         ("Shamkhani spoke at a press conference with Muhandis.",
@@ -198,6 +207,17 @@ def test_clause_rules_find_the_fact(resolver, model, text, fact):
         ("The Pentagon said it had no role in the Jurf al-Sakhar operation.",
          ("pentagon", "PARTICIPATED_IN", "battle-of-jurf-al-sakhar")),
         ("Khazali flew to Tehran before meeting Soleimani.", ("ali-shamkhani", "MET_WITH", "qassem-soleimani")),
+        ("The United States and Iran can work together against ISIS.", ("united-states", "ALLIED_WITH", "iran")),
+        ("The Americans used to call them the Special Groups.", ("united-states", "MET_WITH", "special-groups")),
+        # leading a country is not being in it; commanding some of a body's forces is membership
+        ("Ruhollah Khomeini, the founder of the Islamic Republic of Iran, died.",
+         ("ruhollah-khomeini", "LOCATED_IN", "iran")),
+        ("Daqduq, the Hezbollah special forces commander, arrived.", ("ali-musa-daqduq", "LEADS", "hezbollah")),
+        ("The army released his brother Laith and a hundred Asaib Ahl al-Haq commanders.",
+         ("laith-khazali", "LEADS", "asaib-ahl-al-haq")),
+        # a country's hegemony or soldiers somewhere do not make it part of that place
+        ("Iran is struggling to maintain its hegemony in Iraq.", ("iran", "PART_OF", "iraq")),
+        ("Five U.S. soldiers in Karbala were killed.", ("united-states", "PART_OF", "karbala")),
         # a describing noun refers to nothing; an unknown speaker's 'he' is no one we know
         ("Kaka Hama leads the KSDP. He described the Peshmerga as the party closest to Turkey.",
          ("ksdp", "ALLIED_WITH", "turkey")),
