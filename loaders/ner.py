@@ -25,6 +25,8 @@ ORGANIZATION_WORDS = re.compile(
     r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company)\b",
     re.IGNORECASE,
 )
+# "Operation Ashura", "the Battle of Mosul", "the Tikrit offensive": the name says it is an operation
+OPERATION_NAME = re.compile(r"^(?:Operation|Battle (?:of|for))\b|\b(?:[Oo]ffensive|[Cc]ampaign|[Ss]iege)$")
 # a title just before a name belongs to it: "Brother Saeed", "Sheikh Adnan al-Janabi"
 TITLE_BEFORE = re.compile(r"(?:Brother|Sister|Sheikh|Shaykh|Hajj?|Sayyid|Mullah|Dr\.|Mr\.|Gen\.|Col\.|Brig\.)\s$")
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
@@ -90,7 +92,9 @@ def names(doc) -> list[Name]:
         if title and ent.label_ == "PERSON":
             text, start = text_all[title.start():start] + text, title.start()
         family, kind = LABELS[ent.label_]
-        if family != "Organization" and ORGANIZATION_WORDS.search(text):
+        if OPERATION_NAME.search(text):
+            family, kind = "Operation", "event"
+        elif family != "Organization" and ORGANIZATION_WORDS.search(text):
             family, kind = "Organization", "organization"
         out.append(Name(start, start + len(text), text, family, kind, ent.label_))
     return out

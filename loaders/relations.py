@@ -102,8 +102,9 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("discuss", {"with": ("MET_WITH",)}),
     **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
     **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
-    **_verbs("travel go fly come return drive arrive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
-                                                                  "in": ("VISITED",)}),
+    **_verbs("travel go fly come return drive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
+                                                            "in": ("VISITED",)}),
+    **_verbs("arrive", {"in": ("VISITED",), "at": ("VISITED",)}),
     **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
     **_verbs("enter", {"": ("VISITED",)}),
     **_verbs("introduce", {"to": ("MET_WITH",)}),
@@ -184,6 +185,7 @@ COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fou
 LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
          "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
 SEND = {"send", "dispatch", "deploy"}
+ARRIVING = {"arrive", "travel", "go", "fly", "come", "return", "drive", "slip", "cross"}
 HOLDING = {"open", "keep", "maintain"}  # what is kept somewhere is there, not its keeper
 REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
 PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
@@ -228,11 +230,13 @@ PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militi
 # "on the outskirts of Tehran", "in the north of the city": where a part of a place is, the place is
 SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west", "centre", "center", "heart",
                  "suburbs", "part", "parts"}
+DIRECTIONS = {"north", "south", "east", "west"}  # "the north of X" is in X; "north of X" is not
 PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "it", "its"}
 GROUP_PRONOUNS = {"they", "them", "it", "its"}
 REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
 SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
           "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
+PERCEPTION = {"show", "see", "film", "photograph", "watch", "picture", "spot", "observe", "catch"}
 OBJECT_CONTROL = {"thank", "accuse", "praise", "blame", "credit", "criticize", "criticise", "condemn", "punish",
                   "congratulate", "reward", "fault", "charge", "suspect"}  # "accused X of burning ...": X burned
 # verbs whose subject asserts what their clause or object says ("He named X as the commander in Basra")
@@ -276,6 +280,11 @@ def _relative_clause(token):
         if token.dep_ == "relcl":
             return token
     return None
+
+
+def _bare_the(noun) -> bool:
+    """'the north' alone, not 'a village north' or 'the front north'."""
+    return [c.lower_ for c in noun.children if c.dep_ in ("det", "amod", "compound")] == ["the"]
 
 
 def _hyphenated(token) -> list:
@@ -331,7 +340,8 @@ class _Clause:
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
-        elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS:  # "the town of Makhmour", "the outskirts of Tehran"
+        elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS and (lower not in DIRECTIONS or _bare_the(token)):
+            # "the town of X", "the outskirts of X", "the north of X" (not "a village north of X")
             found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
             found = found or [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                               for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
@@ -511,6 +521,10 @@ class _Clause:
             if objects and governing.lemma_.lower() in OBJECT_CONTROL:
                 return objects, passive
             return self.subjects(governing, depth + 1)[0], passive
+        if verb.dep_ in ("xcomp", "advcl", "ccomp", "acl") and verb.head.lemma_.lower() in PERCEPTION and depth < 3:
+            seen = [e for c in verb.head.children if c.dep_ == "dobj" for e in self.entities_of(c)]
+            if seen:  # "photographs showed Suleimani touring the front line": Suleimani toured it
+                return seen, passive
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
             found, _ = self.subjects(verb.head, depth + 1)
             return found, passive
@@ -687,7 +701,7 @@ class _Descriptions:
             nouns = {TITLE_CLASSES.get(w) for w in words[:1] + ([title.group(1).lower()] if title else [])}
             if words and (words[-1] in NAME_CLASSES or words[-1][:-1] in NAME_CLASSES):
                 nouns.add(words[-1])  # "the station" of "Erbil Station", "the militias" of "Shia militias"
-            if families.get(m.entity) == "Operation":  # "the operation", "the raid" of "the Karbala raid"
+            if families.get(m.entity) == "Operation":  # "the operation" of "Operation Ashura", "the Karbala raid"
                 nouns |= {"operation", *(EVENT_NOUNS & set(words))}
             for noun in nouns - {None}:
                 self.seen[noun].append((m.start, m.entity))
@@ -732,6 +746,14 @@ def _objects_of(prep, clause: _Clause) -> list[str]:
     return [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
 
 
+def _places_of(prep, clause: _Clause) -> list[str]:
+    """Where arriving puts someone: 'at Amerli', or 'at the Zanyari headquarters in Dabashan' (a meeting at a
+    safe house in a district is not a visit to the district)."""
+    found = _objects_of(prep, clause)
+    return found or [e for o in prep.children if o.dep_ == "pobj" for p in o.children
+                     if p.dep_ == "prep" and p.lower_ == "in" for e in _objects_of(p, clause)]
+
+
 def _companions(verb, clause: _Clause) -> tuple[list[str], bool]:
     """Who shares the subject's part ('captured ..., together with X', 'fought alongside X'), and whether
     they acted side by side ('fought side by side', 'alongside')."""
@@ -774,11 +796,15 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
         if c.dep_ in ("dobj", "dative") and "" in slots and not passive and not light:  # not "paid a visit"
             add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
+        if c.dep_ == "dobj" and c.idx not in clause.at:  # "spent much of the next three years in Iraq"
+            preps += [q for p in preps for o in p.children if o.dep_ == "pobj" and o.idx not in clause.at
+                      for q in o.children if q.dep_ == "prep"]
         preps += [q for p in preps if p.lower_ == "by" for o in p.children if o.lower_ == "side"
                   for q in o.children if q.dep_ == "prep"]  # "fought side by side against X"
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
             if prep.lower_ in slots:
-                add(slots[prep.lower_], subj, _objects_of(prep, clause))
+                add(slots[prep.lower_], subj, _places_of(prep, clause) if lemma in ARRIVING
+                    else _objects_of(prep, clause))
     if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
         objects = [c for c in token.children if c.dep_ == "dobj"]
         holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place

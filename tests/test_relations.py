@@ -158,6 +158,12 @@ def test_role_nouns_and_pronouns(resolver, model):
         ("Srud Salih, the commander of the Black Tiger base, spoke.", ("srud-salih", "LOCATED_IN", "black-tiger-base")),
         ("Hezbollah secretary general Hassan Nasrallah spoke.", ("hassan-nasrallah", "LEADS", "hezbollah")),
         ("Khazali would later visit Tehran.", ("qayis-khazali", "VISITED", "tehran")),
+        ("Photographs showed Soleimani touring the front line at Tikrit.", ("qassem-soleimani", "VISITED", "tikrit")),
+        ("Soleimani spent much of the next three years in Iraq.", ("qassem-soleimani", "VISITED", "iraq")),
+        ("Muhandis arrived at the Kataib Hezbollah headquarters in Baghdad.",
+         ("abu-mahdi-al-muhandis", "VISITED", "baghdad")),
+        ("The Peshmerga launched Operation Roaring Lion in May. Asaib Ahl al-Haq fought in the operation.",
+         ("asaib-ahl-al-haq", "PARTICIPATED_IN", "operation-roaring-lion")),
         ("The Peshmerga broke through to Makhmour on Sunday.", ("peshmerga", "VISITED", "makhmour")),
         ("The Kurdistan Democratic Party has bet on Turkey.", ("kdp", "ALLIED_WITH", "turkey")),
         ("Shamkhani spoke at a press conference with Muhandis.",
@@ -218,6 +224,9 @@ def test_clause_rules_find_the_fact(resolver, model, text, fact):
         # a country's hegemony or soldiers somewhere do not make it part of that place
         ("Iran is struggling to maintain its hegemony in Iraq.", ("iran", "PART_OF", "iraq")),
         ("Five U.S. soldiers in Karbala were killed.", ("united-states", "PART_OF", "karbala")),
+        # a meeting somewhere is not a visit to the district; north of a town is not in it
+        ("Soleimani met Khazali at a safe house in Baghdad.", ("qassem-soleimani", "VISITED", "baghdad")),
+        ("Soleimani arrived at a village north of Tikrit.", ("qassem-soleimani", "VISITED", "tikrit")),
         # a describing noun refers to nothing; an unknown speaker's 'he' is no one we know
         ("Kaka Hama leads the KSDP. He described the Peshmerga as the party closest to Turkey.",
          ("ksdp", "ALLIED_WITH", "turkey")),
