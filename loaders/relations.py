@@ -24,7 +24,7 @@ from schema.model import InvalidData, Model
 VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE = 0.75, 0.7, 0.65
 HEDGE_FACTOR = 0.8  # "reportedly", "allegedly"
 ANAPHORA_FACTOR = 0.9  # the quote does not name an endpoint: "he", "the detainee", "the operation" stand for it
-# Role nouns: "the head of X", "a member of X" (loaders.extract also takes a name before one for a person's)
+# Role nouns: "the head of X", "a member of X" (loaders.extract also reads a name followed by one as a person's)
 LEADER_WORDS = ("head leader chief commander director founder co-founder chairman chairwoman secretary-general boss "
                 "speaker president emir").split()
 MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
@@ -298,7 +298,8 @@ def _hyphenated(token) -> list:
 
 
 class _Clause:
-    """Who the noun phrases and subjects of one sentence stand for."""
+    """One sentence: who its noun phrases, pronouns and subjects stand for, who holds the roles its nouns
+    name, and who it reports."""
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
                  families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
@@ -477,6 +478,7 @@ class _Clause:
                 if self.families.get(e) == "Person" and e not in avoid]
 
     def _known_as(self, token) -> str | None:
+        """'an officer known as Hajj Yusuf', 'an offensive the militias called Operation Ashura'."""
         for acl in token.children:
             if acl.dep_ in ("acl", "relcl") and acl.lemma_.lower() in ("know", "call", "name", "nickname"):
                 for prep in acl.children:
@@ -503,10 +505,14 @@ class _Clause:
         return self.entities_of(noun, follow=follow)
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
+        """Who a verb's subject stands for, and whether the verb is passive: its own subject, the noun a
+        relative clause or participle describes, the object of 'thank X for' or 'saw X doing', else the
+        subject of the verb it is coordinated with or depends on."""
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
         # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject; "ISIS attacked" has one
         own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
-               and not (c.is_upper and len(c) > 3 and c.i == c.sent.start and c.nbor(1).text == ",")]
+               and not (c.is_upper and len(c) > 3 and c.i == c.sent.start and c.i + 1 < len(c.doc)
+                        and c.nbor(1).text == ",")]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
                 if any(c.lower_ == "who" for c in own):
@@ -515,7 +521,7 @@ class _Clause:
             return [e for c in own for e in self.entities_of(c)], passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
             return self._described(verb.head), True
-        if verb.dep_ == "pcomp" and depth < 3:  # "thanked Iran for supporting ...": Iran; "after meeting X": the subject
+        if verb.dep_ == "pcomp" and depth < 3:  # "thanked Iran for supporting": Iran; "after meeting": the subject
             governing = verb.head.head
             objects = [e for c in governing.children if c.dep_ == "dobj" for e in self.entities_of(c)]
             if objects and governing.lemma_.lower() in OBJECT_CONTROL:
