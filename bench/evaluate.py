@@ -1,10 +1,12 @@
-"""Extraction quality against the hand-annotated evaluation set in bench/eval/.
+"""Extraction quality against a hand-annotated evaluation set (bench/eval/, or bench/heldout/).
 
 Runs the same preparation `cablegraph load` runs on an unannotated document (no database needed)
-and scores it against gold: entity precision/recall/F1, linking accuracy, and fact precision and
-recall per relationship type. Writes bench/results/extraction.json and prints a summary.
+and scores it against gold: entity precision/recall/F1, linking accuracy, fact precision and recall per
+relationship type, and how often a fact found in the gold's own sentence names the gold's claimant (who
+asserts it: "according to X", "X told his interrogators that ..."). Writes
+bench/results/extraction-<set>.json and prints a summary.
 
-    .venv/bin/python -m bench.evaluate
+    .venv/bin/python -m bench.evaluate [eval|heldout]
 """
 
 from __future__ import annotations
@@ -80,9 +82,18 @@ def score(catalogue_ids: set[str], text: str, gold: dict, record: DocumentRecord
     gold_facts = {fact_key(mapping.get(f["subject"], f"?{f['subject']}"), f["predicate"],
                            mapping.get(f["object"], f"?{f['object']}")) for f in gold["facts"]}
     predicted_facts = {fact_key(c.subject, c.predicate, c.object) for c in record.claims}
+    claimants = {(fact_key(c.subject, c.predicate, c.object), c.quote.strip()): c.claimed_by for c in record.claims}
+    attributed = []  # (gold claimant, predicted claimant) of each gold fact found in its own sentence
+    for f in gold["facts"]:
+        key = (fact_key(mapping.get(f["subject"], f"?{f['subject']}"), f["predicate"],
+                        mapping.get(f["object"], f"?{f['object']}")), f.get("sentence", "").strip())
+        if key in claimants:
+            claimant = f.get("claimed_by")
+            attributed.append((mapping.get(claimant, f"?{claimant}") if claimant else None, claimants[key]))
     return {
         "entities": {"gold": len(entities), "predicted": len(predicted), "matched": len(mapping)},
         "linking": {"matched": len(linked), "correct": correct_links},
+        "attribution": {"compared": len(attributed), "agreed": sum(g == p for g, p in attributed)},
         "facts": {
             "gold": Counter(k[0] for k in gold_facts),
             "predicted": Counter(k[0] for k in predicted_facts),
@@ -111,11 +122,11 @@ def evaluate(folder: Path) -> dict:
         record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
         result = score(ids, text, gold, record)
         per_doc[doc.stem] = result
-        for part in ("entities", "linking"):
+        for part in ("entities", "linking", "attribution"):
             totals[part].update(result[part])
         for kind in ("gold", "predicted", "matched"):
             totals[f"facts_{kind}"].update(result["facts"][kind])
-    ent, link = totals["entities"], totals["linking"]
+    ent, link, said = totals["entities"], totals["linking"], totals["attribution"]
     precision, recall = ratio(ent["matched"], ent["predicted"]), ratio(ent["matched"], ent["gold"])
     fg, fp, fm = totals["facts_gold"], totals["facts_predicted"], totals["facts_matched"]
     per_type = {
@@ -130,6 +141,7 @@ def evaluate(folder: Path) -> dict:
         "linking_accuracy": ratio(link["correct"], link["matched"]),
         "fact_precision": ratio(sum(fm.values()), sum(fp.values())),
         "fact_recall": ratio(sum(fm.values()), sum(fg.values())),
+        "attribution_accuracy": ratio(said["agreed"], said["compared"]),
         "gold_entities": ent["gold"],
         "gold_facts": sum(fg.values()),
     }
@@ -151,6 +163,7 @@ def main() -> int:
     for key, target in TARGETS.items():
         print(f"  {key:18} {s[key]:.3f}  (target {target:.2f}) {'ok' if s[key] >= target else 'BELOW'}")
     print(f"  entity precision {s['entity_precision']:.3f}, recall {s['entity_recall']:.3f}")
+    print(f"  attribution accuracy {s['attribution_accuracy']:.3f} (claimant of the facts found in their sentence)")
     for t, row in results["facts_by_type"].items():
         print(f"  {t:16} gold {row['gold']:3}  predicted {row['predicted']:3}  "
               f"P {row['precision']:.2f}  R {row['recall']:.2f}")

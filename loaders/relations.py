@@ -1,17 +1,19 @@
-"""Typed facts from sentences: when two entity mentions in one sentence are joined by a phrase that
-states a relationship ("met with", "the head of", "was trained by", "-backed"), the sentence
-becomes a Claim of that type, with the sentence as its quote, a date when the sentence gives one,
-a confidence, and who asserts it when the sentence attributes it ("according to X", "X told his
-interrogators that ...").
-
-Patterns are matched on a window "<before><A><between><B>" built around two neighbouring mentions
-(or neighbouring groups of mentions joined by "and" or commas), so each pattern is one readable
-regular expression, and the model decides which endpoint families a type allows.
+"""Typed facts from the clauses of a sentence, read off spaCy's dependency parse: who does what to whom
+(the subject and objects of a verb, through passives, coordination, relative clauses and light verbs such
+as "held talks with"), which role a noun gives its holder ("X, the leader of Y", "Y's deputy chairman X",
+"named X as the Special Groups commander in Sadr City") and where something is ("the KDP office in Gwer").
+Pronouns, relative pronouns and definite descriptions ("the detainee", "the operation") stand for the
+entity the text named for them. Each fact becomes a Claim of its type with the sentence as its quote, a
+date when the sentence gives one, a confidence (lower for a weaker construction or a hedge) and who
+asserts it when the sentence attributes it ("according to X", "X told his interrogators that ...").
+What is negated, wished for, planned or recommended is not a fact; the model decides which endpoint
+families a type allows.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from graph.write import ClaimRecord
@@ -19,137 +21,38 @@ from loaders.curated import claim_id
 from loaders.dates import find_date
 from schema.model import InvalidData, Model
 
-VERB_CONFIDENCE, NOUN_CONFIDENCE, HEDGE_FACTOR = 0.75, 0.7, 0.8
-MAX_GAP = 90
-KIN = r"(?:son|sons|brother|father|cousin|nephew|uncle|wife|daughter|sister|mother|relative|brother-in-law|son-in-law)"
-LEAD_NOUN = r"(?:head|leader|chief|commander|director|founder|secretary-general|chairman|boss|speaker|president)"
-MEMBER_NOUN = (r"(?:member|officer|official|operative|agent|fighter|militant|spokesman|representative|deputy|"
-               r"adviser|advisor|envoy|diplomat|minister|lawmaker|politician|employee|case officer|"
-               r"intelligence officer|ambassador|secretary|engineer|captain|colonel|general|soldier|fellow|"
-               r"analyst|elder|cleric|judge|trader)s?")
-SOURCE_NOUN = r"(?:source|informant|asset|informer|spy)s?"
-WEAPONS = r"(?:weapons|arms|rockets|missiles|jets|ammunition|explosives|guns|rifles|mortars|drones|equipment)"
-ART = r"(?:(?:the|a|an|his|her|their|its)\s+)?"
-ADV = r"(?:(?:\w+ly|also|later|again|then|secretly|repeatedly|personally|directly|had|has|have)\s+){0,2}"
-AUX = r"(?:(?:was|were|is|are|had been|has been|have been|being|been)\s+)"
+VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE = 0.75, 0.7, 0.65
+HEDGE_FACTOR = 0.8  # "reportedly", "allegedly"
+ANAPHORA_FACTOR = 0.9  # the quote does not name an endpoint: "he", "the detainee", "the operation" stand for it
+# Role nouns: "the head of X", "a member of X" (loaders.extract also reads a name followed by one as a person's)
+LEADER_WORDS = ("head leader chief commander director founder co-founder chairman chairwoman secretary-general boss "
+                "speaker president emir").split()
+MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
+                "adviser advisor envoy diplomat minister lawmaker politician employee ambassador secretary engineer "
+                "captain colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge trader "
+                "activist delegate aide bodyguard figure").split()
+SOURCE_WORDS = "source informant asset informer spy".split()
+KIN_WORDS = ("son brother father cousin nephew niece uncle aunt wife husband daughter sister mother relative "
+             "brother-in-law son-in-law").split()
 
-# (predicates tried in order until the model allows the endpoints, pattern, subject marker, confidence)
-PATTERNS: list[tuple[tuple[str, ...], str, str, float]] = [
-    # leadership
-    (("LEADS",), rf"{LEAD_NOUN} of {ART}<A>,? {ART}<B>$", "B", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A>,? {ART}(?:\w+ ){{0,2}}{LEAD_NOUN} of {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A>(?:'s|s)? (?:\w+ )?{LEAD_NOUN},? <B>", "B", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A>,? {ADV}(?:leads|led|heads|headed|commands|commanded|runs|ran|founded|directs|directed) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("LEADS",), rf"<A>,? {ADV}(?:is|was|became|remains) {ART}(?:\w+ )?{LEAD_NOUN} of {ART}<B>", "A", VERB_CONFIDENCE),
-    # informing and handling
-    (("SOURCE_FOR",), rf"<A>,? {ART}(?:\w+ ){{0,2}}{SOURCE_NOUN} (?:for|of|inside|within|to) {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("SOURCE_FOR",), rf"<A>(?:'s|s)? {SOURCE_NOUN},? <B>", "B", NOUN_CONFIDENCE),
-    (("SOURCE_FOR",), rf"<A>,? {ADV}(?:informed|briefed|tipped off|spied for|(?:passed|provided|gave|sold|fed) "
-                      rf"(?:\w+ ){{0,2}}(?:information|intelligence|details|reports?) to) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("HANDLED_BY",), rf"<A>,? {ADV}{AUX}?(?:handled|run|directed|tasked|controlled|managed|debriefed) by {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("HANDLED_BY",), r"<A>(?:'s|s)? (?:case officer|handler),? <B>", "A", NOUN_CONFIDENCE),
-    (("HANDLED_BY",), rf"<A>,? (?:[\w,]+ ){{0,3}}(?:took|takes|received|receives|got|gets) (?:his |her |their |its )?"
-                      rf"(?:orders|instructions|directions?|guidance) (?:\w+ )?from {ART}<B>", "A", VERB_CONFIDENCE),
-    (("HANDLED_BY",), rf"<A>,? {ADV}(?:handled|handles|ran|runs|tasked|tasks|debriefed) {ART}<B>", "B", VERB_CONFIDENCE),
-    # recruitment, training, money, weapons, support
-    (("RECRUITED",), rf"<A>,? {ADV}{AUX}(?:recruited|co-opted|cultivated|enlisted) by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("RECRUITED",), rf"<A>,? {ADV}(?:recruited|co-opted|co-opt|cultivated|enlisted|tried to recruit|sought to recruit)"
-                     rf"(?: \w+){{0,2}} {ART}<B>", "A", VERB_CONFIDENCE),
-    (("TRAINED",), rf"<A>,? {ADV}{AUX}trained (?:\w+ ){{0,3}}by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("TRAINED",), rf"<A>,? {ADV}(?:received|underwent|got) (?:\w+ ){{0,2}}training (?:\w+ ){{0,3}}(?:from|by) {ART}<B>",
-     "B", VERB_CONFIDENCE),
-    (("TRAINED",), rf"<A>,? {ADV}(?:trained|trains|instructed|had trained) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("FUNDED",), rf"<A>,? {ADV}{AUX}(?:funded|financed|paid|bankrolled) by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("FUNDED",), rf"<A>,? {ADV}(?:received|got|accepted) (?:\w+ ){{0,3}}(?:money|funding|funds|payments?|cash|salaries|"
-                  rf"dollars) (?:\w+ ){{0,2}}from {ART}<B>", "B", VERB_CONFIDENCE),
-    (("FUNDED",), rf"<A>,? {ADV}(?:funded|funds|financed|finances|paid|pays|bankrolled|(?:gave|provided|sent) "
-                  rf"(?:\w+ ){{0,3}}(?:money|funding|funds|cash|salaries) to) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("ARMED",), rf"<A>,? {ADV}{AUX}armed by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("ARMED",), rf"<A>,? {ADV}(?:armed|supplied|provided|gave|sent|delivered|shipped|smuggled) (?:\w+ ){{0,4}}{WEAPONS}"
-                 rf"(?: \w+){{0,3}} to {ART}<B>", "A", VERB_CONFIDENCE),
-    (("ARMED",), rf"<A>,? {ADV}(?:armed|supplied|provided|equipped) {ART}<B>$", "A", VERB_CONFIDENCE),
-    (("SUPPORTED",), r"<A>-(?:backed|supported|sponsored|funded|aligned) <B>", "A", NOUN_CONFIDENCE),
-    (("SUPPORTED",), rf"<A>,? {ADV}{AUX}(?:backed|supported|sponsored|aided|assisted|advised) by {ART}<B>", "B",
-     VERB_CONFIDENCE),
-    (("SUPPORTED",), rf"<A>,? {ADV}(?:supported|supports|backed|backs|aided|aids|assisted|helped|advised|advises|"
-                     rf"sponsored|propped up|protected) {ART}<B>", "A", VERB_CONFIDENCE),
-    # meetings, visits, alliances, conflict
-    (("MET_WITH",), rf"(?:meeting|talks|meetings) between {ART}<A> and {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("MET_WITH",), rf"<A>,? {ADV}(?:has been|had been|was|is|were|are|remains|remained|stayed|kept) in "
-                    rf"(?:\w+ )?(?:contact|touch|talks) with {ART}<B>", "A", VERB_CONFIDENCE),
-    (("MET_WITH",), rf"<A>,? {ADV}(?:met|meets|meeting|had a meeting|held talks|held a meeting|spoke|talked|conferred|"
-                    rf"negotiated|sat down)(?: [\w.]+){{0,3}} with {ART}<B>", "A", VERB_CONFIDENCE),
-    (("MET_WITH", "VISITED"), rf"<A>,? {ADV}(?:met|visited|received|hosted|called on|paid a visit to)(?: [\w.]+){{0,2}} "
-                              rf"{ART}<B>", "A", VERB_CONFIDENCE),
-    (("VISITED",), rf"<A>,? {ADV}(?:travell?ed|went|flew|came|returned|drove|was sent|slipped(?: \w+)?) (?:back )?"
-                   rf"(?:to|into) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("VISITED",), rf"<A>,? {ADV}(?:arrived|landed) in {ART}<B>", "A", VERB_CONFIDENCE),
-    (("ALLIED_WITH",), rf"(?:alliance|partnership|cooperation|coordination) between {ART}<A> and {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("ALLIED_WITH",), rf"<A>,? {ADV}(?:has|have|had|enjoyed|enjoys|maintained|maintains|kept|keeps|built|developed|"
-                       rf"established) (?:[\w-]+ ){{0,3}}(?:ties|relationship|relations|links|alliance|partnership) "
-                       rf"(?:to|with) {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("ALLIED_WITH",), rf"<A>,? (?:[\w-]+ ){{0,6}}(?:loyal|allied|close|closest|closer|friendly) to {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("ALLIED_WITH",), rf"<A>,? {ADV}(?:is |was |were |are )?(?:allied|aligned|cooperated|cooperates|cooperating|"
-                       rf"partnered|coordinated|sided|worked closely) with {ART}<B>", "A", VERB_CONFIDENCE),
-    (("OPPOSED",), rf"<A>(?:'s|s)? (?:\w+ )?(?:fight|war|battle|campaign|struggle|offensive) against {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("OPPOSED",), rf"<A>,? {ADV}(?:fought|fights|battled|battles|opposed|opposes|clashed with|fought against|"
-                   rf"waged war (?:on|against)|is fighting|was fighting|resisted|rivals|rivalled|confronted) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("TARGETED",), rf"<A>,? {ADV}{AUX}(?:attacked|targeted|kidnapped|abducted|killed|assassinated|bombed|arrested|"
-                    rf"detained|captured|ambushed) by {ART}<B>", "B", VERB_CONFIDENCE),
-    (("CONTROLS", "TARGETED"), rf"<A>,? {ADV}(?:seized|took control of|captured|controls|controlled|overran|occupied|"
-                               rf"held|took) {ART}<B>", "A", VERB_CONFIDENCE),
-    (("TARGETED",), rf"<A>,? {ADV}(?:attacked|targeted|kidnapped|abducted|killed|assassinated|bombed|arrested|detained|"
-                    rf"spied on|struck|ambushed|shelled|raided) {ART}<B>", "A", VERB_CONFIDENCE),
-    # membership, structure, family, place
-    (("PART_OF",), rf"<A>,? {ART}(?:\w+ )?(?:unit|branch|wing|arm|division|department|directorate|subsidiary|"
-                   rf"part|faction|brigade) (?:of|within) {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("PARTICIPATED_IN", "MEMBER_OF"), rf"<A>,? {ADV}(?:took part in|participated in|joined|fought in|attended|"
-                                       rf"was present at|was involved in|led forces in) {ART}<B>", "A",
-     VERB_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>(?:,| (?:is|was|became|remains|served as)) {ART}(?:[\w-]+ ){{0,3}}{MEMBER_NOUN} "
-                     rf"(?:of|in|with|for|from|at) {ART}<B>", "A",
-     NOUN_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>,? {ADV}(?:served in|served with|worked for|works for|belonged to|belongs to|defected to|"
-                     rf"(?:is|was|became) (?:a |an )?(?:\w+ )?(?:member|officer|operative|agent) (?:of|in)) {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A>(?:'s|s)? (?:[\w-]+ ){{0,2}}{MEMBER_NOUN},? <B>", "B", NOUN_CONFIDENCE),
-    (("MEMBER_OF",), rf"<A> of {ART}<B>$", "A", NOUN_CONFIDENCE),
-    (("LEADS",), rf"<A> of {ART}<B>$", "B", NOUN_CONFIDENCE),  # "the KSDP of Hama Haji Mahmoud"
-    (("RELATIVE_OF",), rf"<A>(?:'s|s)? {KIN},? <B>", "B", NOUN_CONFIDENCE),
-    (("RELATIVE_OF",), rf"<A>,? {ART}{KIN} of {ART}<B>", "A", NOUN_CONFIDENCE),
-    (("RELATIVE_OF",), rf"<A> and (?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
-    (("RELATIVE_OF",), rf"<A>,? (?:[\w,]+ ){{0,4}}(?:his|her) {KIN},? <B>", "B", NOUN_CONFIDENCE),
-    (("LOCATED_IN",), rf"<A>,? {ADV}{AUX}?(?:based|headquartered|stationed|located|held|deployed|hiding) in {ART}<B>",
-     "A", VERB_CONFIDENCE),
-    (("LOCATED_IN",), rf"<A>,? {ART}(?:\w+ )?(?:city|town|village|region|province|district|base|neighbou?rhood) "
-                      rf"(?:in|of|near) {ART}<B>", "A", NOUN_CONFIDENCE),
-]
-COMPILED = [(preds, re.compile(p), who, conf) for preds, p, who, conf in PATTERNS]
-# "the KDP in Erbil": said of an organization, being in a place is where it is; said of a person, it is
-# usually only where something happened, so this one pattern is kept for organizations
-ORGANIZATION_IN = re.compile(rf"<A> in {ART}<B>$")
-WINDOW_PATTERNS = [*COMPILED, (("LOCATED_IN",), ORGANIZATION_IN, "A", NOUN_CONFIDENCE)]  # tried in this order
-NEGATION = re.compile(r"\b(?:not|never|no longer|denied|refused to|failed to)\b")
+
+def _alternatives(words: list[str]) -> str:
+    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+
+
+KIN = _alternatives(KIN_WORDS)
+LEAD_NOUN = _alternatives(LEADER_WORDS)
+MEMBER_NOUN = _alternatives(MEMBER_WORDS) + "s?"
 HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
                    r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
 ATTRIBUTION_AFTER = re.compile(
-    r"^(?:'s|s)?,?\s+(?:\w+\s+){0,2}(?:said|says|told|tells|stated|states|reported|reports|claimed|claims|"
+    r"^(?:'s|s)?,?\s+(?:(?!which\b|who\b|that\b)\w+\s+){0,2}(?:said|says|told|tells|stated|states|reported|reports|"
+    r"claimed|claims|"
     r"alleged|alleges|testified|admitted|confirmed|insisted|explained|wrote|added)\b",
     re.IGNORECASE,
 )
 ATTRIBUTION_BEFORE = re.compile(r"\b(?:according to|as told by|in the words of)\s+(?:the\s+)?$", re.IGNORECASE)
-COORDINATION = re.compile(r"^(?:,\s*|\s+and\s+|,\s*and\s+|\s+as well as\s+)$")
-# "Farhad Zamani of the MOIS met ...", "Muhandis, the commander of Kataib Hezbollah, met ...": the person acts
-HEAD = re.compile(r"^(?:\s+of\s+(?:the\s+)?|,\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}(?:of|for|in)\s+(?:the\s+)?)$",
-                  re.IGNORECASE)
+POSSESSIVE_GAP = re.compile(r"^(?:['’]s?|s)\s+$")  # "the Revolutionary Guards’ Quds Force"
 
 
 @dataclass(frozen=True)
@@ -157,67 +60,6 @@ class Mention:
     start: int
     end: int
     entity: str
-
-
-def _clean(fragment: str) -> str:
-    """Lowercase, one kind of apostrophe, no brackets ("the Kurdistan Toilers Party (KTP) was ..."), single spaces."""
-    fragment = re.sub(r"[()\[\]]", " ", fragment.replace("’", "'").replace("‘", "'"))
-    return re.sub(r"\s+", " ", fragment).lower()
-
-
-POSSESSIVE_GAP = re.compile(r"^(?:['’]s?|s)\s+$")
-
-
-def _heads(text: str, mentions: list[Mention]) -> list[Mention]:
-    """Drop possessive modifiers: in "the Revolutionary Guards’ Quds Force" the phrase is the Quds Force."""
-    return [m for m, nxt in zip(mentions, mentions[1:] + [None], strict=True)
-            if nxt is None or not POSSESSIVE_GAP.match(text[m.end:nxt.start])]
-
-
-def _groups(text: str, mentions: list[Mention]) -> list[list[Mention]]:
-    """Neighbouring mentions joined by 'and' act together ("Soleimani and Muhandis met ..."); a comma
-    joins only inside such a list ("A, B and C"), otherwise it is an apposition ("the KSDP, Mahmoud")."""
-    groups: list[list[Mention]] = []
-    joins: list[list[str]] = []
-    for m in mentions:
-        gap = text[groups[-1][-1].end:m.start] if groups else ""
-        if groups and COORDINATION.match(gap):
-            groups[-1].append(m)
-            joins[-1].append(gap)
-        else:
-            groups.append([m])
-            joins.append([])
-    out: list[list[Mention]] = []
-    for group, gaps in zip(groups, joins, strict=True):
-        out.append([group[0]])
-        for i, (m, gap) in enumerate(zip(group[1:], gaps, strict=True)):
-            listed = "and" in gap or "as well as" in gap or any("and" in g for g in gaps[i + 1:])
-            if listed:
-                out[-1].append(m)
-            else:
-                out.append([m])
-    return out
-
-
-def _without(text: str, start: int, end: int, cuts: list[tuple[int, int]]) -> str:
-    """text[start:end] with the possessive modifiers inside it cut out."""
-    out, at = [], start
-    for a, b in sorted(cuts):
-        if start <= a and b <= end:
-            out.append(text[at:a])
-            at = b
-    return "".join(out) + text[at:end]
-
-
-def _head(text: str, groups: list[list[Mention]], i: int, families: dict[str, str]) -> list[Mention]:
-    """The acting side of group i: a person named just before it ("X of the MOIS") acts for it,
-    unless group i is where that person's own description ends and the verb follows."""
-    if i == 0:
-        return groups[i]
-    before = groups[i - 1]
-    if HEAD.match(text[before[-1].end:groups[i][0].start]) and all(families.get(m.entity) == "Person" for m in before):
-        return before
-    return groups[i]
 
 
 def _claimant(text: str, sentence_start: int, mentions: list[Mention], families: dict[str, str]) -> str | None:
@@ -232,61 +74,6 @@ def _claimant(text: str, sentence_start: int, mentions: list[Mention], families:
     return None
 
 
-def extract(
-    doc_id: str, text: str, sentences: list[tuple[int, int]], mentions: list[Mention], families: dict[str, str],
-    model: Model,
-) -> list[ClaimRecord]:
-    """Claims for every pattern that joins two mentions within a sentence."""
-    claims: dict[str, ClaimRecord] = {}
-    ordered = sorted(mentions, key=lambda m: m.start)
-    cursor = 0
-    for s_start, s_end in sentences:
-        inside = []
-        while cursor < len(ordered) and ordered[cursor].start < s_end:
-            if ordered[cursor].start >= s_start:
-                inside.append(ordered[cursor])
-            cursor += 1
-        if len({m.entity for m in inside}) < 2:
-            continue
-        sentence = text[s_start:s_end]
-        quote = sentence.strip()
-        q_start = s_start + sentence.index(quote[:1]) if quote else s_start
-        date, precision = find_date(sentence)
-        claimed_by = _claimant(text, s_start, inside, families)
-        hedged = bool(HEDGE.search(sentence))
-        heads = _heads(text, inside)
-        modifiers = [(m.start, nxt.start) for m, nxt in zip(inside, inside[1:], strict=False) if m not in heads]
-        groups = _groups(text, heads)
-        for i, (left, right) in enumerate(zip(groups, groups[1:], strict=False)):
-            between = _without(text, left[-1].end, right[0].start, modifiers)
-            if len(between) > MAX_GAP or NEGATION.search(_clean(between)):
-                continue
-            before = _clean(text[max(s_start, left[0].start - 45):left[0].start])
-            window = f"{before}<A>{_clean(between)}<B>"
-            for predicates, pattern, subject, confidence in WINDOW_PATTERNS:
-                if not pattern.search(window):
-                    continue
-                actors = _head(text, groups, i, families) if subject == "A" else left
-                pairs = [(a.entity, b.entity) if subject == "A" else (b.entity, a.entity)
-                         for a in actors for b in right]
-                made = False
-                for s, o in pairs:
-                    predicate = _allowed(predicates, families.get(s), families.get(o), model)
-                    if predicate is None or s == o or pattern is ORGANIZATION_IN and families.get(s) != "Organization":
-                        continue
-                    cid = claim_id(doc_id, predicate, s, o, quote)
-                    claims[cid] = ClaimRecord(
-                        id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
-                        end=q_start + len(quote), confidence=round(confidence * (HEDGE_FACTOR if hedged else 1), 3),
-                        method="pattern", date=date, date_precision=precision,
-                        claimed_by=claimed_by if claimed_by not in (s, o) else None,
-                    )
-                    made = True
-                if made:
-                    break
-    return sorted(claims.values(), key=lambda c: (c.start, c.id))
-
-
 def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None, model: Model) -> str | None:
     if "LOCATED_IN" in predicates and source == target == "Location":
         predicates = ("PART_OF",)  # a place within a place
@@ -299,8 +86,6 @@ def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None
     return None
 
 
-
-# -- clause structure -------------------------------------------------------------------------------
 # verb lemma -> ({"": predicates for its direct object, preposition: predicates for that object}, reversed):
 # reversed when the fact is about the grammatical object ("A handled B" = B HANDLED_BY A)
 LOC = ("LOCATED_IN",)
@@ -313,14 +98,24 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
-    **_verbs("receive host tell contact phone call persuade urge convince pressure", {"": ("MET_WITH",)}),
+    **_verbs("receive host tell contact phone telephone persuade urge convince pressure", {"": ("MET_WITH",)}),
     **_verbs("discuss", {"with": ("MET_WITH",)}),
-    **_verbs("visit", {"": ("VISITED", "MET_WITH")}),
-    **_verbs("tour", {"": ("VISITED",)}),
-    **_verbs("travel go fly come return drive arrive slip", {"to": ("VISITED",), "into": ("VISITED",), "in": ("VISITED",)}),
+    **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
+    **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
+    **_verbs("travel go fly come return drive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
+                                                            "in": ("VISITED",)}),
+    **_verbs("arrive", {"in": ("VISITED",), "at": ("VISITED",)}),
+    **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
+    **_verbs("enter", {"": ("VISITED",)}),
+    **_verbs("introduce", {"to": ("MET_WITH",)}),
+    **_verbs("advance march", {"on": ("TARGETED",), "to": ("VISITED",), "into": ("VISITED",)}),
+    **_verbs("push move break head", {"to": ("VISITED",), "into": ("VISITED",)}),  # "broke through to Amerli"
+    **_verbs("bet rely", {"on": ("ALLIED_WITH",)}),  # "the KDP has bet on Turkey"
+    **_verbs("include comprise", {"": ("PART_OF",)}, reverse=True),  # "a list that included Badr"
     **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
     **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
-    **_verbs("serve work", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
+    **_verbs("serve", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
+    **_verbs("work", {"in": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",), "with": ("ALLIED_WITH",)}),
     **_verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
                               "for": ("MEMBER_OF",)}),
     **_verbs("recruit cultivate enlist co-opt", {"": ("RECRUITED",)}),
@@ -330,7 +125,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("arm equip", {"": ("ARMED",)}),
     **_verbs("supply", {"": ("ARMED",), "to": ("ARMED",)}),
     **_verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
-    **_verbs("oppose resist confront rival", {"": ("OPPOSED",)}),
+    **_verbs("oppose resist confront rival denounce condemn", {"": ("OPPOSED",)}),
     **_verbs("clash", {"with": ("OPPOSED",)}),
     **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
              "pound hit",
@@ -344,66 +139,348 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
     **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
     **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
-             {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),
+             {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),  # "keeps an office in X": for a body, not a country
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
-PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital"}
-# "is a captain in X", "is the head of X", "is a cousin of X"
-NOUN_ROLES = [(re.compile(rf"^{LEAD_NOUN}$"), "LEADS"), (re.compile(rf"^{KIN}$"), "RELATIVE_OF"),
-              (re.compile(rf"^{SOURCE_NOUN}$"), "SOURCE_FOR"),
-              (re.compile(r"^(?:captain|colonel|general|major|lieutenant|sergeant|soldier|commander|member|officer|"
-                          r"official|operative|agent|fighter|militant|spokesman|employee|deputy|adviser|advisor|"
-                          r"representative|diplomat|minister|lawmaker|trader|cleric|activist|delegate)s?$"), "MEMBER_OF")]
+LEMMA_GAPS = {"retook": "retake"}  # forms spaCy's lemmatizer leaves as they are
+EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove X out of Y": X had held Y
+DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
+# a light verb and an event noun state what a verb would: "held talks with", "carried out strikes against",
+# "made a visit to", "played a part in" (the noun's lemma -> its preposition and the fact)
+EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = {
+    **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation",
+                     "conference", "session", "interview"),
+                    ({"with"}, ("MET_WITH",))),
+    **dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
+                    ({"against", "on"}, ("TARGETED",))),
+    **dict.fromkeys(("visit", "trip", "journey"), ({"to"}, ("VISITED",))),
+    **dict.fromkeys(("part", "role"), ({"in"}, ("PARTICIPATED_IN",))),
+    **dict.fromkeys(("relationship", "relations", "ties", "links", "alliance", "partnership"),
+                    ({"with", "to"}, ("ALLIED_WITH",))),  # "has a special relationship with"
+    **dict.fromkeys(("order", "orders", "instruction", "instructions", "direction", "directions", "guidance"),
+                    ({"from"}, ("HANDLED_BY",))),  # "took his orders from"
+}
+# a state a prepositional phrase puts its subject in: "in contact with X", "under the control of X" (held by X),
+# "in Islamic State hands", "under the direction of X" (the noun -> preposition, its object's preposition,
+# the fact, whether the fact is about the object)
+STATES: dict[tuple[str, str], tuple[str, tuple[str, ...], bool]] = {
+    **dict.fromkeys((("in", "contact"), ("in", "touch"), ("in", "talks"), ("in", "negotiations")),
+                    ("with", ("MET_WITH",), False)),
+    ("under", "control"): ("of", ("CONTROLS",), True),
+    ("in", "hands"): ("", ("CONTROLS",), True),
+    **dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions")),
+                    ("of", ("HANDLED_BY",), False)),
+}
+# "gave the Special Groups millions of dollars", "delivered two consignments of rockets to the Peshmerga"
+TRANSFER = {"send", "deliver", "ship", "smuggle", "give", "provide", "supply", "fly", "hand", "transfer", "pay",
+            "channel", "funnel"}
+WEAPON_NOUNS = {"weapon", "arm", "rocket", "missile", "ammunition", "explosive", "gun", "rifle", "mortar", "drone",
+                "equipment", "penetrator", "launcher", "munition"}
+MONEY_NOUNS = {"money", "dollar", "fund", "funding", "payment", "cash", "salary", "stipend", "euro", "toman", "rial",
+               "million", "billion"}
+# "together with X", "along with X", "alongside X": X does what the subject does
+COMITATIVE = {"together", "along"}
+COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fought alongside X": allies
+LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
+         "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
+SEND = {"send", "dispatch", "deploy"}
+ARRIVING = {"arrive", "travel", "go", "fly", "come", "return", "drive", "slip", "cross"}
+HOLDING = {"open", "keep", "maintain"}  # what is kept somewhere is there, not its keeper
+REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
+PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
+               "quarter", "neighbourhood", "neighborhood", "suburb"}
+PLACE_WORD = _alternatives(sorted(PLACE_NOUNS))  # for loaders.extract: "X, a town in ..." is a place
+UNIT_NOUNS = {"unit", "branch", "wing", "arm", "division", "department", "directorate", "subsidiary", "faction",
+              "brigade", "cell", "service"}
+# a role noun -> (what it says of its holder and the entity it is a role of, reversed: said of that entity)
+ROLE_WORDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    **dict.fromkeys(LEADER_WORDS, (("LEADS",), False)),
+    **dict.fromkeys(MEMBER_WORDS, (("MEMBER_OF",), False)),
+    **dict.fromkeys(SOURCE_WORDS, (("SOURCE_FOR",), False)),
+    **dict.fromkeys(KIN_WORDS, (("RELATIVE_OF",), False)),
+    **dict.fromkeys(("ally", "partner", "friend", "associate", "confidant"), (("ALLIED_WITH",), False)),
+    **dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary"), (("OPPOSED",), False)),
+    **dict.fromkeys(UNIT_NOUNS, (("PART_OF",), False)),
+    "handler": (("HANDLED_BY",), True),
+}
+HANDLER = ROLE_WORDS["handler"]
+TIES = {("RELATIVE_OF",), ("ALLIED_WITH",), ("OPPOSED",)}  # unlike posts, these are held nowhere
+RESPONSIBLE = {"responsible"}  # "the case officer responsible for Source 2 at the station"
+SUBORDINATE = {"deputy", "vice", "assistant"}  # "the deputy head of X" is a member, not its leader
+ROLE_PREPS = {"of", "for", "at", "with", "within", "inside", "in", "to", "from"}
+TIE_PREPS = {"of", "to", "for"}  # "an ally of X", "a rival to X": a tie, not a post, has no place
+SITE_WORDS = {"base", "camp", "station", "airport", "prison", "facility", "checkpoint", "centre", "center",
+              "headquarters", "garrison", "post", "hotel", "compound"}
+# adjectives and adverbs that relate what they describe to their prepositional object: "loyal to", "closer to"
+STANCES = {"loyal": "ALLIED_WITH", "close": "ALLIED_WITH", "closer": "ALLIED_WITH", "closest": "ALLIED_WITH",
+           "allied": "ALLIED_WITH", "friendly": "ALLIED_WITH", "hostile": "OPPOSED"}
 GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
                "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office",
+               "team", "teams", "cell", "unit", "detail",
                "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
                "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers",
-               "commands", "services", "branches", "wings"}
-PRONOUNS = {"he", "she", "him", "her", "they", "them"}
-RELATIVE = {"who", "which", "that"}
+               "commands", "services", "branches", "wings", "cells"}
+# a group that travels is where it met someone, not where it is based
+MOBILE = {"delegation", "delegations", "envoy", "envoys", "team", "teams"}
+# a place someone keeps: its owner, not the place its name starts with ("the Makhmour refugee camp")
+FACILITY_NOUNS = {"office", "offices", "headquarters", "camp", "camps", "residence", "house", "home"}
+# whoever commands "Peshmerga units" or "JAM fighters" serves in that force; they do not lead it
+PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militiamen", "cells", "commands"}
+# "on the outskirts of Tehran", "in the north of the city": where a part of a place is, the place is
+SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west", "centre", "center", "heart",
+                 "suburbs", "part", "parts"}
+DIRECTIONS = {"north", "south", "east", "west"}  # "the north of X" is in X; "north of X" is not
+PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "it", "its"}
+GROUP_PRONOUNS = {"they", "them", "it", "its"}
+REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
+SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
+          "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
+PERCEPTION = {"show", "see", "film", "photograph", "watch", "picture", "spot", "observe", "catch"}
+OBJECT_CONTROL = {"thank", "accuse", "praise", "blame", "credit", "criticize", "criticise", "condemn", "punish",
+                  "congratulate", "reward", "fault", "charge", "suspect"}  # "accused X of burning ...": X burned
+# verbs whose subject asserts what their clause or object says ("He named X as the commander in Basra")
+ATTRIBUTING = SPEECH | {"describe", "name", "identify", "thank", "complain", "assess", "announce", "reveal",
+                        "disclose", "warn", "accuse", "stress", "emphasize", "argue", "maintain"}
+# recommended, planned or only possible ("may have met" is a hedge: the sentence says it may have happened)
+MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought", "can", "may", "might"}
+# "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
+IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
+            "urge", "request", "offer", "propose", "threaten", "refuse", "fail", "decline", "need", "prepare", "vow",
+            "pledge", "agree", "decide", "able", "unable"}
+RELATIVE = {"who", "whom", "whose", "which", "that"}
+PERSONAL_RELATIVE = {"who", "whom", "whose"}
+Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
+# What a definite description ("the station", "the operation", "the town", "the general") can call an entity
+# the text named before: the last word of its name, the title before it, the event an operation is,
+# or any noun an apposition gave it ("Amerli, a farming town"; "The detainee, Qais al-Khazali").
+NAME_CLASSES = {"party", "organization", "organisation", "movement", "front", "brigade", "army", "council", "union",
+                "group", "ministry", "agency", "corps", "committee", "coalition", "alliance", "league", "militia",
+                "directorate", "office", "government", "police", "guard", "station", "command", "institute",
+                "company", "service", "network", "channel", "force", "camp", "base", "hotel", "airport", "prison",
+                "center", "centre", "mountain", "river", "crossing", "zone"} | PLACE_NOUNS
+EVENT_NOUNS = {"operation", "offensive", "battle", "raid", "attack", "siege", "campaign", "meeting", "visit",
+               "conference", "election", "referendum", "war", "talks", "assault", "strike", "kidnapping", "bombing",
+               "ambush", "leak", "trip"}
+TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major": "major", "col": "colonel",
+                 "colonel": "colonel", "brig": "brigadier", "brigadier": "brigadier", "sheikh": "sheikh",
+                 "minister": "minister", "ambassador": "ambassador", "president": "president", "dr": "doctor",
+                 "ayatollah": "ayatollah", "source": "source"}
+DEFINITE = {"the", "this", "that"}  # and a possessive pronoun: "his party"
+
+
+def _relative_clause(token):
+    """The relative clause a relative pronoun opens ("Jurf al-Sakhar, which Kataib Hezbollah has held")."""
+    if token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr"):
+        return None
+    for _ in range(3):
+        if token.head is token:
+            return None
+        token = token.head
+        if token.dep_ == "relcl":
+            return token
+    return None
+
+
+def _bare_the(noun) -> bool:
+    """'the north' alone, not 'a village north' or 'the front north'."""
+    return [c.lower_ for c in noun.children if c.dep_ in ("det", "amod", "compound")] == ["the"]
+
+
+def _hyphenated(token) -> list:
+    """The tokens of a hyphenated word ("secretary-general"), which spaCy splits in three."""
+    doc, first, last = token.doc, token.i, token.i
+    while first > 0 and not doc[first - 1].whitespace_ and "-" in (doc[first - 1].text, doc[first].text):
+        first -= 1
+    while last + 1 < len(doc) and not doc[last].whitespace_ and "-" in (doc[last].text, doc[last + 1].text):
+        last += 1
+    return list(doc[first:last + 1])
 
 
 class _Clause:
-    """Who the noun phrases and subjects of one sentence stand for."""
+    """One sentence: who its noun phrases, pronouns and subjects stand for, who holds the roles its nouns
+    name, and who it reports."""
 
-    def __init__(self, at: dict[int, Mention], inside: list[Mention], families: dict[str, str],
-                 last_person: str | None, roles: dict[str, str]):
-        self.at, self.inside, self.families, self.last_person, self.roles = at, inside, families, last_person, roles
+    def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
+                 families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
+                 claimant: str | None):
+        self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
+        self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
+        self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
-    def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = ()) -> list[str]:
-        """The named entities a noun phrase headed by `token` stands for; a pronoun does not stand
-        for anyone in `avoid` (the object 'him' is not the subject)."""
+    def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
+        """The named entities a noun phrase headed by `token` stands for (and, if `follow`, its conjuncts);
+        a pronoun does not stand for anyone in `avoid` (the object 'him' is not the subject)."""
+        if token.i in self.resolving:  # "its fighters" as the subject of the clause above "its": no one
+            return []
+        self.resolving.add(token.i)
+        try:
+            return self._entities(token, depth, avoid, follow)
+        finally:
+            self.resolving.discard(token.i)
+
+    def _entities(self, token, depth: int, avoid: tuple[str, ...], follow: bool) -> list[str]:
         m = self.at.get(token.idx)
+        lower = token.lower_
         if m is not None:
+            if token.dep_ != "poss" and m in self.possessed:  # "the Revolutionary Guards’ Quds Force"
+                m = self.possessed[m]
             found = [m.entity]
         elif (named := self._known_as(token)) is not None:  # "an officer known as Hajj Yusuf"
             found = [named]
-        elif token.lower_ in self.roles and any(c.lower_ == "the" for c in token.children):
-            found = [self.roles[token.lower_]]  # "the detainee", once the text said who that is
-        elif token.lower_ in PRONOUNS:  # the nearest person named before it
-            before = [x.entity for x in self.inside if x.end <= token.idx and self.families.get(x.entity) == "Person"]
-            before += [self.roles[t.lower_] for t in token.sent if t.i < token.i and t.lower_ in self.roles]
-            before = [e for e in before if e not in avoid]
-            found = [before[-1]] if before else [self.last_person] if self.last_person else []
-        elif token.lower_ in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers"
+        elif lower in GROUP_PRONOUNS:
+            found = self._group(token, avoid)
+        elif lower in PRONOUNS:
+            found = self._antecedent(token, avoid)
+        elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
+            found = self._person_above(clause.head) if lower in PERSONAL_RELATIVE else self._described(clause.head)
+        elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                      for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
-            found += [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
-        elif token.lower_ in PLACE_NOUNS:  # "the town of Makhmour"
-            found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
-                     for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
-        else:
-            found = []
-        if depth < 2:
+            owners = [self.at[t.idx].entity for c in token.children if c.dep_ in ("compound", "nmod")
+                      for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
+            found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
+            found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+        elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS and (lower not in DIRECTIONS or _bare_the(token)):
+            # "the town of X", "the outskirts of X", "the north of X" (not "a village north of X")
+            found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
+            found = found or [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
+                              for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
+            found = found or self.referent(token)  # "the town", once the text said which
+        else:  # "The detainee, Qais al-Khazali, was captured": the name given; "the detainee": who that was
+            found = [self.at[c.idx].entity for c in token.children if c.dep_ == "appos" and c.idx in self.at]
+            found = found or self.referent(token)
+        if follow and depth < 2:
             for c in token.conjuncts:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
 
+    def family_at(self, token) -> str | None:
+        m = self.at.get(token.idx)
+        return self.families.get(m.entity) if m is not None else None
+
+    def referent(self, noun) -> list[str]:
+        """'the operation', 'the station', 'the detainee': what the text last called that. A noun that
+        describes ('X, the town ...', 'described X as the party closest to ...') refers to nothing."""
+        if noun.pos_ != "NOUN" or noun.idx in self.at \
+                or not any(c.dep_ == "det" and c.lower_ in DEFINITE or c.tag_ == "PRP$" for c in noun.children) \
+                or any(c.dep_ == "compound" or c.dep_ == "poss" and c.tag_ != "PRP$" for c in noun.children) \
+                or noun.dep_ in ("appos", "attr", "oprd") or noun.dep_ == "pobj" and noun.head.lower_ == "as":
+            return []
+        found = self.described.latest(noun.lower_, noun.idx)  # "the quarters" are not "a quarter"
+        return [found] if found else []
+
+    def attribution(self, sent) -> tuple[str | None, set[int]]:
+        """Who a sentence reports, and the words they report: 'He said that ...' and 'The detainee named X
+        as ...' (all but the speaker's own words), 'X, he said, ...' and '..., the source said.' (all but
+        the aside), 'According to the source, ...'. A speaker with a name nobody knows is "" (no one we can
+        name); (None, ...) when the parse shows no speaker."""
+        everything = {t.i for t in sent}
+        for token in sent:
+            if token.lower_ == "according":
+                for o in (o for p in token.children if p.lower_ == "to" for o in p.children if o.dep_ == "pobj"):
+                    found = self.entities_of(o, follow=False)
+                    return (found[0] if found else ""), everything - {t.i for t in token.subtree}
+        root = sent.root
+        for verb in (root, *(c for c in root.children if c.dep_ == "parataxis")):
+            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            if subject is None or verb.lemma_.lower() not in ATTRIBUTING or _unasserted(verb):
+                continue
+            aside = verb is not root  # "Hajj Yusuf, he said, took ...": 'he' is not Hajj Yusuf
+            avoid = tuple(self.subjects(root)[0]) if aside else ()
+            found = [e for e in self.entities_of(subject, follow=False, avoid=avoid)
+                     if self.families.get(e) in ("Person", "Organization")]
+            speaker = found[0] if found else "" if subject.pos_ in ("PROPN", "PRON") else None
+            own = verb.subtree if aside else (*subject.subtree, verb)
+            return speaker, everything - {t.i for t in own}
+        return None, everything
+
+    def _group(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """The body 'it' or 'they' stands for: the speaker ('CentCom said it had carried out strikes'), the
+        subject of a clause above its own ('militias drove ISIS out and they now hold the town', 'the PMF
+        emerged from the war, in which they fought ...'), else the nearest body named before it ('the Quds
+        Force paid the Special Groups and armed them')."""
+        speaker = self._speaker(pronoun) if pronoun.lower_ in ("it", "its") else None
+        if speaker and self.families.get(speaker) == "Organization" and speaker not in avoid:
+            return [speaker]
+        node = pronoun.head
+        for _ in range(6):  # up through the clauses above it, relative clauses included
+            if node.head is node:
+                break
+            node = node.head
+            if node.pos_ not in ("VERB", "AUX"):
+                continue
+            subjects = [e for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS
+                        for e in self.entities_of(c, follow=False)
+                        if self.families.get(e) == "Organization" and e not in avoid]
+            if subjects:
+                return subjects[:1]
+        before = [x.entity for x in self.inside if x.end <= pronoun.idx
+                  and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
+        return before[-1:]
+
+    def _speaker(self, pronoun) -> str | None:
+        """Who reports the clause a pronoun is in: 'DQ said that he crossed ... and was driven to Baghdad,
+        where he was introduced to ...', 'According to DQ, ... sent him to Tehran'."""
+        node = pronoun
+        for _ in range(6):
+            if node.dep_ == "ccomp" and node.head.lemma_.lower() in SPEECH:
+                for subject in (c for c in node.head.children if c.dep_ == "nsubj" and c is not pronoun):
+                    found = self.entities_of(subject, follow=False)
+                    return found[0] if found else ""  # a speaker who is no one we know: "" (unknown)
+                return None
+            if node.head is node:
+                break
+            node = node.head
+        return None
+
+    def _antecedent(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """The person 'he' or 'his' stands for: the speaker of the clause it is reported in ('Khazali said
+        that he ...'), else the nearest person named before it in the sentence, else the subject of its
+        clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
+        of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
+        speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
+        if speaker is None or speaker in avoid:
+            before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
+            before += [e for t in pronoun.sent if t.i < pronoun.i and t.pos_ == "NOUN" and t.idx not in self.at
+                       for e in self.referent(t) if self.families.get(e) == "Person"]
+            before = [e for e in before if e not in avoid] or self._subject_person(pronoun, avoid)
+            if before:
+                return before[-1:]
+            speaker = self.claimant if self.claimant not in avoid else None
+        if speaker is not None:  # "DQ said that he ...", with DQ unknown or not known to be a person
+            return [speaker] if self.families.get(speaker) == "Person" else []
+        return [self.last_person] if self.last_person else []
+
+    def topic(self, sent, speaker: str | None) -> str | None:
+        """Who 'he' in the next sentence most likely is: whoever this sentence reports, else its main subject
+        if it is a person (none we know after an unknown name, as in 'DQ stated ...'), else the first
+        person it names; a sentence without a subject (a heading, a fragment) leaves it as it was."""
+        if speaker is not None and self.families.get(speaker) != "Organization":
+            return speaker or None
+        subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+        for subject in subjects:
+            found = self.entities_of(subject, follow=False)
+            people = [e for e in found if self.families.get(e) == "Person"]
+            if people or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS):
+                return people[0] if people else None
+        people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
+        return people[0] if people and subjects else self.last_person
+
+    def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
+        verb = next((a for a in pronoun.ancestors if a.pos_ in ("VERB", "AUX")), None)
+        if verb is None:
+            return []
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not pronoun]
+        return [e for c in subjects for e in self.entities_of(c, follow=False)
+                if self.families.get(e) == "Person" and e not in avoid]
+
     def _known_as(self, token) -> str | None:
+        """'an officer known as Hajj Yusuf', 'an offensive the militias called Operation Ashura'."""
         for acl in token.children:
-            if acl.dep_ == "acl" and acl.lower_ in ("known", "called", "named", "nicknamed"):
+            if acl.dep_ in ("acl", "relcl") and acl.lemma_.lower() in ("know", "call", "name", "nickname"):
                 for prep in acl.children:
                     for o in prep.children if prep.lower_ == "as" else [prep] if prep.dep_ == "oprd" else []:
                         if o.idx in self.at:
@@ -421,16 +498,21 @@ class _Clause:
             noun = noun.head
         return self._described(noun)
 
-    def _described(self, noun) -> list[str]:
+    def _described(self, noun, follow: bool = True) -> list[str]:
         """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ...")."""
         while noun.dep_ == "appos" and noun.idx not in self.at:
             noun = noun.head
-        return self.entities_of(noun)
+        return self.entities_of(noun, follow=follow)
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
+        """Who a verb's subject stands for, and whether the verb is passive: its own subject, the noun a
+        relative clause or participle describes, the object of 'thank X for' or 'saw X doing', else the
+        subject of the verb it is coordinated with or depends on."""
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject
-        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and not (c.is_upper and len(c) > 3)]
+        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject; "ISIS attacked" has one
+        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
+               and not (c.is_upper and len(c) > 3 and c.i == c.sent.start and c.i + 1 < len(c.doc)
+                        and c.nbor(1).text == ",")]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
                 if any(c.lower_ == "who" for c in own):
@@ -439,47 +521,164 @@ class _Clause:
             return [e for c in own for e in self.entities_of(c)], passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
             return self._described(verb.head), True
+        if verb.dep_ == "pcomp" and depth < 3:  # "thanked Iran for supporting": Iran; "after meeting": the subject
+            governing = verb.head.head
+            objects = [e for c in governing.children if c.dep_ == "dobj" for e in self.entities_of(c)]
+            if objects and governing.lemma_.lower() in OBJECT_CONTROL:
+                return objects, passive
+            return self.subjects(governing, depth + 1)[0], passive
+        if verb.dep_ in ("xcomp", "advcl", "ccomp", "acl") and verb.head.lemma_.lower() in PERCEPTION and depth < 3:
+            seen = [e for c in verb.head.children if c.dep_ == "dobj" for e in self.entities_of(c)]
+            if seen:  # "photographs showed Suleimani touring the front line": Suleimani toured it
+                return seen, passive
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
             found, _ = self.subjects(verb.head, depth + 1)
             return found, passive
         return [], passive
 
+    def holders(self, noun, depth: int = 0) -> list[str]:
+        """Who holds the role a noun names: 'X, the leader of Y', 'the Badr leader, X', 'his brother X',
+        'an officer known as X', 'X is the leader', 'named X as the leader', 'Oil Minister X', or the holder
+        of a coordinated role."""
+        named = [e for c in noun.children if c.dep_ == "appos" for e in self.entities_of(c)]
+        if (known := self._known_as(noun)) is not None:
+            named.append(known)
+        head = noun.head
+        if named or head is noun:
+            return named
+        if noun.dep_ == "appos":  # "Brother Javad and Brother Saeed, both officers of ...": a plural fits all
+            found = self._described(head, follow=noun.tag_ == "NNS")
+            if not found and depth < 2:  # "the prime minister Nouri al-Maliki, a senior figure in ..."
+                found = self.holders(head, depth + 1)
+            return found
+        if noun.dep_ == "compound" and head.idx in self.at:
+            return [self.at[head.idx].entity]
+        if noun.dep_ in ("attr", "acomp", "oprd"):
+            return self.subjects(head)[0]
+        if noun.dep_ == "pobj" and head.lower_ == "as":
+            verb = head.head
+            return [e for c in verb.children if c.dep_ == "dobj" for e in self.entities_of(c)] or self.subjects(verb)[0]
+        if noun.dep_ == "conj" and depth < 2 and "NNS" not in (noun.tag_, head.tag_):
+            return self.holders(head, depth + 1)  # "the chairman and the founder of X"; not "his brother and fighters"
+        return []
 
-def from_clauses(
+    def role(self, noun) -> list[Rule]:
+        """What a role noun says of its holder: 'the PMF's deputy chairman' (a member), 'the leader of
+        Badr', 'a Quds Force officer', 'an informant of this station in Kalar', 'his brother', 'the Quds
+        Force department' (a part); a post in a place ('the Special Groups commander in Sadr City') is
+        where its holder is, and leads only a local part."""
+        chain = _hyphenated(noun)
+        if noun.idx in self.at or noun.head in chain or noun.pos_ not in ("NOUN", "PROPN"):
+            return []
+        word = "".join(t.lower_ for t in chain) if len(chain) > 1 else noun.lemma_.lower()
+        children = [c for t in chain for c in t.children if c not in chain]
+        titled = next((c for c in children if c.dep_ == "compound" and f"{c.lower_}-{word}" in ROLE_WORDS), None)
+        if titled is not None:  # "secretary general" written as two words
+            word, children = f"{titled.lower_}-{word}", [c for c in children if c is not titled]
+        children += [p for c in children if c.lower_ in RESPONSIBLE for p in c.children]
+        entry = HANDLER if word == "officer" and any(c.lower_ == "case" for c in children) else ROLE_WORDS.get(word)
+        holders = self.holders(noun) if entry else []
+        if not holders:
+            return []
+        (predicates, reverse), avoid = entry, tuple(holders)
+        # (preposition, the noun it names, the entities it stands for)
+        anchors = [("", c, self.entities_of(c, avoid=avoid)) for c in children
+                   if c.dep_ in ("compound", "poss", "nmod") or c.dep_ == "amod" and c.idx in self.at]  # "Asayish"
+        preps = TIE_PREPS if predicates in TIES else ROLE_PREPS
+        anchors += [(p.lower_, o, self.entities_of(o, avoid=avoid)) for p in children
+                    if p.dep_ == "prep" and p.lower_ in preps for o in p.children if o.dep_ == "pobj"]
+        # "a tribal leader in Ramadi", "the commander of the base": where the holder is (heading a country is not)
+        places = [e for prep, named, found in anchors if predicates not in TIES
+                  and (prep in ("in", "at") or prep == "of" and named.lower_ in SITE_WORDS)
+                  for e in found if self.families.get(e) == "Location"]
+        if predicates == ("LEADS",) and (
+            any(c.lower_ in SUBORDINATE or c.lower_ in ("a", "an") for c in children)
+            or word.split("-")[0] in SUBORDINATE
+            or any(prep == "in" and e in places for prep, _, found in anchors for e in found)
+            or any(c.lower_ in PARTITIVE and c.idx not in self.at for c in children)
+            or any(named.lower_ in PARTITIVE and named.idx not in self.at for _, named, found in anchors if found)
+        ):  # a deputy, one of several, a local post, or the commander of some of its forces: a member
+            predicates = ("MEMBER_OF",)
+        out: list[Rule] = [(LOC, holders, places, NOUN_CONFIDENCE)] if places else []
+        objects = [e for _, _, found in anchors for e in found if e not in places
+                   if self.families.get(e) != "Location" or predicates in TIES]
+        if word in UNIT_NOUNS:  # a unit is part of an organization, not of the place it works on
+            objects = [e for e in objects if self.families.get(e) == "Organization"]
+        if predicates == ("OPPOSED",):  # "his main rival X": he opposes X; "X, a rival of Y": X opposes Y
+            possessors = [e for c in children if c.dep_ == "poss" for e in self.entities_of(c, avoid=avoid)]
+            out += [(predicates, possessors, holders, NOUN_CONFIDENCE),
+                    (predicates, holders, [e for e in objects if e not in possessors], NOUN_CONFIDENCE)]
+        elif reverse:  # "X's handler Y": X is handled by Y; "a case officer of the station" serves in it
+            people = [e for e in objects if self.families.get(e) == "Person"]
+            out += [(predicates, people, holders, NOUN_CONFIDENCE),
+                    (("MEMBER_OF",), holders, [e for e in objects if e not in people], NOUN_CONFIDENCE)]
+        else:
+            out.append((predicates, holders, objects, NOUN_CONFIDENCE))
+        return out
+
+    def stance(self, word) -> list[Rule]:
+        """'a police force loyal to the KDP', 'the party closest to Iran', 'is moving closer to the Americans'."""
+        objects = [e for p in word.children if p.dep_ == "prep" and p.lower_ in ("to", "with")
+                   for o in p.children if o.dep_ == "pobj" for e in self.entities_of(o)]
+        if not objects:
+            return []
+        if word.dep_ == "amod":
+            holders = self.entities_of(word.head) or self.holders(word.head)
+        else:
+            holders = self.subjects(word.head)[0]
+        if word.lower_.startswith("clos"):  # places close to each other are only near
+            holders = [h for h in holders if self.families.get(h) != "Location"]
+        return [((STANCES[word.lower_],), holders, objects, STANCE_CONFIDENCE)]
+
+
+def extract(
     doc_id: str, text: str, doc, mentions: list[Mention], families: dict[str, str], model: Model,
+    informants: set[str] = frozenset(),
 ) -> list[ClaimRecord]:
-    """Claims from each verb's subject and object (following passives, coordinated verbs,
-    appositions, 'a delegation of X' and a pronoun's nearest named person)."""
+    """Claims from each sentence of a parsed document, about the entities mentioned in it; `informants`
+    are the report's own sources (one who reports to X is X's source)."""
     at: dict[int, Mention] = {}
     for m in mentions:
         for i in range(m.start, m.end):
             at[i] = m
+    ordered = sorted(mentions, key=lambda m: m.start)
+    possessed = {m: nxt for m, nxt in zip(ordered, ordered[1:], strict=False)
+                 if POSSESSIVE_GAP.match(text[m.end:nxt.start])}
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
-    roles: dict[str, str] = {}
+    described = _Descriptions(text, ordered, families)
+    cursor = 0
     for sent in doc.sents:
         sentence = text[sent.start_char:sent.end_char]
-        inside = [m for m in mentions if sent.start_char <= m.start < sent.end_char]
-        roles.update(_roles(sent, at, families))
+        inside = []
+        while cursor < len(ordered) and ordered[cursor].start < sent.end_char:
+            if ordered[cursor].start >= sent.start_char:
+                inside.append(ordered[cursor])
+            cursor += 1
+        described.learn(sent, at)
         quote = sentence.strip()
         q_start = sent.start_char + sentence.index(quote[:1]) if quote else sent.start_char
         date, precision = find_date(sentence)
-        claimed_by = _claimant(text, sent.start_char, inside, families)
-        hedged = bool(HEDGE.search(sentence))
-        clause = _Clause(at, inside, families, last_person, roles)
+        hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
+        named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named)
+        speaker, reported = clause.attribution(sent)
+        named_here = {m.entity for m in inside}
+        if speaker is None:
+            speaker, reported = named, {t.i for t in sent}
         for token in sent:
-            lemma = token.lemma_.lower() or token.lower_
+            lemma = LEMMA_GAPS.get(token.lower_) or token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
-                rules = _noun_place(token, clause)
-            elif token.dep_ == "appos":
-                rules = _appos_role(token, clause)
-            elif token.pos_ == "AUX" and lemma == "be":
-                rules = _copula(token, clause)
-            elif token.pos_ in ("VERB", "AUX") and lemma in VERBS:
-                rules = _verb(token, lemma, clause)
+                rules = _noun_prep(token, clause)
+            elif token.pos_ in ("NOUN", "PROPN"):
+                rules = clause.role(token)
+            elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
+                rules = clause.stance(token)
+            elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
+                rules = _light_verb(token, lemma, clause) + (_verb(token, lemma, clause) if lemma in VERBS else [])
             else:
                 continue
-            for predicates, s_ids, o_ids in rules:
+            for predicates, s_ids, o_ids, confidence in rules:
                 for s in s_ids:
                     for o in o_ids:
                         predicate = _allowed(predicates, families.get(s), families.get(o), model)
@@ -489,105 +688,248 @@ def from_clauses(
                         claims[cid] = ClaimRecord(
                             id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
                             end=q_start + len(quote),
-                            confidence=round(VERB_CONFIDENCE * (HEDGE_FACTOR if hedged else 1), 3),
+                            confidence=round(confidence * hedge * (1 if {s, o} <= named_here else ANAPHORA_FACTOR), 3),
                             method="pattern", date=date, date_precision=precision,
-                            claimed_by=claimed_by if claimed_by not in (s, o) else None,
+                            claimed_by=speaker or None if token.i in reported else None,
                         )
-        people = [m.entity for m in inside if families.get(m.entity) == "Person"]
-        if people:
-            last_person = people[0]
+        last_person = clause.topic(sent, speaker)
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 
-def _roles(sent, at: dict[int, Mention], families: dict[str, str]) -> dict[str, str]:
-    """'The detainee, Qais al-Khazali, ...': from here on 'the detainee' is Khazali."""
-    out = {}
-    for token in sent:
-        if token.pos_ == "NOUN" and token.idx not in at and any(c.lower_ == "the" for c in token.children):
+class _Descriptions:
+    """The nouns the text has used so far for each entity, for definite descriptions to refer back."""
+
+    def __init__(self, text: str, mentions: list[Mention], families: dict[str, str]):
+        self.seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for m in mentions:
+            words = re.findall(r"[a-z]+", text[m.start:m.end].lower())
+            title = re.search(r"([A-Za-z]+)\.?\s+$", text[max(0, m.start - 12):m.start])
+            nouns = {TITLE_CLASSES.get(w) for w in words[:1] + ([title.group(1).lower()] if title else [])}
+            if words and (words[-1] in NAME_CLASSES or words[-1][:-1] in NAME_CLASSES):
+                nouns.add(words[-1])  # "the station" of "Erbil Station", "the militias" of "Shia militias"
+            if families.get(m.entity) == "Operation":  # "the operation" of "Operation Ashura", "the Karbala raid"
+                nouns |= {"operation", *(EVENT_NOUNS & set(words))}
+            for noun in nouns - {None}:
+                self.seen[noun].append((m.start, m.entity))
+
+    def learn(self, sent, at: dict[int, Mention]) -> None:
+        """'Amerli, a farming town', 'the town of Amerli': from here on 'the town' can be Amerli; 'The
+        detainee, Qais al-Khazali'."""
+        for token in sent:
+            if token.pos_ != "NOUN" or token.idx in at:
+                continue
+            if token.dep_ == "appos" and token.head.idx in at:
+                self.seen[token.lower_].append((token.idx, at[token.head.idx].entity))
             for c in token.children:
-                m = at.get(c.idx)
-                if c.dep_ == "appos" and m is not None and families.get(m.entity) == "Person":
-                    out[token.lower_] = m.entity
-    return out
+                if c.dep_ == "appos" and c.idx in at:
+                    self.seen[token.lower_].append((token.idx, at[c.idx].entity))
+                elif c.dep_ == "prep" and c.lower_ == "of" and token.lower_ in PLACE_NOUNS:  # "the town of Jalawla"
+                    self.seen[token.lower_] += [(token.idx, at[o.idx].entity) for o in c.children
+                                                if o.dep_ == "pobj" and o.idx in at]
+
+    def latest(self, noun: str, before: int) -> str | None:
+        found = [(p, e) for p, e in self.seen.get(noun, ()) if p < before]
+        return max(found)[1] if found else None
 
 
-def _verb(token, lemma: str, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
+def _unasserted(verb, depth: int = 0) -> bool:
+    """Not said to have happened: 'did not meet', 'had no role in', 'without coordinating with', 'should list',
+    'will visit', 'planned to visit', 'wished first to consult', 'should help them to drive X out' ('would
+    later lead' tells what did happen)."""
+    later = any(c.lower_ in ("later", "eventually") for c in verb.children)
+    perfect = any(c.dep_ == "aux" and c.lower_ == "have" for c in verb.children)
+    return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS
+               and not (c.lower_ == "would" and later or c.lower_ in ("may", "might") and perfect)
+               or c.dep_ == "advmod" and any(g.dep_ == "neg" for g in c.children)  # "no longer"
+               or c.dep_ == "dobj" and any(g.dep_ == "det" and g.lower_ in ("no", "neither") for g in c.children)
+               for c in verb.children) \
+        or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
+        or verb.dep_ == "xcomp" and (verb.head.lemma_.lower() in IRREALIS or depth < 2 and _unasserted(verb.head,
+                                                                                                       depth + 1))
+
+
+def _objects_of(prep, clause: _Clause) -> list[str]:
+    return [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
+
+
+def _places_of(prep, clause: _Clause) -> list[str]:
+    """Where arriving puts someone: 'at Amerli', or 'at the Zanyari headquarters in Dabashan' (a meeting at a
+    safe house in a district is not a visit to the district)."""
+    found = _objects_of(prep, clause)
+    return found or [e for o in prep.children if o.dep_ == "pobj" for p in o.children
+                     if p.dep_ == "prep" and p.lower_ == "in" for e in _objects_of(p, clause)]
+
+
+def _companions(verb, clause: _Clause) -> tuple[list[str], bool]:
+    """Who shares the subject's part ('captured ..., together with X', 'fought alongside X'), and whether
+    they acted side by side ('fought side by side', 'alongside')."""
+    preps = [c for c in verb.children if c.dep_ == "prep"]
+    preps += [p for c in preps for o in c.children if o.dep_ == "pobj" for p in o.children if p.dep_ == "prep"]
+    found, allied = [], any(c.lower_ in ("side", "together", "jointly") and c.dep_ in ("npadvmod", "advmod")
+                            for c in verb.children)
+    for prep in preps:
+        alongside = prep.lower_ == "alongside" or prep.lower_ == "with" and prep.head.lower_ == "side"
+        if alongside or prep.lower_ == "with" and any(a.lower_ in COMITATIVE for a in prep.children):
+            found += _objects_of(prep, clause)
+            allied = allied or alongside
+    return found, allied
+
+
+def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     slots, reverse = VERBS[lemma]
-    if any(c.dep_ == "neg" for c in token.children):
-        return []
     subj, passive = clause.subjects(token)
-    out: list[tuple[tuple[str, ...], list[str], list[str]]] = []
+    if lemma in HOLDING:  # "Iran maintains its hegemony in Iraq": Iran is not in Iraq
+        subj = [e for e in subj if clause.families.get(e) != "Location"]
+    companions, allied = _companions(token, clause)
+    out: list[Rule] = []
+    if allied and lemma in COOPERATION:  # "fought alongside the ISF", "PUK fighters and Badr fought side by side"
+        out += [(("ALLIED_WITH",), subj, companions or subj, VERB_CONFIDENCE)]
+    subj = list(dict.fromkeys(subj + companions))
 
-    def add(predicates: tuple[str, ...], actor: list[str], patient: list[str]) -> None:
-        out.append((predicates, patient, actor) if reverse else (predicates, actor, patient))
+    def add(predicates: tuple[str, ...], actor: list[str], patient: list[str], patient_token=None) -> None:
+        if lemma in REPORTING and any(a in clause.informants for a in actor):  # "Source 2 reports to Rahmani"
+            out.append((("SOURCE_FOR",), [a for a in actor if a in clause.informants], patient, VERB_CONFIDENCE))
+            actor = [a for a in actor if a not in clause.informants]
+        if predicates == ("LEADS",) and patient_token is not None and patient_token.lower_ in PARTITIVE \
+                and patient_token.idx not in clause.at:
+            predicates = ("MEMBER_OF",)  # "commanded Jaish al-Mahdi fighters"
+        out.append((predicates, patient, actor, VERB_CONFIDENCE) if reverse
+                   else (predicates, actor, patient, VERB_CONFIDENCE))
 
     for c in token.children:
-        if c.dep_ in ("dobj", "dative", "attr", "oprd") and "" in slots:
-            add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)))
+        light = lemma in LIGHT and (c.lower_ in EVENT_OBJECTS or c.lemma_.lower() in EVENT_NOUNS
+                                    or clause.family_at(c) == "Operation")
+        if c.dep_ in ("dobj", "dative") and "" in slots and not passive and not light:  # not "paid a visit"
+            add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
         preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
+        if c.dep_ == "dobj" and c.idx not in clause.at:  # "spent much of the next three years in Iraq"
+            preps += [q for p in preps for o in p.children if o.dep_ == "pobj" and o.idx not in clause.at
+                      for q in o.children if q.dep_ == "prep"]
+        preps += [q for p in preps if p.lower_ == "by" for o in p.children if o.lower_ == "side"
+                  for q in o.children if q.dep_ == "prep"]  # "fought side by side against X"
         for prep in preps:  # "keeps an office in Tehran": the place can hang off the object
             if prep.lower_ in slots:
-                add(slots[prep.lower_], subj,
-                    [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)])
+                add(slots[prep.lower_], subj, _places_of(prep, clause) if lemma in ARRIVING
+                    else _objects_of(prep, clause))
     if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
         objects = [c for c in token.children if c.dep_ == "dobj"]
         holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
         losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
-                  for p in c.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
-        places = [e for c in token.children if c.dep_ == "dobj" for e in clause.entities_of(c)]
-        out += [(CONTROL, losers, places), (("OPPOSED",), subj, losers)]
-    if passive and "" in slots:  # "X was recruited by Y": Y acts on X
-        agents = [e for c in token.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
-                  for e in clause.entities_of(p)]
-        add(slots[""], agents, subj)
+                  for e in _objects_of(c, clause)]
+        places = [e for c in objects for e in clause.entities_of(c)]
+        if passive:  # "Jalawla, which was retaken from Daesh": the subject is the place
+            places, subj = subj, _agents(token, clause)
+        out += [(CONTROL, losers, places, VERB_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
+    elif passive and "" in slots:  # "X was recruited by Y": Y acts on X
+        patient = token.head if token.dep_ == "acl" else next(
+            (c for c in token.children if c.dep_ == "nsubjpass"), None)
+        add(slots[""], _agents(token, clause), subj, patient)
     return out
 
 
-def _noun_place(prep, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
-    """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil'."""
+def _agents(verb, clause: _Clause) -> list[str]:
+    """Who did what a passive verb says: 'by X', or 'during a raid by X'."""
+    found = [e for c in verb.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
+    return found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("during", "in")
+                     for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in EVENT_NOUNS
+                     for p in o.children if p.dep_ == "prep" and p.lower_ == "by" for e in _objects_of(p, clause)]
+
+
+def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
+    """Facts a verb states through its object: 'held talks with X', 'carried out strikes against X',
+    'made a condolence visit' (an operation), 'sent weapons to X', 'gave X millions of dollars', 'sent him
+    to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
+    objects = [c for c in token.children if c.dep_ in ("dobj", "dative")]
+    if not objects:
+        return []
+    subj = clause.subjects(token)[0]
+    preps = [c for c in token.children if c.dep_ == "prep"]
+    out: list[Rule] = []
+    if lemma in DESIGNATE:  # "listed X as a terrorist organization", "designated X a terrorist organization"
+        terrorist = [c for c in token.children if c.dep_ not in ("nsubj", "nsubjpass")
+                     and any(t.lower_.startswith("terrorist") for t in c.subtree)]
+        if terrorist:  # the complement ("a terrorist organization") names no one
+            out.append((("OPPOSED",), subj, [e for c in objects for e in clause.entities_of(c)], VERB_CONFIDENCE))
+    for obj in (c for c in objects if c.dep_ == "dobj"):
+        noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
+        things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
+                           for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
+        if named is not None and clause.families.get(named.entity) == "Operation" and lemma in LIGHT:
+            out.append((("PARTICIPATED_IN",), subj, [named.entity], VERB_CONFIDENCE))
+        elif named is None and (obj.lower_ in EVENT_OBJECTS or noun in EVENT_OBJECTS):
+            words, predicates = EVENT_OBJECTS.get(obj.lower_) or EVENT_OBJECTS[noun]
+            out += [(predicates, subj, _objects_of(p, clause), NOUN_CONFIDENCE)
+                    for p in (*obj.children, *preps) if p.dep_ == "prep" and p.lower_ in words]
+        if lemma in TRANSFER and things & (WEAPON_NOUNS | MONEY_NOUNS):
+            recipients = [e for c in token.children if c.dep_ == "dative" for e in clause.entities_of(c)]
+            recipients += [e for p in preps if p.lower_ in ("to", "for") for o in p.children if o.dep_ == "pobj"
+                           for e in (*clause.entities_of(o), *(x for q in o.children if q.dep_ == "prep"
+                                                               and q.lower_ == "for" for x in _objects_of(q, clause)))]
+            out.append((("ARMED",) if things & WEAPON_NOUNS else ("FUNDED",), subj, recipients, VERB_CONFIDENCE))
+        elif lemma in SEND:  # "sent him to Tehran"; "sent fighters to Syria": the sender's own fighters
+            travellers = clause.entities_of(obj) or (subj if noun in PARTITIVE or obj.lower_ in PARTITIVE else [])
+            out += [(("VISITED",), travellers, _objects_of(p, clause), VERB_CONFIDENCE) for p in preps
+                    if p.lower_ in ("to", "into")]
+        if lemma in EXPEL:  # "drove Islamic State fighters out of Jurf al-Sakhar": they had held it
+            places = [e for p in preps for q in (p, *p.children) if q.dep_ == "prep" and q.lower_ in ("from", "of")
+                      for e in _objects_of(q, clause)]
+            if places:
+                losers = clause.entities_of(obj)
+                out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
+    return out
+
+
+def _state(prep, clause: _Clause) -> list[Rule]:
+    """'has been in contact with X', 'remains under the control of X', 'remains in Islamic State hands',
+    'spoke at a press conference with X'."""
+    for noun in (c for c in prep.children if c.dep_ == "pobj"):
+        entry = STATES.get((prep.lower_, noun.lower_))
+        if entry is None and EVENT_OBJECTS.get(noun.lower_, (None, None))[1] == ("MET_WITH",):
+            entry = ("with", ("MET_WITH",), False)
+        if entry is None:
+            continue
+        word, predicates, reverse = entry
+        others = [e for c in noun.children if c.dep_ in ("compound", "poss") for e in clause.entities_of(c)]
+        others += [e for p in noun.children if p.dep_ == "prep" and p.lower_ == word for e in _objects_of(p, clause)]
+        subj = clause.subjects(prep.head)[0]
+        return [(predicates, others, subj, NOUN_CONFIDENCE) if reverse else (predicates, subj, others, NOUN_CONFIDENCE)]
+    return []
+
+
+def _noun_prep(prep, clause: _Clause) -> list[Rule]:
+    """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil', 'Farhad Zamani of
+    the MOIS' (a member), 'the KSDP of Hama Haji Mahmoud' (its leader), 'has been in contact with X'."""
     head = prep.head
+    if head.pos_ in ("VERB", "AUX"):
+        return [] if _unasserted(head) else _state(prep, clause)
     if head.pos_ not in ("NOUN", "PROPN"):
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
-    if prep.lower_ == "in":
+    if prep.lower_ in ("in", "around"):
+        before = prep.doc[prep.i - 1]
+        body = before.lower_ in GROUP_NOUNS or clause.family_at(before) == "Organization"
+        if before is not head and body and before.head.dep_ == "prep":
+            head = before  # "the names of Badr commanders in Diyala": the nearer noun is in Diyala
+        group = head.head.head if head.dep_ == "pobj" and head.head.lower_ == "of" else head  # "a delegation of X"
+        if clause.referent(head) or group.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":
+            return []  # "this station in Kalar", "a delegation in Sulaimaniyah", "captured by commandos in Basra"
         owners = clause.entities_of(head)
         if not owners and head.dep_ == "appos":  # "Sheikh Faris, a tribal leader in Ramadi"
             owners = clause.entities_of(head.head)
-        return [(LOC, owners, places)]
+        # a place is part of another only when the text says so aside ("Jurf al-Sakhar, in Babil province", "a
+        # quarter in the north of the city"), not in "the role of Iran in Iraq" or "U.S. soldiers in Karbala"
+        aside = before.text == "," or head.dep_ == "appos" or head.lower_ in PLACE_NOUNS
+        owners = [e for e in owners if aside or clause.families.get(e) != "Location"]
+        return [(LOC, owners, places, NOUN_CONFIDENCE)]
     if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
         parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
-        return [(("PART_OF",), parts, places)]
+        return [(("PART_OF",), parts, places, NOUN_CONFIDENCE)]
+    if prep.lower_ == "of" and head.idx in clause.at:
+        owner = clause.at[head.idx].entity
+        people = [e for e in places if clause.families.get(e) == "Person"]
+        bodies = [e for e in places if clause.families.get(e) == "Organization"]
+        if clause.families.get(owner) == "Person":
+            return [(("MEMBER_OF",), [owner], bodies, NOUN_CONFIDENCE)]
+        if clause.families.get(owner) == "Organization":  # not "the interrogation of Khazali"
+            return [(("PART_OF",), [owner], bodies, NOUN_CONFIDENCE), (("LEADS",), people, [owner], NOUN_CONFIDENCE)]
     return []
-
-
-def _appos_role(noun, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
-    """'Karim al-Zubaidi, a Kataib Hezbollah commander': a member; 'X, the Quds Force commander': its leader."""
-    head = clause.at.get(noun.head.idx)
-    orgs = [clause.at[c.idx].entity for c in noun.children if c.dep_ == "compound" and c.idx in clause.at]
-    if head is None or not orgs:
-        return []
-    definite = any(c.lower_ == "the" for c in noun.children)
-    for pattern, predicate in NOUN_ROLES:
-        if pattern.match(noun.lower_):
-            if predicate == "LEADS" and not definite:
-                predicate = "MEMBER_OF"
-            return [((predicate,), [head.entity], orgs)]
-    return []
-
-
-def _copula(token, clause: _Clause) -> list[tuple[tuple[str, ...], list[str], list[str]]]:
-    entities_of = clause.entities_of
-    subj, _ = clause.subjects(token)  # "... and has been a source for X": the first clause's subject
-    out = []
-    for attr in (c for c in token.children if c.dep_ == "attr"):
-        for pattern, predicate in NOUN_ROLES:
-            if pattern.match(attr.lower_):
-                preps = ("of", "in", "with", "for", "to", "at", "from")
-                pobjs = [o for p in attr.children if p.dep_ == "prep" and p.lower_ in preps
-                         for o in p.children if o.dep_ == "pobj"]
-                pobjs += [o2 for o in pobjs for p in o.children if p.dep_ == "prep" and p.lower_ in preps
-                          for o2 in p.children if o2.dep_ == "pobj"]  # "a member of X from Y"
-                targets = [e for o in pobjs for e in entities_of(o)]
-                out.append(((predicate,), subj, targets))
-                break
-    return out

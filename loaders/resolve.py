@@ -22,14 +22,19 @@ TITLES = {
     "sgt", "sergeant", "cmdr", "commander", "staff", "mr", "mrs", "ms", "dr", "sheikh", "shaykh", "haj", "hajj",
     "hajji", "ayatollah", "sayyid", "sayed", "president", "minister", "prime", "deputy", "judge", "imam", "mullah",
     "ambassador", "secretary", "senator", "speaker", "agent", "officer", "the", "brother", "sister", "comrade",
-    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance",
+    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance", "sardar",
 }
 STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a"}
 # Transliteration: one letter for sounds written several ways; vowels only where they start a word.
 SOUNDS = [("ph", "f"), ("kh", "x"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("th", "t"), ("dh", "d"), ("q", "k"),
           ("c", "k"), ("w", "v"), ("z", "s"), ("j", "g"), ("y", "i")]
+# "the Fatah Alliance ... Fatah", "the Badr Organization ... Badr": the name without the kind of body it is
+BODY_WORDS = {"organization", "organisation", "alliance", "party", "movement", "coalition", "front", "bloc",
+              "brigades", "corps", "league", "union"}
 SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
-ACRONYM_DEFINITION = re.compile(r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8})\)")
+ACRONYM_DEFINITION = re.compile(
+    r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8})\)"
+)
 
 
 def skeleton(token: str) -> str:
@@ -78,6 +83,7 @@ class Resolver:
     tails: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     parts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # person -> name-part skeletons
     words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # entity -> folded name parts
+    short: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # "Badr" -> badr-organization
 
     @classmethod
     def build(cls, entities: Iterable[tuple[str, str, Iterable[str]]], matcher: AliasMatcher | None = None) -> Resolver:
@@ -105,6 +111,9 @@ class Resolver:
             if family == "Person" and len(parts) >= 2:
                 self.surnames[parts[-1]].add(entity_id)
                 self.parts[entity_id].update(p for p in parts if len(p) >= 3)
+            named = name_parts(alias)
+            if family == "Organization" and len(named) == 2 and fold(named[1]) in BODY_WORDS:
+                self.short[parts[0]].add(entity_id)
 
     def _spelled_alike(self, entity_id: str, word: str) -> bool:
         return any(SequenceMatcher(None, word, part).ratio() >= 0.7 for part in self.words.get(entity_id, ()))
@@ -143,6 +152,8 @@ class Resolver:
             earlier = [e for e in dict.fromkeys(reversed(seen)) if e in owners]
             if not earlier:  # a first name or other part of a person named earlier ("Haj Qasem")
                 earlier = [e for e in dict.fromkeys(reversed(seen)) if parts[0] in self.parts.get(e, ())]
+            if not earlier:  # the short form of a body named earlier ("Badr" after "the Badr Organization")
+                earlier = [e for e in dict.fromkeys(reversed(seen)) if e in self.short.get(parts[0], ())]
             earlier = [e for e in earlier if self._spelled_alike(e, fold(name_parts(name)[0]))]
             if len(earlier) == 1:
                 return Resolution(earlier[0], SCORE_SURNAME)

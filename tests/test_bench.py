@@ -44,3 +44,32 @@ def test_the_scorer_aligns_entities_links_and_facts():
     assert result["facts"]["matched"] == {"MET_WITH": 1}
     assert result["missed_facts"] == ["VISITED farhad-zamani ksdp"]
     assert result["wrong_facts"] == ["LEADS farhad-zamani ksdp"]
+
+
+def test_the_scorer_compares_claimants_of_facts_found_in_their_sentence():
+    text = "Kaka Hama said Soleimani met Zamani. Zamani met Kaka Hama."
+    gold = {
+        "entities": [
+            {"name": "Kaka Hama", "link": "mohammed-haji-mahmoud", "mentions": ["Kaka Hama"]},
+            {"name": "Qassem Soleimani", "link": "qassem-soleimani", "mentions": ["Soleimani"]},
+            {"name": "Farhad Zamani", "link": None, "mentions": ["Zamani"]},
+        ],
+        "facts": [
+            {"subject": "qassem-soleimani", "predicate": "MET_WITH", "object": "Farhad Zamani",
+             "sentence": "Kaka Hama said Soleimani met Zamani.", "claimed_by": "mohammed-haji-mahmoud"},
+            {"subject": "Farhad Zamani", "predicate": "MET_WITH", "object": "mohammed-haji-mahmoud",
+             "sentence": "Zamani met Kaka Hama."},
+        ],
+    }
+    said = ClaimRecord(id="1", predicate="MET_WITH", subject="qassem-soleimani", object="farhad-zamani",
+                       quote="Kaka Hama said Soleimani met Zamani.", start=0, end=36, confidence=0.75,
+                       method="pattern", claimed_by="farhad-zamani")  # the wrong claimant
+    plain = ClaimRecord(id="2", predicate="MET_WITH", subject="farhad-zamani", object="mohammed-haji-mahmoud",
+                        quote="Zamani met Kaka Hama.", start=37, end=58, confidence=0.75, method="pattern")
+    record = DocumentRecord(
+        id="d", kind="document", text=text, sha256="", load_hash="",
+        mentions=[MentionRecord("mohammed-haji-mahmoud", [(0, 9), (48, 57)]),
+                  MentionRecord("qassem-soleimani", [(15, 24)]), MentionRecord("farhad-zamani", [(29, 35), (37, 43)])],
+        claims=[said, plain],
+    )
+    assert score(set(), text, gold, record)["attribution"] == {"compared": 2, "agreed": 1}

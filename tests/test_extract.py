@@ -55,3 +55,25 @@ def test_noise_is_neither_mention_nor_evidence(resolver, model):
     out = extract("d", text, noise_spans(text, []), resolver, model)
     assert "ali-shamkhani" not in out.mentions
     assert all(c.end <= text.index("2 Comments") for c in out.claims)
+
+
+def test_a_surname_after_a_new_full_name_is_that_person(resolver, model):
+    # spaCy calls "Hadi al-Amiri" a place and "Amiri" an organization here; "who leads" says he is a person
+    text = ("The network runs through three men: Muhandis; Hadi al-Amiri, who leads Badr; and Khazali. Asked in May, "
+            "Amiri replied that he would stay.")
+    out = extract("d", text, [], resolver, model)
+    assert [text[s:e] for s, e in out.mentions["hadi-al-amiri"]] == ["Hadi al-Amiri", "Amiri"]
+    assert "amiri" not in out.mentions and next(e for e in out.entities if e.id == "hadi-al-amiri").family == "Person"
+
+
+def test_honorifics_mark_people_spacy_misses(resolver, model):
+    out = extract("d", "Brother Javad and Brother Saeed met Source 1 in Erbil.", [], resolver, model)
+    people = {e.id for e in out.entities if e.family == "Person"}
+    assert {"brother-javad", "brother-saeed"} <= people
+
+
+def test_context_outweighs_the_label_spacy_gave(resolver, model):
+    out = extract("d", "The Zanyari, the intelligence service of the party, met Kaka Hama. Qara Tapa, a farming "
+                       "village, lies near the border.", [], resolver, model)
+    families = {e.id: e.family for e in out.entities}  # spaCy: Zanyari a person, Qara Tapa a person
+    assert families["zanyari"] == "Organization" and families["qara-tapa"] == "Location"

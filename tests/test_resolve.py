@@ -69,3 +69,19 @@ def test_a_document_learns_its_own_new_names():
     assert doc.resolve("Zamani").entity == "farhad-zamani"
     assert doc.resolve("Brig. Farhad Zamani").entity == "farhad-zamani"
     assert doc.define_acronyms("the Kurdistan Toilers Party (KTP) said") == {"KTP": "Kurdistan Toilers Party"}
+
+
+def test_acronyms_of_names_with_arabic_articles():
+    doc = Resolver.build([]).for_document()
+    assert doc.define_acronyms("Khazali leads Asaib Ahl al-Haq (AAH).") == {"AAH": "Asaib Ahl al-Haq"}
+
+
+def test_the_short_name_of_a_body_needs_an_earlier_full_mention():
+    r = Resolver.build([("fatah-alliance", "Organization", ["Fatah Alliance"]),
+                        ("dawa-party", "Organization", ["Islamic Dawa Party"])])
+    assert r.resolve("Fatah").entity is None
+    doc = r.for_document()
+    doc.note("fatah-alliance")
+    assert doc.resolve("Fatah").entity == "fatah-alliance"
+    doc.note("dawa-party")
+    assert doc.resolve("Dawa").entity is None  # three words: "Dawa" alone is not its short name
