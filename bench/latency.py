@@ -205,7 +205,7 @@ AGGREGATE_FIELDS = ("byFamily", "byKind", "byTag", "byRelationshipType", "claims
 GRAPHQL_LIST = "[String!]!"
 FAMILIES_ARG = f"families: {GRAPHQL_LIST} = {json.dumps(list(MODEL.families))}"
 FACTS_ARG = f"facts: {GRAPHQL_LIST} = {json.dumps(list(MODEL.fact_types))}"
-MEMBERSHIP = json.dumps(list(MODEL.membership_types))
+MEMBERSHIP = "[" + ", ".join(MODEL.membership_types) + "]"  # enum values
 
 QUESTIONS = (
     Question(
@@ -233,7 +233,7 @@ QUESTIONS = (
     Question(
         "search", "full-text search with a misspelling, top 10", True,
         lambda p: {"text": p.search, "lucene": lucene_query(p.search), "index": FULLTEXT_INDEX},
-        "query($text: String!) { search(query: $text, first: 10) { score entity { id name } } }",
+        "query($text: String!) { search(query: $text, first: 10) { nodes { score entity { id name } } } }",
         "CALL db.index.fulltext.queryNodes($index, $lucene, {limit: 50}) YIELD node, score "
         "WITH node, score ORDER BY score DESC, node.id LIMIT 10 "
         "RETURN {search: collect({score: score, entity: node {.id, .name}})} AS data",
@@ -245,8 +245,8 @@ QUESTIONS = (
     ),
     Question(
         "facts", "an entity's typed facts, with both ends", False, lambda p: {"id": p.entity},
-        "query($id: ID!) { entity(id: $id) { id relationships { type confidence source { id name } "
-        "target { id name } } } }",
+        "query($id: ID!) { entity(id: $id) { id relationships(first: 200) { nodes { type confidence "
+        "source { id name } target { id name } } } } }",
         f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: [(e)-[r:{FACTS}]-(:Entity) | "
         "{type: type(r), confidence: r.confidence, source: {id: startNode(r).id, name: startNode(r).name}, "
         "target: {id: endNode(r).id, name: endNode(r).name}}]}} AS data",
@@ -259,8 +259,8 @@ QUESTIONS = (
     Question(
         "evidence", "the quotes, documents and claimants behind an entity's facts", False,
         lambda p: {"id": p.entity},
-        "query($id: ID!) { entity(id: $id) { id relationships { type evidence { id quote document { id title } "
-        "claimedBy { id name } } } } }",
+        "query($id: ID!) { entity(id: $id) { id relationships(first: 100) { nodes { type evidence(first: 100) { "
+        "nodes { id quote document { id title } claimedBy { id name } } } } } } }",
         f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: [(e)-[r:{FACTS}]-(:Entity) | "
         "{type: type(r), evidence: [(c:Claim)-[:STATED_IN]->(d:Document) WHERE c.id IN r.claim_ids | "
         "{id: c.id, quote: c.quote, document: d {.id, .title}, "
@@ -311,8 +311,8 @@ QUESTIONS = (
         "contacts", "who dealt with an organization or its members and is linked to a kind of entity, with quotes",
         False, lambda p: {"of": p.contacts_of, "kinds": list(p.linked_kinds), "tags": list(p.linked_tags)},
         "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, linkedTo: {kinds: $kinds, "
-        "tags: $tags}) { contact { id name } linkedEntity { id name } contactEvidence { type evidence { id quote } } "
-        "link { type } } }",
+        "tags: $tags}, first: 50) { nodes { contact { id name } linkedEntity { id name } contactEvidence { type "
+        "evidence(first: 20) { nodes { id quote } } } link { type } } } }",
         f"MATCH (org:Entity {{id: $of}}) OPTIONAL MATCH (m:Entity)-[:{MEMBERS}]->(org) "
         "WITH org, [org] + collect(DISTINCT m) AS side UNWIND side AS s "
         f"MATCH (s)-[d:{CONTACTS}]-(c:Entity) WHERE NOT c IN side "
@@ -347,9 +347,9 @@ QUESTIONS = (
     Question(
         "deep", "a document's claims, their subjects' memberships and leaders: six levels deep", False,
         lambda p: {"doc": p.document},
-        "query($doc: ID!) { document(id: $doc) { id title claims { id quote "
-        f"subject {{ id name relationships(types: {MEMBERSHIP}, direction: OUT) {{ type target {{ id name }} }} }} "
-        "object { id name } claimedBy { id name } } } }",
+        "query($doc: ID!) { document(id: $doc) { id title claims(first: 200) { nodes { id quote "
+        f"subject {{ id name relationships(types: {MEMBERSHIP}, direction: OUT, first: 200) {{ nodes {{ type "
+        "target { id name } } } } object { id name } claimedBy { id name } } } } }",
         "MATCH (d:Document {id: $doc}) RETURN {document: {id: d.id, title: d.title, "
         "claims: [(d)<-[:STATED_IN]-(c:Claim) | {id: c.id, quote: c.quote, "
         "subject: head([(c)-[:SUBJECT]->(s:Entity) | {id: s.id, name: s.name, "
@@ -485,7 +485,18 @@ class Endpoints:
         body = response.json()
         if response.status_code != 200 or body.get("errors"):
             raise RuntimeError(f"{form} {q.name}: HTTP {response.status_code} {json.dumps(body)[:500]}")
-        return body["data"] if form == "ours" else q.from_library(body["data"])
+        return unwrap(body["data"]) if form == "ours" else q.from_library(body["data"])
+
+
+def unwrap(data: object) -> object:
+    """Our answer with each page (`{nodes: [...]}`) as the plain list the other two forms give."""
+    if isinstance(data, dict):
+        if set(data) == {"nodes"}:
+            return unwrap(data["nodes"])
+        return {k: unwrap(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [unwrap(v) for v in data]
+    return data
 
 
 async def check(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...]) -> dict[str, int]:

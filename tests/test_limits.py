@@ -71,7 +71,7 @@ def test_reasonable_queries_pass_the_limits():
 
 def test_limits_hold_for_a_query_seen_before():
     # parsing and validation are cached by query text; each schema keeps its own limits
-    query = '{ entity(id: "x") { relationships { source { relationships { source { id } } } } } }'
-    first = errors(query, cablegraph_max_depth=4)
-    assert first == errors(query, cablegraph_max_depth=4) and "maximum operation depth of 4" in first[0]
+    query = '{ entity(id: "x") { relationships { nodes { source { relationships { nodes { source { id } } } } } } } }'
+    first = errors(query, cablegraph_max_depth=6)
+    assert first == errors(query, cablegraph_max_depth=6) and "maximum operation depth of 6" in first[0]
     assert errors(query, cablegraph_max_depth=12) == ["Internal error; see the server log."]

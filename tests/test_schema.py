@@ -214,7 +214,7 @@ def test_neighbourhood(seeded, model):
 
 
 def test_neighbourhood_of_some_types(seeded, model):
-    hood = run(seeded, model, """{ neighbourhood(id: "ksdp", depth: 2, types: ["LEADS"]) {
+    hood = run(seeded, model, """{ neighbourhood(id: "ksdp", depth: 2, types: [LEADS]) {
         entities { id } relationships { type } } }""")["neighbourhood"]
     assert "mohammed-haji-mahmoud" in {e["id"] for e in hood["entities"]}
     assert {r["type"] for r in hood["relationships"]} == {"LEADS"}
