@@ -68,10 +68,11 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class Peak:
-    """Samples the resident memory of a process and its descendants (the extraction workers)."""
+    """Samples the resident memory of a process, and of its descendants (the extraction workers)."""
 
     pid: int
-    interval: float = 0.2
+    tree: bool = True  # and its descendants
+    interval: float = 0.5
     bytes: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -82,7 +83,7 @@ class Peak:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree, total, todo = _children(), 0, [self.pid]
+            tree, total, todo = _children() if self.tree else {}, 0, [self.pid]
             while todo:
                 pid = todo.pop()
                 total += _rss(pid)
@@ -241,7 +242,7 @@ def run_size(db: Database, model: Model, docs: int, cache: Path, logs: Path) -> 
         db.fresh(model)
         neo4j_pid = db.server.pid()
         neo4j_before = cpu_seconds(neo4j_pid)
-        with Peak(neo4j_pid) as neo4j_peak:
+        with Peak(neo4j_pid, tree=False) as neo4j_peak:
             run = timed(command, db.env(), logs / f"{name}-{docs}.log")
         neo4j_cpu = cpu_seconds(neo4j_pid) - neo4j_before
         with db.connect() as graph:
