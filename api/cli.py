@@ -110,7 +110,8 @@ def run_load(graph: Graph, paths: list[Path], force: bool, metadata: dict | None
     model = load_model()
     migrate(graph, model)
     _, _, docs = discover(paths)
-    pipeline = Pipeline(Writer(graph, model), model, workers=settings().cablegraph_workers, overrides=metadata)
+    pipeline = Pipeline(Writer(graph, model), model, workers=settings().cablegraph_workers, overrides=metadata,
+                        batch=settings().cablegraph_batch)
     with Progress(
         TextColumn("[bold]loading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         console=console, transient=True,

@@ -68,10 +68,11 @@ def cpu_seconds(pid: int) -> float:
 
 @dataclass
 class Peak:
-    """Samples the resident memory of a process and its descendants (the extraction workers)."""
+    """Samples the resident memory of a process, and of its descendants (the extraction workers)."""
 
     pid: int
-    interval: float = 0.2
+    tree: bool = True  # and its descendants
+    interval: float = 0.5
     bytes: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -82,7 +83,7 @@ class Peak:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree, total, todo = _children(), 0, [self.pid]
+            tree, total, todo = _children() if self.tree else {}, 0, [self.pid]
             while todo:
                 pid = todo.pop()
                 total += _rss(pid)
@@ -136,15 +137,16 @@ class Database:
         return {**os.environ, "NEO4J_URI": self.settings.bolt_uri, "NEO4J_USER": self.settings.neo4j_user,
                 "NEO4J_PASSWORD": self.server.password(), "NEO4J_DATABASE": self.settings.neo4j_database}
 
-    def counts(self, model: Model) -> dict[str, int]:
-        """Nodes per label and relationships per type (from Neo4j's count store: cheap at any size)."""
-        with self.connect() as graph:
-            out = {}
-            for label in model.nodes:
-                out[label] = graph.read(f"MATCH (n:{model.label(label)}) RETURN count(n) AS n")[0]["n"]
-            for rel in model.relationships:
-                out[rel] = graph.read(f"MATCH ()-[r:{model.rel_type(rel)}]->() RETURN count(r) AS n")[0]["n"]
-            return out
+
+
+def counts(graph: Graph, model: Model) -> dict[str, int]:
+    """Nodes per label and relationships per type (from Neo4j's count store: cheap at any size)."""
+    out = {}
+    for label in model.nodes:
+        out[label] = graph.read(f"MATCH (n:{model.label(label)}) RETURN count(n) AS n")[0]["n"]
+    for rel in model.relationships:
+        out[rel] = graph.read(f"MATCH ()-[r:{model.rel_type(rel)}]->() RETURN count(r) AS n")[0]["n"]
+    return out
 
 
 # -- the bare loader -----------------------------------------------------------------------------------
@@ -199,32 +201,31 @@ def bare_rows(out: Path, documents: list[dict]) -> dict[str, list[dict]]:
     return rows
 
 
-def bare(out: Path) -> None:
+def bare(out: Path, graph: Graph) -> None:
     """Write the generator's records the plainest fast way: batched UNWIND ... MERGE, nothing checked."""
-    settings = Settings()
     entities: list[dict] = []
     documents: list[dict] = []
-    with connect(settings) as graph:
-        def flush() -> None:
-            batch = bare_rows(out, documents)
-            graph.write(lambda tx: [tx.run(BARE_STATEMENTS[k], rows=batch[k]).consume() for k in BARE_STATEMENTS])
-            documents.clear()
 
-        for record in synthetic.read_records(out):
-            if record["type"] == "entity":
-                entities.append({"id": record["id"], "family": record["family"],
-                                 "props": {k: record[k] for k in ("id", "name", "kind", "tags", "aliases")}
-                                 | {"reviewed": True}})
-                continue
-            if entities:
-                graph.write(lambda tx: tx.run(
-                    "UNWIND $rows AS r MERGE (e:Entity {id: r.id}) SET e += r.props, e:$(r.family)",
-                    rows=entities).consume())
-                entities.clear()
-            documents.append(record)
-            if len(documents) >= BARE_BATCH:
-                flush()
-        flush()
+    def flush() -> None:
+        batch = bare_rows(out, documents)
+        graph.write(lambda tx: [tx.run(BARE_STATEMENTS[k], rows=batch[k]).consume() for k in BARE_STATEMENTS])
+        documents.clear()
+
+    for record in synthetic.read_records(out):
+        if record["type"] == "entity":
+            entities.append({"id": record["id"], "family": record["family"],
+                             "props": {k: record[k] for k in ("id", "name", "kind", "tags", "aliases")}
+                             | {"reviewed": True}})
+            continue
+        if entities:
+            graph.write(lambda tx: tx.run(
+                "UNWIND $rows AS r MERGE (e:Entity {id: r.id}) SET e += r.props, e:$(r.family)",
+                rows=entities).consume())
+            entities.clear()
+        documents.append(record)
+        if len(documents) >= BARE_BATCH:
+            flush()
+    flush()
 
 
 # -- the benchmark -------------------------------------------------------------------------------------
@@ -241,10 +242,11 @@ def run_size(db: Database, model: Model, docs: int, cache: Path, logs: Path) -> 
         db.fresh(model)
         neo4j_pid = db.server.pid()
         neo4j_before = cpu_seconds(neo4j_pid)
-        with Peak(neo4j_pid) as neo4j_peak:
+        with Peak(neo4j_pid, tree=False) as neo4j_peak:
             run = timed(command, db.env(), logs / f"{name}-{docs}.log")
         neo4j_cpu = cpu_seconds(neo4j_pid) - neo4j_before
-        counts = db.counts(model)
+        with db.connect() as graph:
+            found = counts(graph, model)
         result[name] = {
             "seconds": round(run["seconds"], 2),
             "docs_per_second": round(docs / run["seconds"], 1),
@@ -253,7 +255,7 @@ def run_size(db: Database, model: Model, docs: int, cache: Path, logs: Path) -> 
             "cores_busy_loader": round(run["cpu_seconds"] / run["seconds"], 2),
             "cores_busy_neo4j": round(neo4j_cpu / run["seconds"], 2),
             "neo4j_peak_rss_mb": round(neo4j_peak.bytes / 2**20),
-            "counts": counts,
+            "counts": found,
         }
         print(f"{docs:>7} docs  {name:10} {run['seconds']:8.1f} s  {docs / run['seconds']:8.1f} docs/s  "
               f"peak RSS {run['peak_rss_mb']} MB", flush=True)
@@ -272,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)  # the bare loader's own process
     args = parser.parse_args(argv)
     if args.bare:
-        bare(args.bare)
+        with connect(Settings()) as graph:
+            bare(args.bare, graph)
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     model = load_model()

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     cablegraph_max_tokens: int = Field(
         5000, ge=1, description="Most tokens (names, punctuation, values) one GraphQL document may hold."
     )
+    cablegraph_batch: int = Field(
+        100, ge=1, description="Documents a load writes in one transaction; one that Neo4j refuses is retried alone."
+    )
     cablegraph_max_depth: int = Field(12, ge=1, description="Deepest GraphQL selection the API accepts.")
     cablegraph_max_aliases: int = Field(30, ge=1, description="Most field aliases one GraphQL query may use.")
     cablegraph_max_cost: int = Field(

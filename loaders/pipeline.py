@@ -41,7 +41,7 @@ from schema.model import MODEL_PATH, InvalidData, Model, load_model
 PARALLEL_FROM = 16  # fewer documents than this are not worth starting workers for
 CHUNK = 8  # files a worker prepares per call
 AHEAD = 4  # chunks per worker prepared or being prepared beyond what the writer has taken
-BATCH_DOCUMENTS = 100  # documents written in one transaction...
+BATCH_DOCUMENTS = 100  # documents written in one transaction (CABLEGRAPH_BATCH)...
 BATCH_CHARACTERS = 2_000_000  # ...or fewer, when their texts reach this size
 
 
@@ -216,6 +216,7 @@ class Batch:
     writer: Writer
     writing: ThreadPoolExecutor
     progress: Callable[[Path], None] | None
+    size: int = BATCH_DOCUMENTS
     documents: list[tuple[Outcome, DocumentRecord]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     characters: int = 0
@@ -228,7 +229,7 @@ class Batch:
     def done(self, path: Path) -> None:
         """All of the file's documents are in the batch (or failed, or were unchanged)."""
         self.files.append(path)
-        if len(self.documents) >= BATCH_DOCUMENTS or self.characters >= BATCH_CHARACTERS:
+        if len(self.documents) >= self.size or self.characters >= BATCH_CHARACTERS:
             self.flush()
 
     def flush(self) -> None:
@@ -255,10 +256,12 @@ class Batch:
 
 
 class Pipeline:
-    def __init__(self, writer: Writer, model: Model, workers: int = 1, overrides: dict[str, Any] | None = None):
+    def __init__(self, writer: Writer, model: Model, workers: int = 1, overrides: dict[str, Any] | None = None,
+                 batch: int = BATCH_DOCUMENTS):
         self.writer = writer
         self.model = model
         self.workers = workers
+        self.batch = batch
         self.overrides = read_metadata_overrides(overrides or {}, model)
 
     def _records(
@@ -299,7 +302,7 @@ class Pipeline:
             report.catalogue = self.writer.write_catalogue(catalogue)
         hashes = self.writer.load_hashes()
         with ThreadPoolExecutor(1, thread_name_prefix="writing") as writing:
-            batch = Batch(self.writer, writing, progress)
+            batch = Batch(self.writer, writing, progress, self.batch)
             self._gather(batch, report, hashes, force, self._records(docs, catalogue, version, decisions))
             batch.flush()
             batch.wait()

@@ -281,16 +281,16 @@ def test_parallel_preparation_gives_the_same_graph(empty_graph, model, tmp_path)
     assert snapshot(empty_graph) == sequential
 
 
-def test_batch_size_does_not_change_the_graph(empty_graph, model, monkeypatch):
+def test_batch_size_does_not_change_the_graph(empty_graph, model):
     """One document a transaction merges claims into edges earlier batches wrote; one batch of all
     summarises them at once; a forced reload recomputes every edge from its claims. All agree."""
-    from loaders import pipeline
+    from graph.write import Writer
+    from loaders.pipeline import Pipeline
 
     load(empty_graph, model, SEEDS)
     together = snapshot(empty_graph)
     wipe(empty_graph)
-    monkeypatch.setattr(pipeline, "BATCH_DOCUMENTS", 1)
-    report = load(empty_graph, model, SEEDS)
+    report = Pipeline(Writer(empty_graph, model), model, batch=1).load([SEEDS])
     assert [o.result.status for o in report.outcomes] == ["added"] * 5
     assert snapshot(empty_graph) == together
     load(empty_graph, model, SEEDS, force=True)
