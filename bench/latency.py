@@ -92,7 +92,7 @@ SEEDS = Parameters(
 # misspelt name, two entities 3 hops apart, a directorate with a few contacts, a report with 14 claims.
 SYNTHETIC = Parameters(
     entity="bahram-hamedani", lookup="hossein-taeb", tag="kurdish", search="Bahram Hamadani",
-    path=("khalid-al-karbalai", "patriotic-islamic-party"), contacts_of="sayed-al-nur-intelligence-directorate",
+    path=("khalid-al-karbalai", "patriotic-islamic-party"), contacts_of="ain-askar-intelligence-directorate",
     linked_kinds=("political_party",), linked_tags=("kurdish",), document="syn-0000027",
 )
 
@@ -668,7 +668,7 @@ def load_corpus(settings: Settings, size: str, log: Callable[[str], None]) -> tu
     if size == "seeds":
         folder, params = ROOT / "seeds", SEEDS
     else:
-        out = settings.cablegraph_cache / f"synthetic-{int(size)}"
+        out = settings.cablegraph_cache / "synthetic" / str(int(size))
         synthetic.cached(out, int(size))
         folder, params = synthetic.corpus_dir(out), SYNTHETIC
     with connect(settings) as graph:
