@@ -313,7 +313,7 @@ def review_list(
     facts = Table("claim", "fact", "confidence", "quote", title=f"Extracted facts below {threshold}")
     for row in claims:
         c = row["claim"]
-        facts.add_row(c["id"], f"{c['subject']} {c['predicate']} {c['object']}", f"{c['confidence']:.2f}",
+        facts.add_row(c["id"], f"{c['subject']['id']} {c['predicate']} {c['object']['id']}", f"{c['confidence']:.2f}",
                       escape(c["quote"][:160]))
     console.print(facts)
 

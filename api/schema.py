@@ -144,7 +144,7 @@ class Document:
     async def mentions(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
                        ) -> Connection[Mention]:
         return await paged(info, batches(info).reads.mentions_of_documents, self.id, (), first, after,
-                           lambda r: Mention(entity_id=r["entity"], count=r["count"]))
+                           lambda r: Mention(entity=Entity.of(r["entity"]), count=r["count"]))
 
     @strawberry.field(description="Every claim whose quote is in this document, in text order.")
     async def claims(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None) -> Connection[Claim]:
@@ -163,40 +163,34 @@ class Claim:
     confidence: float
     method: str = strawberry.field(description="How it was found: curated, pattern, cooccurrence, ner.")
     note: str | None
-    document_id: strawberry.Private[str]
-    subject_id: strawberry.Private[str]
-    object_id: strawberry.Private[str]
-    claimed_by_id: strawberry.Private[str | None]
+    row: strawberry.Private[dict]  # with its document and entities, projected by the query
 
     @classmethod
     def of(cls, row: dict) -> Claim:
         return cls(
             id=row["id"], predicate=row["predicate"], quote=row["quote"], start=row["start"], end=row["end"],
             date=row.get("date"), date_precision=row.get("date_precision"), confidence=row["confidence"],
-            method=row["method"], note=row.get("note"), document_id=row["document"],
-            subject_id=row["subject"], object_id=row["object"], claimed_by_id=row.get("claimed_by"),
+            method=row["method"], note=row.get("note"), row=row,
         )
 
     @strawberry.field
-    async def document(self, info: Info) -> Document:
-        return Document.of(await batches(info).document.load(self.document_id))
+    def document(self) -> Document:
+        return Document.of(self.row["document"])
 
     @strawberry.field
-    async def subject(self, info: Info) -> Entity:
-        return Entity.of(await batches(info).entity.load(self.subject_id))
+    def subject(self) -> Entity:
+        return Entity.of(self.row["subject"])
 
     @strawberry.field(name="object")
-    async def object_(self, info: Info) -> Entity:
-        return Entity.of(await batches(info).entity.load(self.object_id))
+    def object_(self) -> Entity:
+        return Entity.of(self.row["object"])
 
     @strawberry.field(
         description="Who asserts it (a source, an officer, a detainee, an opinion's author); "
         "null when it is the document's own reporting."
     )
-    async def claimed_by(self, info: Info) -> Entity | None:
-        if self.claimed_by_id is None:
-            return None
-        return Entity.of(await batches(info).entity.load(self.claimed_by_id))
+    def claimed_by(self) -> Entity | None:
+        return Entity.of(self.row["claimed_by"]) if self.row.get("claimed_by") else None
 
 
 @strawberry.type(description="A typed fact between two entities, with every claim behind it.")
@@ -205,31 +199,34 @@ class Relationship:
     confidence: float | None = strawberry.field(description="The highest confidence among its claims.")
     first_date: str | None
     last_date: str | None
-    source_id: strawberry.Private[str]
-    target_id: strawberry.Private[str]
+    source_row: strawberry.Private[dict]  # both entities, projected by the query
+    target_row: strawberry.Private[dict]
     claim_ids: strawberry.Private[list[str]]
 
     @classmethod
-    def of(cls, row: dict) -> Relationship:
+    def of(cls, row: dict, entities: dict[str, dict] | None = None) -> Relationship:
+        """With `entities` (rows by id) when the row names its ends by id."""
+        source, target = (row["source"], row["target"]) if entities is None else (
+            entities[row["source"]], entities[row["target"]])
         return cls(
             type=row["type"], confidence=row.get("confidence"), first_date=row.get("first_date"),
-            last_date=row.get("last_date"), source_id=row["source"], target_id=row["target"],
+            last_date=row.get("last_date"), source_row=source, target_row=target,
             claim_ids=row.get("claim_ids") or [],
         )
 
     @strawberry.field
-    async def source(self, info: Info) -> Entity:
-        return Entity.of(await batches(info).entity.load(self.source_id))
+    def source(self) -> Entity:
+        return Entity.of(self.source_row)
 
     @strawberry.field
-    async def target(self, info: Info) -> Entity:
-        return Entity.of(await batches(info).entity.load(self.target_id))
+    def target(self) -> Entity:
+        return Entity.of(self.target_row)
 
     @strawberry.field(description="The claims (quotes in documents) behind this fact, by document and position.")
     async def evidence(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
                        ) -> Connection[Claim]:
         rows = [r for r in await batches(info).claim.load_many(self.claim_ids) if r is not None]
-        return sliced(sorted(rows, key=lambda r: (r["document"], r["start"])), first, after, Claim.of)
+        return sliced(sorted(rows, key=lambda r: (r["document"]["id"], r["start"])), first, after, Claim.of)
 
 
 @strawberry.type(description="A person, organization, operation or place.")
@@ -280,11 +277,7 @@ class Entity:
 @strawberry.type
 class Mention:
     count: int
-    entity_id: strawberry.Private[str]
-
-    @strawberry.field
-    async def entity(self, info: Info) -> Entity:
-        return Entity.of(await batches(info).entity.load(self.entity_id))
+    entity: Entity
 
 
 @strawberry.type
@@ -427,8 +420,10 @@ class EntityOrder(enum.Enum):
     DEGREE = "DEGREE"
 
 
-def relationship_list(rows: list[dict]) -> list[Relationship]:
-    return [Relationship.of(r) for r in rows]
+def relationship_list(rows: list[dict], entities: list[dict] | None = None) -> list[Relationship]:
+    """Relationships; with `entities`, the rows that name the ends of `rows` by id."""
+    by_id = {e["id"]: e for e in entities} if entities is not None else None
+    return [Relationship.of(r, by_id) for r in rows]
 
 
 # -- queries ------------------------------------------------------------------------------------
@@ -482,15 +477,10 @@ class Query:
         self, info: Info, of: strawberry.ID, linked_to: EntityFilter, first: First = limits.DEFAULT_PAGE,
         after: After = None,
     ) -> Connection[ContactLink]:
-        b = batches(info)
-        rows = await off_thread(b.reads.contacts, str(of), linked_to.to_query())
-        ids = list({r["contact"] for r in rows} | {r["linked"] for r in rows})
-        entities = dict(zip(ids, await b.entity.load_many(ids), strict=True))
+        rows = await off_thread(batches(info).reads.contacts, str(of), linked_to.to_query())
         return sliced(rows, first, after, lambda r: ContactLink(
-            contact=Entity.of(entities[r["contact"]]),
-            contact_evidence=relationship_list(r["dealings"]),
-            linked_entity=Entity.of(entities[r["linked"]]),
-            link=relationship_list(r["links"]),
+            contact=Entity.of(r["contact"]), contact_evidence=relationship_list(r["dealings"]),
+            linked_entity=Entity.of(r["linked"]), link=relationship_list(r["links"]),
         ))
 
     @strawberry.field(description=f"Paths of typed facts between two entities, shortest first: all the shortest "
@@ -505,14 +495,10 @@ class Query:
         all: bool = False,
         first: First = 10,
     ) -> list[Path]:
-        b = batches(info)
-        rows = await off_thread(b.reads.paths, str(from_), str(to), max_hops, not all, window(first, None)[1])
-        ids = list({i for r in rows for i in r["entities"]})
-        entities = dict(zip(ids, await b.entity.load_many(ids), strict=True))
-        return [
-            Path(entities=[Entity.of(entities[i]) for i in r["entities"]], relationships=relationship_list(r["rels"]))
-            for r in rows
-        ]
+        rows = await off_thread(batches(info).reads.paths, str(from_), str(to), max_hops, not all,
+                                window(first, None)[1])
+        return [Path(entities=[Entity.of(e) for e in r["entities"]],
+                     relationships=relationship_list(r["rels"], r["entities"])) for r in rows]
 
     @strawberry.field(description=f"Entities up to `depth` (at most {MAX_NEIGHBOURHOOD}) fact hops away, nearest "
                       "first, and the facts among them.")
@@ -520,23 +506,19 @@ class Query:
         self, info: Info, id: strawberry.ID, depth: int = 1, types: list[RelationshipType] | None = None,
         first: First = 50,
     ) -> Neighbourhood:
-        b = batches(info)
         kinds = [t.value for t in types] if types is not None else None
-        row = await off_thread(b.reads.neighbourhood, str(id), depth, kinds, window(first, None)[1])
-        entities = [e for e in await b.entity.load_many(row["entities"]) if e]
-        return Neighbourhood(entities=[Entity.of(e) for e in entities], relationships=relationship_list(row["rels"]))
+        row = await off_thread(batches(info).reads.neighbourhood, str(id), depth, kinds, window(first, None)[1])
+        return Neighbourhood(entities=[Entity.of(e) for e in row["entities"]],
+                             relationships=relationship_list(row["rels"], row["entities"]))
 
     @strawberry.field(description="Entities with a typed fact to both `a` and `b`, and those facts.")
     async def common_neighbours(
         self, info: Info, a: strawberry.ID, b: strawberry.ID, first: First = limits.DEFAULT_PAGE,
         after: After = None,
     ) -> Connection[CommonNeighbour]:
-        batch = batches(info)
-        rows = await off_thread(batch.reads.common_neighbours, str(a), str(b))
-        entities = dict(zip([r["entity"] for r in rows], await batch.entity.load_many([r["entity"] for r in rows]),
-                            strict=True))
+        rows = await off_thread(batches(info).reads.common_neighbours, str(a), str(b))
         return sliced(rows, first, after, lambda r: CommonNeighbour(
-            entity=Entity.of(entities[r["entity"]]), to_first=relationship_list(r["left"]),
+            entity=Entity.of(r["entity"]), to_first=relationship_list(r["left"]),
             to_second=relationship_list(r["right"]),
         ))
 

@@ -25,10 +25,12 @@ LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 
 
 class Params:
-    """Parameters of one statement, named by where they are used so nested filters never collide."""
+    """Parameters of one statement, named by where they are used so nested filters never collide; and the
+    fact relationship types (`A|B|...`, from the model) its patterns expand over."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: str) -> None:
         self.values: dict[str, Any] = {}
+        self.facts = facts
 
     def __call__(self, prefix: str, name: str, value: Any) -> str:
         key = f"{prefix}_{name}"
@@ -54,14 +56,17 @@ class FactFilter:
     date_to: str | None = None
     other: EntityFilter | None = None
 
-    def compile(self, r: str, e: str, o: str, p: Params, prefix: str) -> str:
-        parts = [f"type({r}) IN $facts"]
+    def pattern(self, r: str, e: str, o: str, p: Params) -> str:
+        """`(e)-[r]-(o)` over the fact types, in this filter's direction: Neo4j expands only those
+        relationships of `e`, not its mentions and claims too."""
+        left, right = {"OUT": ("-", "->"), "IN": ("<-", "-")}.get(self.direction, ("-", "-"))
+        return f"({e}){left}[{r}:{p.facts}]{right}({o}:Entity)"
+
+    def compile(self, r: str, o: str, p: Params, prefix: str) -> str:
+        """The conditions on a match of `pattern`."""
+        parts = []
         if self.types is not None:
             parts.append(f"type({r}) IN {p(prefix, 'types', list(self.types))}")
-        if self.direction == "OUT":
-            parts.append(f"startNode({r}) = {e}")
-        elif self.direction == "IN":
-            parts.append(f"endNode({r}) = {e}")
         if self.min_confidence is not None:
             parts.append(f"{r}.confidence >= {p(prefix, 'confidence', self.min_confidence)}")
         if self.date_from is not None:
@@ -70,7 +75,7 @@ class FactFilter:
             parts.append(_dated(f"{r}.first_date", p(prefix, "to", self.date_to), "<="))
         if self.other is not None:
             parts.append(f"({self.other.compile(o, p, prefix + 'x')})")
-        return " AND ".join(parts)
+        return " AND ".join(parts) or "true"
 
     def fuzzy_names(self) -> set[str]:
         return self.other.fuzzy_names() if self.other else set()
@@ -118,9 +123,8 @@ class EntityFilter:
             none_of=self.none_of.with_fuzzy(found) if self.none_of else None,
         )
 
-    def compile(self, var: str, params: Params | None = None, prefix: str = "f") -> str:
-        """A WHERE condition on `var` built from fixed fragments; every value goes into `params`."""
-        p = params if params is not None else Params()
+    def compile(self, var: str, p: Params, prefix: str = "f") -> str:
+        """A WHERE condition on `var` built from fixed fragments; every value goes into `p`."""
         parts: list[str] = []
         if self.family is not None:
             parts.append(f"{p(prefix, 'family', self.family)} IN labels({var})")
@@ -141,8 +145,8 @@ class EntityFilter:
             parts.append(f"{var}.id IN {p(prefix, 'fuzzy', list(self.fuzzy_ids))}")
         if self.related is not None:
             r, o = f"{prefix}_r", f"{prefix}_o"
-            where = self.related.compile(r, var, o, p, prefix + "r")
-            parts.append(f"EXISTS {{ MATCH ({var})-[{r}]-({o}:Entity) WHERE {where} }}")
+            where = self.related.compile(r, o, p, prefix + "r")
+            parts.append(f"EXISTS {{ MATCH {self.related.pattern(r, var, o, p)} WHERE {where} }}")
         parts += [f"({sub.compile(var, p, f'{prefix}a{i}')})" for i, sub in enumerate(self.all_of)]
         if self.any_of:
             subs = [f"({sub.compile(var, p, f'{prefix}o{i}')})" for i, sub in enumerate(self.any_of)]
@@ -175,12 +179,16 @@ def entity(var: str) -> str:
     )
 
 
-def rel(var: str) -> str:
-    """Projection of a fact edge: type, endpoint ids and the summary of its claims."""
-    return (
-        f"{var} {{type: type({var}), source: startNode({var}).id, target: endNode({var}).id, "
-        f".claim_ids, .confidence, .first_date, .last_date}}"
+def rel(var: str, ends: bool = True) -> str:
+    """Projection of a fact edge: its type, both entities (projected, so they need no second round trip; or,
+    without `ends`, their ids, for answers that list their entities anyway) and the summary of its claims."""
+    source, target = (
+        (f"[{var}_s IN [startNode({var})] | {entity(var + '_s')}][0]",
+         f"[{var}_t IN [endNode({var})] | {entity(var + '_t')}][0]") if ends
+        else (f"startNode({var}).id", f"endNode({var}).id")
     )
+    return (f"{var} {{type: type({var}), source: {source}, target: {target}, "
+            ".claim_ids, .confidence, .first_date, .last_date}")
 
 
 class Reads:
@@ -228,7 +236,7 @@ class Reads:
         return {r["e"]["id"]: r["e"] for r in rows}
 
     def entities_page(self, flt: EntityFilter, skip: int, limit: int, order: str = "ID") -> tuple[int, list[dict]]:
-        params = Params()
+        params = Params(self.fact_pattern)
         where = self.resolve(flt).compile("e", params)
         degree = f"COUNT {{ (e)-[:{self.fact_pattern}]-() }}" if order == "DEGREE" else "0"
         rows = self._read(
@@ -255,12 +263,12 @@ class Reads:
         return rows[0]["total"], [(h["e"], h["score"]) for h in rows[0]["page"]]
 
     def relationships(self, ids: list[str], facts: FactFilter, page: tuple[int, int]) -> dict[str, dict]:
-        params = Params()
-        where = facts.compile("r", "e", "o", params, "rel")
+        params = Params(self.fact_pattern)
+        where = facts.compile("r", "o", params, "rel")
         return self._per_id(
             "Entity", "e", ids,
-            f"MATCH (e)-[r]-(o:Entity) WHERE {where} "
-            f"RETURN {rel('r')} AS item ORDER BY item.type, item.source, item.target",
+            f"MATCH {facts.pattern('r', 'e', 'o', params)} WHERE {where} "
+            f"RETURN {rel('r')} AS item ORDER BY item.type, item.source.id, item.target.id",
             page, **params.values,
         )
 
@@ -304,8 +312,8 @@ class Reads:
     def mentions_of_documents(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         return self._per_id(
             "Document", "d", ids,
-            "MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN {entity: e.id, count: m.count} AS item "
-            "ORDER BY item.count DESC, item.entity",
+            f"MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN {{entity: {entity('e')}, count: m.count}} AS item "
+            "ORDER BY item.count DESC, item.entity.id",
             page,
         )
 
@@ -323,7 +331,7 @@ class Reads:
     # -- questions ------------------------------------------------------------------------------
     def contacts(self, of: str, linked: EntityFilter) -> list[dict]:
         """Who dealt directly with `of` or its members, and is linked to something matching `linked`."""
-        params = Params()
+        params = Params(self.fact_pattern)
         where = self.resolve(linked).compile("x", params, "l")
         members = "|".join(self.model.rel_type(t) for t in self.model.membership_types)
         contact = "|".join(self.model.rel_type(t) for t in self.model.contact_types)
@@ -335,7 +343,7 @@ class Reads:
             "WITH org, c, collect(DISTINCT d) AS dealings "
             f"MATCH (c)-[l:{self.fact_pattern}]-(x:Entity) WHERE x <> org AND {where} "
             "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
-            f"RETURN c.id AS contact, [d IN dealings | {rel('d')}] AS dealings, x.id AS linked, "
+            f"RETURN {entity('c')} AS contact, [d IN dealings | {rel('d')}] AS dealings, {entity('x')} AS linked, "
             f"[l IN links | {rel('l')}] AS links",
             of=of, **params.values,
         )
@@ -354,7 +362,7 @@ class Reads:
         return self._read(
             f"MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}}) MATCH {match} "
             "WITH p ORDER BY length(p) LIMIT $limit "
-            f"RETURN [n IN nodes(p) | n.id] AS entities, [r IN relationships(p) | {rel('r')}] AS rels",
+            f"RETURN [n IN nodes(p) | {entity('n')}] AS entities, [r IN relationships(p) | {rel('r', False)}] AS rels",
             source=source, target=target, limit=limit,
         )
 
@@ -379,22 +387,26 @@ class Reads:
         )
 
     def neighbourhood(self, entity_id: str, depth: int, types: list[str] | None, limit: int) -> dict:
-        """Entities within `depth` fact hops, nearest first, and the fact edges among them. The type filter
-        is left out when there is none: Neo4j checks `all(r IN relationships(p) ...)` during its shortest-path
-        search, but `$types IS NULL OR all(...)` makes it enumerate every path instead (40x slower)."""
+        """Entities within `depth` fact hops, nearest first (then by id), at most `limit`, and the fact edges
+        among them. A breadth-first walk that stops once it has `limit` entities: the work is bounded by the
+        page, not by how far the graph reaches (a shortest path to every entity in reach is not)."""
         if not 1 <= depth <= MAX_NEIGHBOURHOOD:
             raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
-        typed = "" if types is None else "AND all(r IN relationships(p) WHERE type(r) IN $types) "
+        typed = "" if types is None else "AND type(r) IN $types "
+        hop = (  # the next ring: unseen neighbours of the last one, by id, as many as the page still needs
+            "CALL (seen, ring, near) { WITH seen, ring, near WHERE size(near) < $limit AND size(ring) > 0 "
+            f"  UNWIND ring AS x MATCH (x)-[r:{self.fact_pattern}]-(y:Entity) WHERE true {typed}"
+            "  WITH DISTINCT y WHERE NOT y IN seen WITH y ORDER BY y.id LIMIT $limit RETURN collect(y) AS found } "
+            "WITH a, seen, near, found[..$limit - size(near)] AS next "
+            "WITH a, seen + next AS seen, next AS ring, near + next AS near "
+        )
         rows = self._read(
-            "MATCH (a:Entity {id: $id}) "
-            f"OPTIONAL MATCH p = shortestPath((a)-[:{self.fact_pattern}*1..{int(depth)}]-(b:Entity)) "
-            f"WHERE b <> a {typed}"
-            "WITH a, b, length(p) AS hops ORDER BY hops, b.id LIMIT $limit "
-            "WITH a, collect(b) AS near, collect(b.id) AS ids "
-            f"CALL (a, near) {{ WITH [a] + near AS nodes UNWIND nodes AS x "
-            f"  MATCH (x)-[r:{self.fact_pattern}]->(y) WHERE y IN nodes AND ($types IS NULL OR type(r) IN $types) "
-            f"  RETURN collect(DISTINCT {rel('r')}) AS rels }} "
-            "RETURN [a.id] + ids AS entities, rels",
+            "MATCH (a:Entity {id: $id}) WITH a, [a] AS seen, [a] AS ring, [] AS near "
+            + hop * depth
+            + f"CALL (a, near) {{ WITH [a] + near AS nodes UNWIND nodes AS x "
+            f"  MATCH (x)-[r:{self.fact_pattern}]->(y) WHERE y IN nodes {typed}"
+            f"  RETURN collect(DISTINCT {rel('r', False)}) AS rels }} "
+            f"RETURN [n IN [a] + near | {entity('n')}] AS entities, rels",
             id=entity_id, types=types, limit=limit,
         )
         return rows[0] if rows else {"entities": [], "rels": []}
@@ -406,7 +418,7 @@ class Reads:
             f"-[r2:{self.fact_pattern}]-(y:Entity {{id: $b}}) "
             "WHERE n <> x AND n <> y "
             f"WITH n, collect(DISTINCT {rel('r1')}) AS left, collect(DISTINCT {rel('r2')}) AS right "
-            "RETURN n.id AS entity, left, right ORDER BY size(left) + size(right) DESC, n.id",
+            f"RETURN {entity('n')} AS entity, left, right ORDER BY size(left) + size(right) DESC, n.id",
             a=a, b=b,
         )
 
@@ -492,4 +504,7 @@ CLAIM_MATCH = (
     "MATCH (c)-[:STATED_IN]->(doc:Document) MATCH (c)-[:SUBJECT]->(s:Entity) MATCH (c)-[:OBJECT]->(o:Entity) "
     "OPTIONAL MATCH (c)-[:CLAIMED_BY]->(w:Entity)"
 )
-CLAIM = "c {.*, document: doc.id, subject: s.id, object: o.id, claimed_by: w.id}"
+CLAIM = (  # with its document and entities projected: no further round trip for them
+    f"c {{.*, document: doc {{{DOC_FIELDS}}}, subject: {entity('s')}, object: {entity('o')}, "
+    f"claimed_by: {entity('w')}}}"
+)

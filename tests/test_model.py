@@ -98,10 +98,10 @@ def test_entity_filters_compile_to_parameters_only():
                        any_of=(EntityFilter(tags=("kurdish",)), EntityFilter(ids=(hostile,))),
                        none_of=EntityFilter(family="Person"),
                        related=FactFilter(types=(hostile,), date_from="2014", other=EntityFilter(name_fuzzy=hostile)))
-    params = Params()
+    params = Params("LEADS|MET_WITH")
     clause = flt.with_fuzzy({hostile: (hostile,)}).compile("e", params)
     assert hostile not in clause and hostile.lower() in params.values.values()
     assert [hostile] in params.values.values() and "2014" in params.values.values()
-    assert " OR " in clause and "NOT (" in clause and "EXISTS {" in clause
-    empty = Params()
+    assert " OR " in clause and "NOT (" in clause and "EXISTS { MATCH (e)-[f_r:LEADS|MET_WITH]-(f_o:Entity)" in clause
+    empty = Params("LEADS")
     assert EntityFilter().compile("e", empty) == "true" and empty.values == {}
