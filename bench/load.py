@@ -266,29 +266,7 @@ def run_size(db: Database, model: Model, docs: int, cache: Path, logs: Path) -> 
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes, in documents")
-    parser.add_argument("--cache", type=Path, default=Settings().cablegraph_cache / "synthetic",
-                        help="where generated corpora are kept between runs")
-    parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)  # the bare loader's own process
-    args = parser.parse_args(argv)
-    if args.bare:
-        with connect(Settings()) as graph:
-            bare(args.bare, graph)
-        return 0
-    sizes = [int(s) for s in args.sizes.split(",")]
-    model = load_model()
-    runs = []
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database(Path(tmp) / "neo4j")
-        logs = Path(tmp)
-        try:
-            for docs in sizes:
-                runs.append(run_size(db, model, docs, args.cache, logs))
-        finally:
-            db.server.stop()
-        settings = db.settings
+def write_results(runs: list[dict], settings: Settings) -> None:
     per_doc = [r["cablegraph"]["seconds"] / r["documents"] for r in runs]
     results = {
         "sizes": runs,
@@ -302,6 +280,30 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes, in documents")
+    parser.add_argument("--cache", type=Path, default=Settings().cablegraph_cache / "synthetic",
+                        help="where generated corpora are kept between runs")
+    parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)  # the bare loader's own process
+    args = parser.parse_args(argv)
+    if args.bare:
+        with connect(Settings()) as graph:
+            bare(args.bare, graph)
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    model = load_model()
+    runs: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(Path(tmp) / "neo4j")
+        try:
+            for docs in sizes:
+                runs.append(run_size(db, model, docs, args.cache, Path(tmp)))
+                write_results(runs, db.settings)  # after each size: a long run that stops keeps what it measured
+        finally:
+            db.server.stop()
     print(f"{'documents':>10} {'facts':>9} {'ours docs/s':>12} {'ours facts/s':>13} {'bare docs/s':>12} "
           f"{'ratio':>6} {'peak RSS':>9}  counts")
     for r in runs:
