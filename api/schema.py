@@ -333,7 +333,7 @@ class Aggregates:
     by_kind: list[Count]
     by_tag: list[Count]
     by_relationship_type: list[Count]
-    claims_by_document: list[Count]
+    claims_by_document: list[Count] = strawberry.field(description="The documents with the most claims.")
     claims_by_year: list[Count] = strawberry.field(description="By when it happened (claims with a date).")
     most_connected: list[Count] = strawberry.field(description="Entities with the most typed facts (degree).")
     co_mentions: list[Count] = strawberry.field(description="Entity pairs named in the most documents together.")
@@ -522,8 +522,9 @@ class Query:
             to_second=relationship_list(r["right"]),
         ))
 
-    @strawberry.field(description="Counts by family, kind, tag, type, document and year; top entities by degree "
-                      "and by PageRank; co-mentions.")
+    @strawberry.field(description="Counts by family, kind, tag, type and year; the top documents by claims, "
+                      "entities by degree and by PageRank, and co-mentioned pairs. Computed again only when the "
+                      "graph has changed.")
     async def aggregates(self, info: Info, first: First = 10) -> Aggregates:
         limit = window(first, None)[1]
         rows = await off_thread(batches(info).reads.aggregates, limit)

@@ -191,6 +191,9 @@ def _aggregates_cypher() -> str:
             self.cypher = cypher
             return [{}]
 
+        def version(self) -> str:  # for the API's cache of aggregates: compute (here, capture) once
+            return ""
+
     keep = Keep()
     Reads(keep, MODEL).aggregates(0)  # type: ignore[arg-type]
     fields = {"byFamily": "by_family", "byKind": "by_kind", "byTag": "by_tag",

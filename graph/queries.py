@@ -8,6 +8,8 @@ Labels and relationship types are spliced in only from the model; every value is
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -191,17 +193,34 @@ def rel(var: str, ends: bool = True) -> str:
             ".claim_ids, .confidence, .first_date, .last_date}")
 
 
+class Cache:
+    """Answers that read the whole graph, kept per key until a transaction commits (the database's bookmark
+    moves). One computation at a time: dashboards that ask together wait for it rather than repeat it."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.lock = threading.Lock()
+        self.values: dict[Hashable, tuple[str, Any]] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        version = self.graph.version()
+        with self.lock:
+            held = self.values.get(key)
+            if held is None or held[0] != version:
+                held = self.values[key] = (version, compute())
+            return held[1]
+
+
 class Reads:
     def __init__(self, graph: Graph, model: Model):
         self.graph = graph
         self.model = model
         self.families = list(model.families)
-        self.facts = list(model.fact_types)
         self.fact_pattern = "|".join(model.rel_type(t) for t in model.fact_types)
-        self._centrality: tuple[tuple, list[tuple[str, float]]] | None = None
+        self._cache = Cache(graph)
 
     def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
-        return self.graph.read(cypher, families=self.families, facts=self.facts, **params)
+        return self.graph.read(cypher, families=self.families, **params)
 
     def _per_id(self, label: str, var: str, ids: list[str], body: str, page: tuple[int, int],
                 **params: Any) -> dict[str, dict]:
@@ -284,15 +303,15 @@ class Reads:
 
     def centrality(self, limit: int) -> list[tuple[str, float]]:
         """The entities with the highest PageRank over the typed facts (edges undirected, weighted by their
-        number of claims). Recomputed only when the graph's counts change."""
-        version = tuple(self.stats().values())
-        if self._centrality is None or self._centrality[0] != version:
+        number of claims). Computed again only when the graph has changed."""
+        def compute() -> list[tuple[str, float]]:
             rows = self._read(
                 f"MATCH (a:Entity)-[r:{self.fact_pattern}]->(b:Entity) "
                 "RETURN a.id AS a, b.id AS b, size(r.claim_ids) AS w"
             )
-            self._centrality = (version, pagerank([(r["a"], r["b"], r["w"]) for r in rows]))
-        return self._centrality[1][:limit]
+            return pagerank([(r["a"], r["b"], r["w"]) for r in rows])
+
+        return self._cache.get("centrality", compute)[:limit]
 
     # -- documents and claims -------------------------------------------------------------------
     def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -439,8 +458,16 @@ class Reads:
         )
 
     def aggregates(self, limit: int) -> dict[str, list[dict]]:
-        """Counts a dashboard draws: by family, kind, tag, relationship type, document and year; the most
-        connected entities; the entity pairs most often named in the same documents."""
+        """Counts a dashboard draws: by family, kind, tag, relationship type and year; the documents with the
+        most claims; the most connected entities; the entity pairs most often named in the same documents.
+        They read the whole graph, so they are computed again only when it has changed."""
+        return self._cache.get(("aggregates", limit), lambda: self._aggregates(limit))
+
+    def _aggregates(self, limit: int) -> dict[str, list[dict]]:
+        facts = list(self.model.fact_types)
+        by_type = " UNION ALL ".join(  # from Neo4j's count store, not by reading every edge
+            f"RETURN $facts[{i}] AS key, COUNT {{ ()-[:{self.model.rel_type(t)}]->() }} AS n"
+            for i, t in enumerate(facts))
         rows = self._read(
             "CALL () { MATCH (e:Entity) WITH [l IN labels(e) WHERE l IN $families][0] AS key, count(*) AS n "
             "  ORDER BY n DESC, key RETURN collect({key: key, count: n}) AS by_family } "
@@ -448,12 +475,10 @@ class Reads:
             "  RETURN collect({key: key, count: n}) AS by_kind } "
             "CALL () { MATCH (e:Entity) UNWIND e.tags AS key WITH key, count(*) AS n ORDER BY n DESC, key "
             "  RETURN collect({key: key, count: n}) AS by_tag } "
-            f"CALL () {{ MATCH ()-[r:{self.fact_pattern}]->() WITH type(r) AS key, count(*) AS n "
-            "  ORDER BY n DESC, key "
+            f"CALL () {{ CALL () {{ {by_type} }} WITH key, n WHERE n > 0 ORDER BY n DESC, key "
             "  RETURN collect({key: key, count: n}) AS by_relationship_type } "
             "CALL () { MATCH (d:Document) WITH d.id AS key, COUNT { (d)<-[:STATED_IN]-() } AS n "
-            "  ORDER BY n DESC, key "
-            "  RETURN collect({key: key, count: n}) AS claims_by_document } "
+            "  ORDER BY n DESC, key LIMIT $limit RETURN collect({key: key, count: n}) AS claims_by_document } "
             "CALL () { MATCH (c:Claim) WHERE c.date IS NOT NULL WITH left(c.date, 4) AS key, count(*) AS n "
             "  ORDER BY key RETURN collect({key: key, count: n}) AS claims_by_year } "
             f"CALL () {{ MATCH (e:Entity) WITH e, COUNT {{ (e)-[:{self.fact_pattern}]-() }} AS n "
@@ -462,7 +487,7 @@ class Reads:
             "  WITH a.id + ' | ' + b.id AS key, count(DISTINCT d) AS n ORDER BY n DESC, key LIMIT $limit "
             "  RETURN collect({key: key, count: n}) AS co_mentions } "
             "RETURN *",
-            limit=limit,
+            limit=limit, facts=facts,
         )
         return rows[0]
 
