@@ -19,13 +19,15 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
-from api.auth import Authenticate, Keys, Role
+from api.auth import Authenticate, Keys, Role, is_loopback
 from api.batch import Batches, off_thread
 from api.browser import browser_files
 from api.schema import build_schema
@@ -76,6 +78,15 @@ class CablegraphGraphQL(GraphQL):
                 "editor": self.editor if principal.role is Role.EDITOR else None}
 
 
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The Host headers the API answers: a page on another site that rebinds its own name to 127.0.0.1 sends
+    its name, and is refused."""
+    named = [h.strip() for h in settings.cablegraph_allowed_hosts.split(",") if h.strip()]
+    if named:
+        return named
+    return ["localhost", "127.0.0.1", "::1", "[::1]"] if is_loopback(settings.cablegraph_host) else ["*"]
+
+
 def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     model = load_model()
@@ -104,4 +115,5 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
             Mount(VENDOR_URL.rstrip("/"), StaticFiles(directory=VENDOR, check_dir=False)),
             Mount(BROWSER_URL, browser_files(model)),
         ],
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))],
     )

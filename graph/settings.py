@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     )
     cablegraph_host: str = Field("127.0.0.1", description="Address the API listens on.")
     cablegraph_port: int = Field(8000, description="Port the API listens on.")
+    cablegraph_allowed_hosts: str = Field(
+        "", description="Host names the API answers to, comma-separated. Empty: localhost, 127.0.0.1 and ::1 when it "
+        "listens on loopback (so a web page cannot reach it by DNS rebinding), any name otherwise.",
+    )
     cablegraph_workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

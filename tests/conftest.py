@@ -254,7 +254,7 @@ def editing(empty_graph, model, settings, seed_copy, tmp_path) -> Editing:
     editor, reader = keys.add("alice", Role.EDITOR), keys.add("dashboard", Role.READER)
     report = Pipeline(Writer(empty_graph, model), model).load([seed_copy], review=s.cablegraph_review)
     assert not report.errors
-    with TestClient(create_app(empty_graph, s)) as client:
+    with TestClient(create_app(empty_graph, s), base_url="http://localhost") as client:
         yield Editing(empty_graph, client, s, seed_copy, editor, reader)
 
 

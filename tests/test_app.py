@@ -11,15 +11,16 @@ import pytest
 from neo4j import GraphDatabase
 from starlette.testclient import TestClient
 
-from api.app import VENDOR, VENDOR_URL, create_app
+from api.app import VENDOR, VENDOR_URL, allowed_hosts, create_app
 from graph.db import Graph
+from graph.settings import Settings
 
 pytestmark = pytest.mark.neo4j
 
 
 @pytest.fixture(scope="module")
 def client(seeded):
-    with TestClient(create_app(seeded)) as c:
+    with TestClient(create_app(seeded), base_url="http://localhost") as c:
         yield c
 
 
@@ -66,7 +67,7 @@ def test_health(client):
 def test_health_and_queries_say_when_neo4j_is_down():
     driver = GraphDatabase.driver("bolt://127.0.0.1:9", auth=("neo4j", "x"), max_transaction_retry_time=1)
     dead = Graph(driver, "neo4j", 2.0)
-    with TestClient(create_app(dead)) as c:
+    with TestClient(create_app(dead), base_url="http://localhost") as c:
         health = c.get("/health")
         assert health.status_code == 503 and health.json()["status"] == "unavailable"
         result = c.post("/graphql", json={"query": "{ stats { documents } }"}).json()
@@ -82,3 +83,18 @@ def test_graphql_over_http_audit_has_no_failing_must(live_api):
     assert len(results) > 40
     failing = [r for r in results if r["status"] == "error"]
     assert not failing, failing
+
+
+def test_a_page_rebinding_its_name_to_loopback_is_refused(client):
+    query = {"query": '{ entity(id: "mois") { name } }'}
+    refused = client.post("/graphql", json=query, headers={"host": "attacker.example:8000"})
+    assert refused.status_code == 400 and "mois" not in refused.text.lower()
+    for host in ("localhost:8000", "127.0.0.1:8000"):
+        assert client.post("/graphql", json=query, headers={"host": host}).status_code == 200
+
+
+def test_allowed_hosts_follow_the_listening_address_or_the_setting():
+    assert "attacker.example" not in allowed_hosts(Settings(cablegraph_host="127.0.0.1"))
+    assert allowed_hosts(Settings(cablegraph_host="0.0.0.0")) == ["*"]  # noqa: S104 - the point of the test
+    named = Settings(cablegraph_host="127.0.0.1", cablegraph_allowed_hosts="graph.newsroom.internal, localhost")
+    assert allowed_hosts(named) == ["graph.newsroom.internal", "localhost"]

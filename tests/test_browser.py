@@ -154,7 +154,7 @@ def test_the_api_serves_guide_and_style_to_other_origins_and_nothing_else(seeded
     browser = {"origin": "http://127.0.0.1:7474"}
     preflight = {**browser, "access-control-request-method": "GET",
                  "access-control-request-headers": "cache-control, pragma, sentry-trace"}
-    with TestClient(create_app(seeded)) as client:
+    with TestClient(create_app(seeded), base_url="http://localhost") as client:
         guide = client.get(f"{URL_PATH}/guide.html", headers=browser)
         assert guide.status_code == 200 and guide.text == GUIDE_TEXT
         assert guide.headers["access-control-allow-origin"] == "*"

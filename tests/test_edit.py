@@ -178,7 +178,7 @@ def test_unknown_keys_are_refused_with_401_and_anonymous_access_can_be_turned_of
         assert response.json() == {"errors": [{"message": "unknown or revoked API key",
                                                "extensions": {"code": "UNAUTHENTICATED"}}]}
     strict = editing.settings.model_copy(update={"cablegraph_anonymous": "none"})
-    with TestClient(create_app(editing.graph, strict)) as client:
+    with TestClient(create_app(editing.graph, strict), base_url="http://localhost") as client:
         query = {"query": "{ stats { documents } }"}
         refused = client.post("/graphql", json=query)
         assert refused.status_code == 401 and "needs a key" in refused.json()["errors"][0]["message"]

@@ -118,7 +118,7 @@ def test_every_type_with_arguments_is_reached():
 
 @pytest.fixture(scope="module")
 def client(seeded):
-    with TestClient(create_app(seeded)) as c:
+    with TestClient(create_app(seeded), base_url="http://localhost") as c:
         yield c
 
 
