@@ -6,6 +6,7 @@ import struct
 import urllib.request
 
 import pytest
+from conftest import serving
 
 pytestmark = pytest.mark.neo4j
 
@@ -191,3 +192,26 @@ def test_hostile_text_is_shown_as_text(live_api, seeded, chromium):
         assert driver.execute_script("return window.pwned") is None
     finally:
         seeded.run("MATCH (e:Entity {id: 'hostile-probe'}) DETACH DELETE e")
+
+
+def test_a_dashboard_on_an_api_that_needs_a_key_asks_for_one(seeded, chromium, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from api.app import create_app
+    from api.auth import Keys, Role
+    from graph.settings import Settings
+
+    settings = Settings(cablegraph_keys=tmp_path / "keys.yaml", cablegraph_anonymous="none")
+    key = Keys(settings.cablegraph_keys).add("reporter", Role.READER)
+    with serving(create_app(seeded, settings)) as url:
+        driver, wait = chromium, WebDriverWait(chromium, 30)
+        driver.get(f"{url}/")
+        wait.until(expected_conditions.alert_is_present())
+        driver.switch_to.alert.send_keys(key)
+        driver.switch_to.alert.accept()
+        documents = driver.find_element(By.CSS_SELECTOR, '[data-stat="documents"]')
+        wait.until(lambda d: documents.text.strip() not in ("", "…"))
+        assert documents.text.strip() == "5"
+        assert driver.execute_script("return sessionStorage.getItem('cablegraph-api-key')") == key

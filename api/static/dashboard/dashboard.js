@@ -50,12 +50,21 @@ function status(message, kind) {
   el.textContent = message || "";
 }
 
-async function gql(query, variables) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
+const KEY = "cablegraph-api-key"; // this tab's API key, when the API needs one (CABLEGRAPH_ANONYMOUS=none)
+
+/** Ask the API; with this tab's key, if it has one. An API that answers 401 gets the key asked for, once a call. */
+async function gql(query, variables, asked = false) {
+  const headers = { "content-type": "application/json", accept: "application/json" };
+  const key = sessionStorage.getItem(KEY);
+  if (key) headers.authorization = `Bearer ${key}`;
+  const response = await fetch("/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  if (response.status === 401 && !asked) {
+    const given = window.prompt("This Cablegraph API needs an API key (its operator makes one with `cablegraph keys add`).");
+    if (given && given.trim()) {
+      sessionStorage.setItem(KEY, given.trim());
+      return gql(query, variables, true);
+    }
+  }
   let body;
   try { body = await response.json(); } catch (e) { throw new Error(`the API answered ${response.status}`); }
   if (body.errors && body.errors.length) throw new Error(body.errors.map((e) => e.message).join("; "));
