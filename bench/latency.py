@@ -502,13 +502,18 @@ def unwrap(data: object) -> object:
     return data
 
 
-async def check(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...]) -> dict[str, int]:
+async def check(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...]) -> dict[str, int | str]:
     """Ask every question in every form; raise Disagreement unless the answers agree. Returns the size
-    of our API's answer to each (bytes of JSON), to show which answers grow with the corpus."""
-    sizes = {}
+    of our API's answer to each (bytes of JSON), to show which answers grow with the corpus, or, for a
+    question some form could not answer at all (a timeout on a large corpus), what went wrong."""
+    sizes: dict[str, int | str] = {}
     for q in questions:
         variables = q.variables(params)
-        data = {form: await endpoints.ask(form, q, variables) for form in FORMS}
+        try:
+            data = {form: await endpoints.ask(form, q, variables) for form in FORMS}
+        except Exception as exc:  # noqa: BLE001 - the run goes on with the questions that can be answered
+            sizes[q.name] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            continue
         answers = {form: q.summary(d) for form, d in data.items()}
         if not answers["ours"]:
             raise Disagreement(f"{q.name}: our API found nothing for {variables}; pick parameters that exist")
@@ -583,6 +588,10 @@ async def time_questions(endpoints: Endpoints, params: Parameters, questions: tu
     async with endpoints:
         answer_sizes = await check(endpoints, params, questions)
         for q in questions:
+            if isinstance(answer_sizes[q.name], str):
+                out[q.name] = {"what": q.what, "bounded": q.bounded, "failed": answer_sizes[q.name]}
+                log(f"  {q.name:13} not timed: {answer_sizes[q.name]}")
+                continue
             variables = q.variables(params)
             asks = {form: partial(endpoints.ask, form, q, variables) for form in FORMS}
             n = await requests_for(list(asks.values()), requests, budget)
@@ -711,7 +720,7 @@ def growth(sizes: dict[str, dict]) -> dict[str, dict]:
     small, large = (sizes[s]["questions"] for s in (min(sizes, key=_docs), max(sizes, key=_docs)))
     return {name: {"bounded": q["bounded"], **{c: _ratio(large[name]["cells"][c]["ours"], cell["ours"])
                                                 for c, cell in q["cells"].items()}}
-            for name, q in small.items()}
+            for name, q in small.items() if "cells" in q and "cells" in large[name]}
 
 
 def _docs(size: str) -> int:
@@ -730,12 +739,16 @@ def table(results: dict) -> str:
                                                            if growth_ else [])
     rows = []
     for name, q in sizes[largest]["questions"].items():
+        if "failed" in q:
+            rows.append([name + ("" if q["bounded"] else " *"), f"not timed: {q['failed'][:80]}"]
+                        + [""] * (len(head) - 2))
+            continue
         one, many = q["cells"]["1"], q["cells"][top]
         row = [name + ("" if q["bounded"] else " *")] + [_ms_cell(one[f]["p50_ms"]) for f in FORMS]
         row += [f"{q['ours_over_cypher_p50']['1']}", f"{q['ours_over_library_p50']['1']}"]
         row += [_rate_cell(many[f]) for f in FORMS]
         if growth_:
-            row.append(f"{growth_[name]['1']}")
+            row.append(f"{growth_[name]['1']}" if name in growth_ else "")
         rows.append(row)
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])

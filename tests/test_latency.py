@@ -33,6 +33,7 @@ def test_the_three_forms_of_each_question_agree(endpoints: latency.Endpoints) ->
     sizes = agree(endpoints, latency.QUESTIONS)
     assert list(sizes) == [q.name for q in latency.QUESTIONS]
     assert len(sizes) == 10
+    assert all(isinstance(size, int) for size in sizes.values()), sizes  # every form answered every question
 
 
 def test_a_different_answer_is_caught(endpoints: latency.Endpoints) -> None:
