@@ -277,11 +277,10 @@ class Writer:
         self, tx: neo4j.ManagedTransaction, added: list[dict], removed: set[tuple[str, str, str]], orphans: list[str]
     ) -> None:
         """Each fact edge summarises the claims that remain for its (subject, type, object). An edge that
-        lost claims is summarised again from its claims; one that only gained claims takes them into the
-        summary it holds, so a popular edge's thousands of claims are not read back for every batch.
+        lost claims is summarised again from its claims; one that only gained claims takes theirs into the
+        summary it holds, inside Neo4j: a popular edge's thousands of claim ids never travel back and forth.
         The unreviewed entities in `orphans` go when nothing refers to them any more."""
         gained = _by_fact(added)
-        merged = sorted(set(gained) - removed)
         rows = [{"p": self.model.rel_type(p), "s": s, "o": o, "key": fact_key(p, s, o)} for p, s, o in sorted(removed)]
         remaining = tx.run(
             "UNWIND $rows AS row MATCH (c:Claim {fact: row.key})-[:STATED_IN]->(d:Document) "
@@ -289,22 +288,29 @@ class Writer:
             "c.date AS date",
             rows=rows,
         ).data() if rows else []
-        held = {(r["p"], r["s"], r["o"]): r["props"] for r in tx.run(
-            "UNWIND $rows AS row MATCH (:Entity {id: row.s})-[r:$(row.p)]->(:Entity {id: row.o}) "
-            "RETURN row.p AS p, row.s AS s, row.o AS o, properties(r) AS props",
-            rows=[{"p": p, "s": s, "o": o} for p, s, o in merged],
-        ).data()} if merged else {}
         edges = {key: _summary(claims) for key, claims in _by_fact(remaining).items()}
-        edges |= {key: _summary(gained[key], held.get(key)) for key in merged}
+        grown = {key: _summary(claims) for key, claims in gained.items() if key not in removed}
         tx.run(
             "CALL () { UNWIND $gone AS row "
             "  MATCH (:Entity {id: row.s})-[r:$(row.p)]->(:Entity {id: row.o}) DELETE r } "
             "CALL () { UNWIND $edges AS row MATCH (s:Entity {id: row.s}), (o:Entity {id: row.o}) "
             "  MERGE (s)-[r:$(row.p)]->(o) SET r = row.props } "
+            "CALL () { UNWIND $grown AS row MATCH (s:Entity {id: row.s}), (o:Entity {id: row.o}) "
+            "  MERGE (s)-[r:$(row.p)]->(o) WITH r, row.props AS new "
+            "  SET r.claim_ids = COLLECT { UNWIND coalesce(r.claim_ids, []) + new.claim_ids AS x "
+            "      RETURN DISTINCT x ORDER BY x }, "
+            "    r.doc_ids = COLLECT { UNWIND coalesce(r.doc_ids, []) + new.doc_ids AS x "
+            "      RETURN DISTINCT x ORDER BY x }, "
+            "    r.confidence = CASE WHEN r.confidence >= new.confidence THEN r.confidence ELSE new.confidence END, "
+            "    r.first_date = CASE WHEN new.first_date IS NULL OR r.first_date <= new.first_date "
+            "      THEN r.first_date ELSE new.first_date END, "
+            "    r.last_date = CASE WHEN new.last_date IS NULL OR r.last_date >= new.last_date "
+            "      THEN r.last_date ELSE new.last_date END } "
             "CALL () { UNWIND $orphans AS id MATCH (e:Entity {id: id, reviewed: false}) "
             "  WHERE NOT (e)--() DELETE e }",
             gone=[{"p": p, "s": s, "o": o} for p, s, o in sorted(removed - set(edges))],
             edges=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(edges.items())],
+            grown=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(grown.items())],
             orphans=orphans,
         ).consume()
 
@@ -329,15 +335,13 @@ def _by_fact(claims: list[dict]) -> dict[tuple[str, str, str], list[dict]]:
     return grouped
 
 
-def _summary(claims: list[dict], held: dict | None = None) -> dict:
-    """Fact-edge properties from the claims behind it: ids, documents, best confidence, date span; with
-    `held`, the properties of the edge as it was, before these claims were added."""
-    held = held or {}
-    dates = [c["date"] for c in claims if c["date"]] + [held[k] for k in ("first_date", "last_date") if held.get(k)]
+def _summary(claims: list[dict]) -> dict:
+    """Fact-edge properties from the claims behind it: ids, documents, best confidence, date span."""
+    dates = [c["date"] for c in claims if c["date"]]
     return {
-        "claim_ids": sorted({c["id"] for c in claims} | set(held.get("claim_ids", ()))),
-        "doc_ids": sorted({c["doc"] for c in claims} | set(held.get("doc_ids", ()))),
-        "confidence": max([c["confidence"] for c in claims] + ([held["confidence"]] if "confidence" in held else [])),
+        "claim_ids": sorted({c["id"] for c in claims}),
+        "doc_ids": sorted({c["doc"] for c in claims}),
+        "confidence": max(c["confidence"] for c in claims),
         "first_date": min(dates, default=None),
         "last_date": max(dates, default=None),
     }
