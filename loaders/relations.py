@@ -266,6 +266,8 @@ TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major"
                  "colonel": "colonel", "brig": "brigadier", "brigadier": "brigadier", "sheikh": "sheikh",
                  "minister": "minister", "ambassador": "ambassador", "president": "president", "dr": "doctor",
                  "ayatollah": "ayatollah", "source": "source"}
+# "the Badr militia" is Badr itself ("the UN refugee agency" is another body)
+SELF_NOUNS = {"militia", "group", "party", "movement", "organization", "organisation", "leadership"}
 DEFINITE = {"the", "this", "that"}  # and a possessive pronoun: "his party"
 
 
@@ -280,6 +282,16 @@ def _relative_clause(token):
         if token.dep_ == "relcl":
             return token
     return None
+
+
+def _after_dateline(subject) -> list:
+    """A subject, or for a dateline ("BAQUBA, Iraq, Nov. 25 (Levant Wire) — Badr fighters retook ...", which
+    the parser may take for one) what it put in apposition after the dash."""
+    if not (subject.is_upper and len(subject) > 3 and subject.i == subject.sent.start
+            and subject.i + 1 < len(subject.doc) and subject.nbor(1).text == ","):
+        return [subject]
+    dash = next((c.i for c in subject.children if c.text in ("—", "–", "-", "--")), None)
+    return [c for c in subject.children if c.dep_ == "appos" and dash is not None and c.i > dash]
 
 
 def _bare_the(noun) -> bool:
@@ -334,6 +346,8 @@ class _Clause:
             found = self._antecedent(token, avoid)
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
             found = self._person_above(clause.head) if lower in PERSONAL_RELATIVE else self._described(clause.head)
+        elif examples := self._examples(token):  # "Shia leaders such as Ammar al-Hakim and Hadi al-Amiri"
+            found = examples
         elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                      for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
@@ -341,6 +355,10 @@ class _Clause:
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+        elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and (
+                found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
+                          and self.families.get(m.entity) == "Organization"]):
+            pass  # "Daesh couriers", "Islamic State positions", "the Badr militia": the body's people or things
         elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS and (lower not in DIRECTIONS or _bare_the(token)):
             # "the town of X", "the outskirts of X", "the north of X" (not "a village north of X")
             found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
@@ -355,6 +373,12 @@ class _Clause:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
         return list(dict.fromkeys(found))
+
+    def _examples(self, noun) -> list[str]:
+        """What 'such as' lists for a plural: 'leaders such as X and Y'."""
+        return [e for c in noun.children if c.dep_ == "prep" and c.lower_ == "as"
+                and any(a.lower_ == "such" for a in c.children) for p in c.children if p.dep_ == "pobj"
+                for e in self.entities_of(p)] if noun.tag_ == "NNS" and noun.idx not in self.at else []
 
     def family_at(self, token) -> str | None:
         m = self.at.get(token.idx)
@@ -440,6 +464,11 @@ class _Clause:
         that he ...'), else the nearest person named before it in the sentence, else the subject of its
         clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
         of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
+        verb = pronoun.head
+        if pronoun.dep_ == "nsubj" and verb.dep_ == "conj":  # "He is close to X, and he maintains ...": the same
+            first = [c for c in verb.head.children if c.dep_ == "nsubj" and c.lower_ == pronoun.lower_]
+            if first:
+                return self.entities_of(first[0], avoid=avoid)
         speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
         if speaker is None or speaker in avoid:
             before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
@@ -509,10 +538,8 @@ class _Clause:
         relative clause or participle describes, the object of 'thank X for' or 'saw X doing', else the
         subject of the verb it is coordinated with or depends on."""
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject; "ISIS attacked" has one
-        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
-               and not (c.is_upper and len(c) > 3 and c.i == c.sent.start and c.i + 1 < len(c.doc)
-                        and c.nbor(1).text == ",")]
+        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject, though what follows its dash may be
+        own = [x for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") for x in _after_dateline(c)]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
                 if any(c.lower_ == "who" for c in own):
