@@ -23,6 +23,7 @@ ARTICLES = {"al", "el"}
 # the same offsets, and patterns of ASCII punctuation compile many times faster than Unicode classes.
 PUNCTUATION = str.maketrans({c: "'" for c in APOSTROPHES} | {c: "-" for c in DASHES})
 SEP = r"[\s\-]*"
+ISATION = re.compile(r"ation|ed?$")  # what follows the z of "Mobilization" or "mobilized"
 TOKEN = re.compile(rf"[^\s{re.escape(DASHES)}]+")
 
 
@@ -57,13 +58,15 @@ def is_acronym(alias: str) -> bool:
 
 def _token_pattern(token: str) -> str:
     """Apostrophes and dots are optional; a transliteration apostrophe may follow any inner vowel
-    ("Asaib" also matches "Asa’ib", "Baath" matches "Ba’ath")."""
+    ("Asaib" also matches "Asa’ib", "Baath" matches "Ba’ath"); -ization is also -isation ("Mobilisation")."""
     out = []
     for i, ch in enumerate(token):
         if ch in APOSTROPHES:
             out.append("'?")
         elif ch == ".":
             out.append(r"\.?")
+        elif ch in "zs" and token[i - 1:i] == "i" and ISATION.match(token[i + 1:]):
+            out.append("[sz]")
         else:
             out.append(re.escape(ch))
             nxt = token[i + 1] if i + 1 < len(token) else ""

@@ -185,6 +185,14 @@ COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fou
 LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
          "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
 SEND = {"send", "dispatch", "deploy"}
+BALANCE = {"balance", "pit", "play", "weigh", "hedge", "warn", "vote"}  # "balanced the KDP against the PUK"
+# what one side does to another, named as a noun: "the Islamic State siege of Amerli", "attacks on X by Y"
+# (the noun -> the prepositions that name its target)
+ATTACKS = {**dict.fromkeys(("siege", "blockade", "encirclement", "shelling", "bombing", "bombardment", "invasion",
+                            "occupation"), {"of", "on", "against"}),
+           **dict.fromkeys(("attack", "assault", "raid", "strike", "airstrike", "ambush", "offensive", "abuse",
+                            "reprisal", "crackdown"), {"on", "against"})}
+LIFT = {"break", "end", "lift", "relieve"}  # "broke the siege": fought the besiegers
 ARRIVING = {"arrive", "travel", "go", "fly", "come", "return", "drive", "slip", "cross"}
 HOLDING = {"open", "keep", "maintain"}  # what is kept somewhere is there, not its keeper
 REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
@@ -345,7 +353,9 @@ class _Clause:
         elif lower in PRONOUNS:
             found = self._antecedent(token, avoid)
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
-            found = self._person_above(clause.head) if lower in PERSONAL_RELATIVE else self._described(clause.head)
+            found = self._described(clause.head) if lower == "whose" else []  # "militias whose abuses"
+            found = found or (self._person_above(clause.head) if lower in PERSONAL_RELATIVE
+                              else self._described(clause.head))
         elif examples := self._examples(token):  # "Shia leaders such as Ammar al-Hakim and Hadi al-Amiri"
             found = examples
         elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
@@ -429,15 +439,17 @@ class _Clause:
         if speaker and self.families.get(speaker) == "Organization" and speaker not in avoid:
             return [speaker]
         node = pronoun.head
+        # a subject 'it' may be a country: "Iran armed the Kurds when it needed allies"
+        bodies = ("Organization", "Location") if pronoun.dep_ == "nsubj" else ("Organization",)
         for _ in range(6):  # up through the clauses above it, relative clauses included
             if node.head is node:
                 break
             node = node.head
             if node.pos_ not in ("VERB", "AUX"):
                 continue
-            subjects = [e for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS
-                        for e in self.entities_of(c, follow=False)
-                        if self.families.get(e) == "Organization" and e not in avoid]
+            subjects = [e for c in node.children if c.dep_ in ("nsubj", "nsubjpass") for x in _after_dateline(c)
+                        if x.lower_ not in PRONOUNS for e in self.entities_of(x, follow=False)
+                        if self.families.get(e) in bodies and e not in avoid]
             if subjects:
                 return subjects[:1]
         before = [x.entity for x in self.inside if x.end <= pronoun.idx
@@ -698,7 +710,7 @@ def extract(
             if token.dep_ == "prep":
                 rules = _noun_prep(token, clause)
             elif token.pos_ in ("NOUN", "PROPN"):
-                rules = clause.role(token)
+                rules = clause.role(token) + _assault(token, clause)
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
                 rules = clause.stance(token)
             elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
@@ -923,10 +935,52 @@ def _state(prep, clause: _Clause) -> list[Rule]:
     return []
 
 
+def _against(prep, clause: _Clause) -> list[Rule]:
+    """Whoever acts against X opposes X: 'run a joint cell against Daesh', 'needed allies against Saddam',
+    'a war waged against Iran by X'. Strikes and raids against X target it (`_light_verb`); a verb that says
+    more ('fought against') says it itself; balancing one side against another is neither."""
+    verb = prep.head
+    if verb.pos_ == "NOUN" and verb.dep_ == "dobj" and not _attack(verb):  # "ran a cell against X"
+        verb = verb.head
+    lemma = verb.lemma_.lower()
+    if verb.pos_ != "VERB" or _unasserted(verb) or lemma in BALANCE or "against" in VERBS.get(lemma, ({},))[0] \
+            or any(c.dep_ == "dobj" and _attack(c) for c in verb.children):
+        return []
+    actors, passive = clause.subjects(verb)
+    if passive:
+        actors = _agents(verb, clause)
+    return [(("OPPOSED",), actors, _objects_of(prep, clause), VERB_CONFIDENCE)]
+
+
+def _assault(noun, clause: _Clause) -> list[Rule]:
+    """An attack named as a noun: 'the Islamic State siege of Amerli', 'ISIS's assault on Erbil', 'raids on X
+    by Y'; who breaks or lifts a siege fights the besiegers."""
+    preps = ATTACKS.get(noun.lemma_.lower())
+    if preps is None or noun.idx in clause.at:
+        return []
+    verb = next((a for a in noun.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    if verb is not None and _unasserted(verb):
+        return []
+    agents = [e for c in noun.children if c.dep_ in ("compound", "poss") for e in clause.entities_of(c)
+              if clause.families.get(e) in ("Person", "Organization")]  # not the place of "the Karbala raid"
+    agents += [e for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for e in _objects_of(c, clause)]
+    targets = [e for c in noun.children if c.dep_ == "prep" and c.lower_ in preps for e in _objects_of(c, clause)]
+    out: list[Rule] = [(("TARGETED",), agents, targets, NOUN_CONFIDENCE)]
+    if noun.dep_ == "dobj" and noun.head.lemma_.lower() in LIFT and not _unasserted(noun.head):
+        out.append((("OPPOSED",), clause.subjects(noun.head)[0], agents, VERB_CONFIDENCE))
+    return out
+
+
+def _attack(noun) -> bool:
+    return noun.lower_ in EVENT_OBJECTS or noun.lemma_.lower() in EVENT_OBJECTS or noun.lemma_.lower() in ATTACKS
+
+
 def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil', 'Farhad Zamani of
     the MOIS' (a member), 'the KSDP of Hama Haji Mahmoud' (its leader), 'has been in contact with X'."""
     head = prep.head
+    if prep.lower_ == "against":
+        return _against(prep, clause)
     if head.pos_ in ("VERB", "AUX"):
         return [] if _unasserted(head) else _state(prep, clause)
     if head.pos_ not in ("NOUN", "PROPN"):
