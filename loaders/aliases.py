@@ -23,7 +23,6 @@ ARTICLES = {"al", "el"}
 # the same offsets, and patterns of ASCII punctuation compile many times faster than Unicode classes.
 PUNCTUATION = str.maketrans({c: "'" for c in APOSTROPHES} | {c: "-" for c in DASHES})
 SEP = r"[\s\-]*"
-ISATION = re.compile(r"ation|ed?$")  # what follows the z of "Mobilization" or "mobilized"
 TOKEN = re.compile(rf"[^\s{re.escape(DASHES)}]+")
 
 
@@ -39,8 +38,9 @@ def slug(name: str) -> str:
 
 @lru_cache(maxsize=1 << 16)  # the same names recur in every document
 def normalize(name: str) -> str:
-    """The key two spellings of one name share: no case, accents, apostrophes, dots, separators or articles."""
-    name = fold(name)
+    """The key two spellings of one name share: no case, accents, apostrophes, dots, separators or articles,
+    and -ization for -isation."""
+    name = fold(name).replace("isation", "ization")
     name = re.sub(rf"[{APOSTROPHES}]s$", "", name)
     name = re.sub(rf"[{APOSTROPHES}.]", "", name)
     tokens = re.findall(r"[^\W_]+", name)
@@ -65,7 +65,7 @@ def _token_pattern(token: str) -> str:
             out.append("'?")
         elif ch == ".":
             out.append(r"\.?")
-        elif ch in "zs" and token[i - 1:i] == "i" and ISATION.match(token[i + 1:]):
+        elif ch in "zs" and token[i - 1:i] == "i" and token[i + 1:i + 6] == "ation":
             out.append("[sz]")
         else:
             out.append(re.escape(ch))
