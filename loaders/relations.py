@@ -90,6 +90,7 @@ def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None
 # reversed when the fact is about the grammatical object ("A handled B" = B HANDLED_BY A)
 LOC = ("LOCATED_IN",)
 CONTROL = ("CONTROLS", "TARGETED")
+FIGHT = ("OPPOSED", "TARGETED")  # an operation that drives a group out targets it
 
 
 def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False) -> dict:
@@ -365,7 +366,7 @@ class _Clause:
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
-        elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and (
+        elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
                 found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
                           and self.families.get(m.entity) == "Organization"]):
             pass  # "Daesh couriers", "Islamic State positions", "the Badr militia": the body's people or things
@@ -571,8 +572,8 @@ class _Clause:
             if seen:  # "photographs showed Suleimani touring the front line": Suleimani toured it
                 return seen, passive
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
-            found, _ = self.subjects(verb.head, depth + 1)
-            return found, passive
+            found, shared = self.subjects(verb.head, depth + 1)  # "is funded and armed by X": both passive
+            return found, passive or shared and verb.dep_ == "conj" and verb.tag_ == "VBN"
         return [], passive
 
     def holders(self, noun, depth: int = 0) -> list[str]:
@@ -867,8 +868,13 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
 
 
 def _agents(verb, clause: _Clause) -> list[str]:
-    """Who did what a passive verb says: 'by X', or 'during a raid by X'."""
-    found = [e for c in verb.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
+    """Who did what a passive verb says: 'by X', 'funded and armed by X' (the agent of the verb after it),
+    or 'during a raid by X'."""
+    found: list[str] = []
+    for v in (verb, *(c for c in verb.conjuncts if c.i > verb.i)):
+        found = [e for c in v.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
+        if found:
+            break
     return found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("during", "in")
                      for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in EVENT_NOUNS
                      for p in o.children if p.dep_ == "prep" and p.lower_ == "by" for e in _objects_of(p, clause)]
@@ -878,18 +884,23 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     """Facts a verb states through its object: 'held talks with X', 'carried out strikes against X',
     'made a condolence visit' (an operation), 'sent weapons to X', 'gave X millions of dollars', 'sent him
     to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
-    objects = [c for c in token.children if c.dep_ in ("dobj", "dative")]
-    if not objects:
+    objects = [c for c in token.children if c.dep_ in ("dobj", "dative") and c.pos_ != "ADP"]
+    direct = [c for c in objects if c.dep_ == "dobj"]
+    if not direct and token.dep_ == "relcl" and token.head.pos_ == "NOUN" and lemma in TRANSFER \
+            and not any(c.dep_ == "nsubj" and c.lower_ in PRONOUNS for c in token.children):
+        direct = [token.head]  # "the weapons Iran sent to X": what was sent is the noun the clause describes
+    if not objects and not direct:
         return []
     subj = clause.subjects(token)[0]
-    preps = [c for c in token.children if c.dep_ == "prep"]
+    # "delivered rockets to X": the parser may call that "to" a dative
+    preps = [c for c in token.children if c.dep_ == "prep" or c.dep_ == "dative" and c.pos_ == "ADP"]
     out: list[Rule] = []
     if lemma in DESIGNATE:  # "listed X as a terrorist organization", "designated X a terrorist organization"
         terrorist = [c for c in token.children if c.dep_ not in ("nsubj", "nsubjpass")
                      and any(t.lower_.startswith("terrorist") for t in c.subtree)]
         if terrorist:  # the complement ("a terrorist organization") names no one
             out.append((("OPPOSED",), subj, [e for c in objects for e in clause.entities_of(c)], VERB_CONFIDENCE))
-    for obj in (c for c in objects if c.dep_ == "dobj"):
+    for obj in direct:
         noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
         things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
                            for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
@@ -914,7 +925,7 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
                       for e in _objects_of(q, clause)]
             if places:
                 losers = clause.entities_of(obj)
-                out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
+                out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (FIGHT, subj, losers, VERB_CONFIDENCE)]
     return out
 
 
