@@ -84,15 +84,24 @@ def _context(text: str, name: ner.Name) -> tuple[tuple[str, str], int] | None:
     return None
 
 
-def _elsewhere(text: str, surfaces: dict[str, set[str]], taken: list[tuple[int, int]]) -> list[tuple[str, Span]]:
+def _elsewhere(text: str, surfaces: dict[str, set[str]], taken: list[Span], noise: list[Span]
+               ) -> list[tuple[str, Span, list[Span]]]:
     """A name means one thing throughout a text: its other occurrences, which spaCy's small model can miss
-    (in a headline, a list, or a defined acronym standing alone), are mentions of the same entity."""
+    (in a headline, a signature, a list, or a defined acronym standing alone), are mentions of the same
+    entity, and take over the shorter names inside them ("Sulaimaniyah" of "Sulaimaniyah Station").
+    Each: the entity, the span, the spans it takes over."""
     names = {n: next(iter(ids)) for n, ids in surfaces.items() if len(ids) == 1 and len(n) > 2}
     if not names:
         return []
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
                          + r")(?![\w-])")
-    return [(names[m.group()], m.span()) for m in pattern.finditer(text) if not overlaps(*m.span(), taken)]
+    found = []
+    for m in pattern.finditer(text):
+        (start, end), inner = m.span(), [(s, e) for s, e in taken if s < m.end() and m.start() < e]
+        if all(start <= s and e <= end and (s, e) != (start, end) for s, e in inner) \
+                and not overlaps(start, end, noise):
+            found.append((names[m.group()], (start, end), inner))
+    return found
 
 
 def extract(
@@ -165,7 +174,9 @@ def extract(
         resolved = local.resolve(long).entity
         if resolved is not None:
             surfaces.setdefault(acronym, set()).add(resolved)
-    for entity_id, span in _elsewhere(text, surfaces, taken):
+    for entity_id, span, inner in _elsewhere(text, surfaces, taken, noise):
+        for k in mentions:
+            mentions[k] = [sp for sp in mentions[k] if sp not in inner]
         mentions.setdefault(entity_id, []).append(span)
     mentions = {k: v for k, v in mentions.items() if v}
     _surnames_to_full_names(new, mentions)

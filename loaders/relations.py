@@ -144,6 +144,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
+CONTROL_VERBS = {"take", "capture", "seize", "overrun", "occupy", "wrest", "win"}  # "took X from Y": Y held X
 LEMMA_GAPS = {"retook": "retake"}  # forms spaCy's lemmatizer leaves as they are
 EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove X out of Y": X had held Y
 DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
@@ -851,12 +852,13 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             if prep.lower_ in slots:
                 add(slots[prep.lower_], subj, _places_of(prep, clause) if lemma in ARRIVING
                     else _objects_of(prep, clause))
-    if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
-        objects = [c for c in token.children if c.dep_ == "dobj"]
-        holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
-        losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
-                  for e in _objects_of(c, clause)]
-        places = [e for c in objects for e in clause.entities_of(c)]
+    objects = [c for c in token.children if c.dep_ == "dobj"]
+    holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
+    places = [e for c in objects for e in clause.entities_of(c)]
+    losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
+              for e in _objects_of(c, clause)] if lemma in RETAKE or lemma in CONTROL_VERBS and places else []
+    if lemma in RETAKE or losers:  # "recaptured Makhmour from the Islamic State", "took Kirkuk from the
+        # Peshmerga": they held the town, and the takers fought them (not "took his orders from X")
         if passive:  # "Jalawla, which was retaken from Daesh": the subject is the place
             places, subj = subj, _agents(token, clause)
         out += [(CONTROL, losers, places, VERB_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
