@@ -29,7 +29,7 @@ LEADER_WORDS = ("head leader chief commander director founder co-founder chairma
                 "speaker president emir").split()
 MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
                 "adviser advisor envoy diplomat minister lawmaker politician employee ambassador secretary engineer "
-                "captain colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge trader "
+                "captain major colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge trader "
                 "activist delegate aide bodyguard figure").split()
 SOURCE_WORDS = "source informant asset informer spy".split()
 KIN_WORDS = ("son brother father cousin nephew niece uncle aunt wife husband daughter sister mother relative "
@@ -129,7 +129,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("oppose resist confront rival denounce condemn", {"": ("OPPOSED",)}),
     **_verbs("clash", {"with": ("OPPOSED",)}),
     **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
-             "pound hit",
+             "pound hit encircle surround storm",
              {"": ("TARGETED",)}),
     **_verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
     **_verbs("control hold secure", {"": ("CONTROLS",)}),
@@ -144,6 +144,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
 }
 RETAKE = {"recapture", "retake", "liberate", "free"}
+HANDLING = {"run", "direct"}  # who runs a body leads it; who runs a person handles them
 CONTROL_VERBS = {"take", "capture", "seize", "overrun", "occupy", "wrest", "win"}  # "took X from Y": Y held X
 LEMMA_GAPS = {"retook": "retake"}  # forms spaCy's lemmatizer leaves as they are
 EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove X out of Y": X had held Y
@@ -325,9 +326,10 @@ class _Clause:
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
                  families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
-                 claimant: str | None):
+                 claimant: str | None, last_body: str | None = None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
+        self.last_body = last_body
         self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
@@ -456,6 +458,8 @@ class _Clause:
                 return subjects[:1]
         before = [x.entity for x in self.inside if x.end <= pronoun.idx
                   and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
+        if not before and self.last_body not in (None, *avoid):  # "Badr has kept ... Its leader, X, ..."
+            before = [self.last_body]
         return before[-1:]
 
     def _speaker(self, pronoun) -> str | None:
@@ -510,6 +514,16 @@ class _Clause:
                 return people[0] if people else None
         people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
         return people[0] if people and subjects else self.last_person
+
+    def body_topic(self, sent) -> str | None:
+        """What 'it' or 'its' opening the next sentence most likely is: this sentence's main subject if it is
+        an organization, else the last organization it names; one that names none leaves it as it was."""
+        for subject in (c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")):
+            bodies = [e for e in self.entities_of(subject, follow=False) if self.families.get(e) == "Organization"]
+            if bodies:
+                return bodies[0]
+        bodies = [m.entity for m in self.inside if self.families.get(m.entity) == "Organization"]
+        return bodies[-1] if bodies else self.last_body
 
     def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
@@ -687,6 +701,7 @@ def extract(
                  if POSSESSIVE_GAP.match(text[m.end:nxt.start])}
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
+    last_body: str | None = None
     described = _Descriptions(text, ordered, families)
     cursor = 0
     for sent in doc.sents:
@@ -702,7 +717,7 @@ def extract(
         date, precision = find_date(sentence)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
         named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
-        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named)
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body)
         speaker, reported = clause.attribution(sent)
         named_here = {m.entity for m in inside}
         if speaker is None:
@@ -733,7 +748,7 @@ def extract(
                             method="pattern", date=date, date_precision=precision,
                             claimed_by=speaker or None if token.i in reported else None,
                         )
-        last_person = clause.topic(sent, speaker)
+        last_person, last_body = clause.topic(sent, speaker), clause.body_topic(sent)
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 
@@ -831,9 +846,14 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
         if lemma in REPORTING and any(a in clause.informants for a in actor):  # "Source 2 reports to Rahmani"
             out.append((("SOURCE_FOR",), [a for a in actor if a in clause.informants], patient, VERB_CONFIDENCE))
             actor = [a for a in actor if a not in clause.informants]
-        if predicates == ("LEADS",) and patient_token is not None and patient_token.lower_ in PARTITIVE \
-                and patient_token.idx not in clause.at:
-            predicates = ("MEMBER_OF",)  # "commanded Jaish al-Mahdi fighters"
+        if predicates == ("LEADS",) and patient_token is not None and patient_token.idx not in clause.at \
+                and (patient_token.lower_ in PARTITIVE or patient_token.lemma_.lower() in UNIT_NOUNS):
+            predicates = ("MEMBER_OF",)  # "commanded Jaish al-Mahdi fighters", "heads the Zanyari's directorate"
+            patient = patient or [e for c in patient_token.children if c.dep_ in ("poss", "compound")
+                                  for e in clause.entities_of(c) if clause.families.get(e) == "Organization"]
+        if predicates == ("LEADS",) and lemma in HANDLING:  # "Source 2 is run by Brother Kazemi": handled
+            out.append((("HANDLED_BY",), [p for p in patient if clause.families.get(p) == "Person"], actor,
+                        VERB_CONFIDENCE))
         out.append((predicates, patient, actor, VERB_CONFIDENCE) if reverse
                    else (predicates, actor, patient, VERB_CONFIDENCE))
 
