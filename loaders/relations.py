@@ -386,6 +386,9 @@ class _Clause:
             for c in token.conjuncts:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
+            for c in token.children:  # "Kataib Hezbollah, the Badr Organization and AAH": a list, parsed as
+                if c.dep_ == "appos" and c.idx in self.at and any(x.idx in self.at for x in c.conjuncts):
+                    found += self.entities_of(c, depth + 1)  # an apposition with conjuncts
         return list(dict.fromkeys(found))
 
     def _examples(self, noun) -> list[str]:
@@ -727,7 +730,7 @@ def extract(
             if token.dep_ == "prep":
                 rules = _noun_prep(token, clause)
             elif token.pos_ in ("NOUN", "PROPN"):
-                rules = clause.role(token) + _assault(token, clause)
+                rules = clause.role(token) + _assault(token, clause) + _branch(token, clause)
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
                 rules = clause.stance(token)
             elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
@@ -1002,6 +1005,15 @@ def _assault(noun, clause: _Clause) -> list[Rule]:
     if noun.dep_ == "dobj" and noun.head.lemma_.lower() in LIFT and not _unasserted(noun.head):
         out.append((("OPPOSED",), clause.subjects(noun.head)[0], agents, VERB_CONFIDENCE))
     return out
+
+
+def _branch(name, clause: _Clause) -> list[Rule]:
+    """A body's own body is part of it: 'the Revolutionary Guards’ Quds Force', 'the PUK's Zanyari'."""
+    m = clause.at.get(name.idx)
+    if m is None or name.idx != m.start or clause.families.get(m.entity) != "Organization":
+        return []  # once per mention, at its first word
+    owners = [p.entity for p, q in clause.possessed.items() if q is m and clause.families.get(p.entity) == "Organization"]
+    return [(("PART_OF",), [m.entity], owners, NOUN_CONFIDENCE)]
 
 
 def _attack(noun) -> bool:
