@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from graph.write import ClaimRecord, EntityRecord
-from loaders import ner, relations
+from loaders import lexicon, ner, relations
 from loaders.aliases import normalize, overlaps, slug
 from loaders.resolve import Resolution, Resolver, name_key
 from schema.model import Model
@@ -27,11 +27,11 @@ PERSON_CONTEXT = re.compile(
 # "X, the leader of ...", "X, the Badr Organization’s commander", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
     rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+(?:['’]s)? ){{0,2}}"
-    rf"(?:{relations.LEAD_NOUN}|{relations.MEMBER_NOUN}|{relations.KIN})\b)"
+    rf"(?:{lexicon.LEAD_NOUN}|{lexicon.MEMBER_NOUN}|{lexicon.KIN})\b)"
 )
 ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 # "Jalawla, a mixed Kurdish and Arab town": a place
-PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{relations.PLACE_WORD}\b")
+PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{lexicon.PLACE_WORD}\b")
 Span = tuple[int, int]
 CONTEXT_WEIGHT = 3  # a title or "in" before a name outweighs a label spaCy gave it twice
 DEFINITION_WEIGHT = 10  # what the text says a name is ("X, a farming town") outweighs any number of labels
