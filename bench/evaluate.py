@@ -4,13 +4,15 @@ Runs the same preparation `cablegraph load` runs on an unannotated document (no 
 and scores it against gold: entity precision/recall/F1, linking accuracy, fact precision and recall per
 relationship type, and how often a fact found in the gold's own sentence names the gold's claimant (who
 asserts it: "according to X", "X told his interrogators that ..."). Writes
-bench/results/extraction-<set>.json and prints a summary.
+bench/results/extraction-<set>.json and prints a summary; `--misses` also prints each missed gold fact and
+each wrong prediction with its sentence, for working on the rules.
 
-    .venv/bin/python -m bench.evaluate [eval|heldout]
+    .venv/bin/python -m bench.evaluate [eval|heldout] [--misses]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -101,14 +103,29 @@ def score(catalogue_ids: set[str], text: str, gold: dict, record: DocumentRecord
         },
         "missed_facts": sorted(" ".join(k) for k in gold_facts - predicted_facts),
         "wrong_facts": sorted(" ".join(k) for k in predicted_facts - gold_facts),
+        "sentences": {
+            "missed": sorted({(" ".join(fact_key(mapping.get(f["subject"], f"?{f['subject']}"), f["predicate"],
+                                                 mapping.get(f["object"], f"?{f['object']}"))),
+                               f.get("sentence", "")) for f in gold["facts"]}),
+            "wrong": sorted({(" ".join(fact_key(c.subject, c.predicate, c.object)), c.quote) for c in record.claims}),
+        },
     }
+
+
+def print_misses(stem: str, result: dict) -> None:
+    """Each missed gold fact and each wrong prediction of one document, with the sentence that states it."""
+    for kind, label in (("missed", "MISSED"), ("wrong", "WRONG")):
+        keys = set(result[f"{kind}_facts"])
+        for fact, sentence in result["sentences"][kind]:
+            if fact in keys:
+                print(f"{stem}  {label:6} {fact}\n    {' '.join(sentence.split())}")
 
 
 def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else 0.0
 
 
-def evaluate(folder: Path) -> dict:
+def evaluate(folder: Path, misses: bool = False) -> dict:
     model = load_model()
     catalogue = read_catalogue(ROOT / "seeds" / "entities.yaml", model)
     preparer = Preparer(model, catalogue, version="eval", overrides={})
@@ -121,6 +138,9 @@ def evaluate(folder: Path) -> dict:
         gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
         record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
         result = score(ids, text, gold, record)
+        if misses:
+            print_misses(doc.stem, result)
+        del result["sentences"]  # the results file lists the facts; the sentences are in the documents
         per_doc[doc.stem] = result
         for part in ("entities", "linking", "attribution"):
             totals[part].update(result[part])
@@ -149,12 +169,16 @@ def evaluate(folder: Path) -> dict:
 
 
 def main() -> int:
-    name = sys.argv[1] if len(sys.argv) > 1 else "eval"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name", nargs="?", default="eval", help="the evaluation set: a folder under bench/")
+    parser.add_argument("--misses", action="store_true", help="print missed and wrong facts with their sentences")
+    args = parser.parse_args()
+    name = args.name
     folder = ROOT / "bench" / name
     if not (folder / "gold").is_dir():
         print(f"no evaluation set at {folder}", file=sys.stderr)
         return 2
-    results = evaluate(folder)
+    results = evaluate(folder, args.misses)
     out = ROOT / "bench" / "results" / f"extraction-{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=dict) + "\n")

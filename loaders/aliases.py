@@ -38,8 +38,9 @@ def slug(name: str) -> str:
 
 @lru_cache(maxsize=1 << 16)  # the same names recur in every document
 def normalize(name: str) -> str:
-    """The key two spellings of one name share: no case, accents, apostrophes, dots, separators or articles."""
-    name = fold(name)
+    """The key two spellings of one name share: no case, accents, apostrophes, dots, separators or articles,
+    and -ization for -isation."""
+    name = fold(name).replace("isation", "ization")
     name = re.sub(rf"[{APOSTROPHES}]s$", "", name)
     name = re.sub(rf"[{APOSTROPHES}.]", "", name)
     tokens = re.findall(r"[^\W_]+", name)
@@ -57,13 +58,15 @@ def is_acronym(alias: str) -> bool:
 
 def _token_pattern(token: str) -> str:
     """Apostrophes and dots are optional; a transliteration apostrophe may follow any inner vowel
-    ("Asaib" also matches "Asa’ib", "Baath" matches "Ba’ath")."""
+    ("Asaib" also matches "Asa’ib", "Baath" matches "Ba’ath"); -ization is also -isation ("Mobilisation")."""
     out = []
     for i, ch in enumerate(token):
         if ch in APOSTROPHES:
             out.append("'?")
         elif ch == ".":
             out.append(r"\.?")
+        elif ch in "zs" and token[i - 1:i] == "i" and token[i + 1:i + 6] == "ation":
+            out.append("[sz]")
         else:
             out.append(re.escape(ch))
             nxt = token[i + 1] if i + 1 < len(token) else ""

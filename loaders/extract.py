@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
 from graph.write import ClaimRecord, EntityRecord
-from loaders import ner, relations
+from loaders import lexicon, ner, relations
 from loaders.aliases import normalize, overlaps, slug
 from loaders.resolve import Resolution, Resolver, name_key
 from schema.model import Model
@@ -24,15 +24,17 @@ PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
     r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
 )
-# "X, the leader of ...", "X, a trader based in Koya", "X, who leads ...": X is a person
+# "X, the leader of ...", "X, the Badr Organization’s commander", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
-    rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+ ){{0,2}}"
-    rf"(?:{relations.LEAD_NOUN}|{relations.MEMBER_NOUN}|{relations.KIN})\b)"
+    rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+(?:['’]s)? ){{0,2}}"
+    rf"(?:{lexicon.LEAD_NOUN}|{lexicon.MEMBER_NOUN}|{lexicon.KIN})\b)"
 )
 ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 # "Jalawla, a mixed Kurdish and Arab town": a place
-PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{relations.PLACE_WORD}\b")
-CONTEXT_WEIGHT = 3  # a title, a role or "in" beside a name outweighs a label spaCy gave it twice
+PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{lexicon.PLACE_WORD}\b")
+Span = tuple[int, int]
+CONTEXT_WEIGHT = 3  # a title or "in" before a name outweighs a label spaCy gave it twice
+DEFINITION_WEIGHT = 10  # what the text says a name is ("X, a farming town") outweighs any number of labels
 
 
 @dataclass
@@ -66,6 +68,42 @@ def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, li
             del new[short.id]
 
 
+def _context(text: str, name: ner.Name) -> tuple[tuple[str, str], int] | None:
+    """The family and kind the words around a name give it, and how much that weighs."""
+    before, after = text[max(0, name.start - 40):name.start], text[name.end:name.end + 60]
+    if ROLE_AFTER.match(after):
+        return ("Person", "person"), DEFINITION_WEIGHT
+    if PLACE_AFTER.match(after):
+        return ("Location", "place"), DEFINITION_WEIGHT
+    if PERSON_CONTEXT.search(before) or ner.HONORIFIC_NAME.fullmatch(name.text):
+        return ("Person", "person"), CONTEXT_WEIGHT
+    if PLACE_CONTEXT.search(before):
+        return ("Location", "place"), CONTEXT_WEIGHT
+    if name.family == "Person" and ARTICLE_BEFORE.search(before):  # "the Zanyari" is no one's name
+        return ("Organization", "organization"), CONTEXT_WEIGHT
+    return None
+
+
+def _elsewhere(text: str, surfaces: dict[str, set[str]], taken: list[Span], noise: list[Span]
+               ) -> list[tuple[str, Span, list[Span]]]:
+    """A name means one thing throughout a text: its other occurrences, which spaCy's small model can miss
+    (in a headline, a signature, a list, or a defined acronym standing alone), are mentions of the same
+    entity, and take over the shorter names inside them ("Sulaimaniyah" of "Sulaimaniyah Station").
+    Each: the entity, the span, the spans it takes over."""
+    names = {n: next(iter(ids)) for n, ids in surfaces.items() if len(ids) == 1 and len(n) > 2}
+    if not names:
+        return []
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                         + r")(?![\w-])")
+    found = []
+    for m in pattern.finditer(text):
+        (start, end), inner = m.span(), [(s, e) for s, e in taken if s < m.end() and m.start() < e]
+        if all(start <= s and e <= end and (s, e) != (start, end) for s, e in inner) \
+                and not overlaps(start, end, noise):
+            found.append((names[m.group()], (start, end), inner))
+    return found
+
+
 def extract(
     doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model,
     rejected: set[str] = frozenset(),
@@ -82,6 +120,7 @@ def extract(
     new: dict[str, EntityRecord] = {}
     votes: dict[str, Counter] = defaultdict(Counter)  # spaCy may label one name differently each time
     mentions = {k: list(v) for k, v in found.items()}
+    surfaces: dict[str, set[str]] = {}  # each name spaCy found, and whom it named
     names = ner.numbered_sources(text) + ner.names(doc) + ner.titled_names(text)
     for name in sorted(names, key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
@@ -119,21 +158,26 @@ def extract(
                 families[entity_id] = name.family
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
-            before = text[max(0, name.start - 40):name.start]
-            if PERSON_CONTEXT.search(before) or ner.HONORIFIC_NAME.fullmatch(name.text) \
-                    or ROLE_AFTER.match(text[name.end:name.end + 60]):
-                votes[entity_id][("Person", "person")] += CONTEXT_WEIGHT
-            elif PLACE_CONTEXT.search(before) or PLACE_AFTER.match(text[name.end:name.end + 60]):
-                votes[entity_id][("Location", "place")] += CONTEXT_WEIGHT
-            elif name.family == "Person" and ARTICLE_BEFORE.search(before):  # "the Zanyari" is no one's name
-                votes[entity_id][("Organization", "organization")] += CONTEXT_WEIGHT
+            context = None if is_source else _context(text, name)  # a numbered source is an informant
+            if context is not None:
+                votes[entity_id][context[0]] += context[1]
         local.note(entity_id)
         mentions.setdefault(entity_id, []).append((name.start, name.end))
         taken.append((name.start, name.end))
+        if name.label not in ONLY_LINKED:
+            surfaces.setdefault(name.text, set()).add(entity_id)
     for entity_id, counts in votes.items():
         (family, kind), _ = counts.most_common(1)[0]
         new[entity_id] = replace(new[entity_id], family=family, kind=kind)
         families[entity_id] = family
+    for acronym, long in acronyms.items():  # "the Kurdistan Democratic Party (KDP) ... the KDP"
+        resolved = local.resolve(long).entity
+        if resolved is not None:
+            surfaces.setdefault(acronym, set()).add(resolved)
+    for entity_id, span, inner in _elsewhere(text, surfaces, taken, noise):
+        for k in mentions:
+            mentions[k] = [sp for sp in mentions[k] if sp not in inner]
+        mentions.setdefault(entity_id, []).append(span)
     mentions = {k: v for k, v in mentions.items() if v}
     _surnames_to_full_names(new, mentions)
     families.update((k, e.family) for k, e in new.items())

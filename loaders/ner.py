@@ -22,9 +22,13 @@ LABELS = {
 ORGANIZATION_WORDS = re.compile(
     r"\b(?:party|organi[sz]ation|movement|front|brigades?|forces?|army|council|union|group|ministry|agency|corps|"
     r"battalions?|committee|coalition|alliance|bloc|league|kataib|katai'?b|asa'?ib|hezbollah|hizballah|saraya|"
-    r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company)\b",
+    r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company|forum|"
+    r"press|wire)\b",
     re.IGNORECASE,
 )
+# "the Imam Ali camp", "Diyala province": the last word says it is a place
+PLACE_NAME = re.compile(r"\b(?:camp|base|province|governorate|district|village|mountains|river|airport|crossing)$",
+                        re.IGNORECASE)
 # "Operation Ashura", "the Battle of Mosul", "the Tikrit offensive": the name says it is an operation
 OPERATION_NAME = re.compile(r"^(?:Operation|Battle (?:of|for))\b|\b(?:[Oo]ffensive|[Cc]ampaign|[Ss]iege)$")
 # a title just before a name belongs to it: "Brother Saeed", "Sheikh Adnan al-Janabi"
@@ -94,6 +98,8 @@ def names(doc) -> list[Name]:
         family, kind = LABELS[ent.label_]
         if OPERATION_NAME.search(text):
             family, kind = "Operation", "event"
+        elif family != "Location" and PLACE_NAME.search(text):
+            family, kind = "Location", "place"
         elif family != "Organization" and ORGANIZATION_WORDS.search(text):
             family, kind = "Organization", "organization"
         out.append(Name(start, start + len(text), text, family, kind, ent.label_))

@@ -7,7 +7,8 @@ entity the text named for them. Each fact becomes a Claim of its type with the s
 date when the sentence gives one, a confidence (lower for a weaker construction or a hedge) and who
 asserts it when the sentence attributes it ("according to X", "X told his interrogators that ...").
 What is negated, wished for, planned or recommended is not a fact; the model decides which endpoint
-families a type allows.
+families a type allows. The words these rules read (verbs per fact type, role, event and place nouns) are
+in loaders.lexicon.
 """
 
 from __future__ import annotations
@@ -19,40 +20,76 @@ from dataclasses import dataclass
 from graph.write import ClaimRecord
 from loaders.curated import claim_id
 from loaders.dates import find_date
+from loaders.lexicon import (
+    ARRIVING,
+    ATTACKS,
+    ATTRIBUTING,
+    ATTRIBUTION_AFTER,
+    ATTRIBUTION_BEFORE,
+    BALANCE,
+    COMITATIVE,
+    CONTROL,
+    CONTROL_VERBS,
+    COOPERATION,
+    DEFINITE,
+    DESIGNATE,
+    DIRECTIONS,
+    EVENT_NOUNS,
+    EVENT_OBJECTS,
+    EXPEL,
+    FACILITY_NOUNS,
+    FIGHT,
+    GROUP_NOUNS,
+    GROUP_PRONOUNS,
+    HANDLER,
+    HANDLING,
+    HEDGE,
+    HOLDING,
+    IRREALIS,
+    LEMMA_GAPS,
+    LIFT,
+    LIGHT,
+    LOC,
+    MOBILE,
+    MODALS,
+    MONEY_NOUNS,
+    NAME_CLASSES,
+    OBJECT_CONTROL,
+    PARTITIVE,
+    PERCEPTION,
+    PERSONAL_RELATIVE,
+    PLACE_NOUNS,
+    POSSESSIVE_GAP,
+    PRONOUNS,
+    RELATIVE,
+    REPORTED_PRONOUNS,
+    REPORTING,
+    RESPONSIBLE,
+    RETAKE,
+    ROLE_PREPS,
+    ROLE_WORDS,
+    SELF_NOUNS,
+    SEND,
+    SITE_WORDS,
+    SPATIAL_NOUNS,
+    SPEECH,
+    STANCES,
+    STATES,
+    SUBORDINATE,
+    TIE_PREPS,
+    TIES,
+    TITLE_CLASSES,
+    TRANSFER,
+    UNIT_NOUNS,
+    VERBS,
+    WEAPON_NOUNS,
+)
 from schema.model import InvalidData, Model
 
 VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE = 0.75, 0.7, 0.65
 HEDGE_FACTOR = 0.8  # "reportedly", "allegedly"
 ANAPHORA_FACTOR = 0.9  # the quote does not name an endpoint: "he", "the detainee", "the operation" stand for it
-# Role nouns: "the head of X", "a member of X" (loaders.extract also reads a name followed by one as a person's)
-LEADER_WORDS = ("head leader chief commander director founder co-founder chairman chairwoman secretary-general boss "
-                "speaker president emir").split()
-MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
-                "adviser advisor envoy diplomat minister lawmaker politician employee ambassador secretary engineer "
-                "captain colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge trader "
-                "activist delegate aide bodyguard figure").split()
-SOURCE_WORDS = "source informant asset informer spy".split()
-KIN_WORDS = ("son brother father cousin nephew niece uncle aunt wife husband daughter sister mother relative "
-             "brother-in-law son-in-law").split()
-
-
-def _alternatives(words: list[str]) -> str:
-    return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
-
-
-KIN = _alternatives(KIN_WORDS)
-LEAD_NOUN = _alternatives(LEADER_WORDS)
-MEMBER_NOUN = _alternatives(MEMBER_WORDS) + "s?"
-HEDGE = re.compile(r"\b(?:reportedly|allegedly|alleged|may have|might have|possibly|suspected|believed to|said to|"
-                   r"rumou?red|apparently|unconfirmed)\b", re.IGNORECASE)
-ATTRIBUTION_AFTER = re.compile(
-    r"^(?:'s|s)?,?\s+(?:(?!which\b|who\b|that\b)\w+\s+){0,2}(?:said|says|told|tells|stated|states|reported|reports|"
-    r"claimed|claims|"
-    r"alleged|alleges|testified|admitted|confirmed|insisted|explained|wrote|added)\b",
-    re.IGNORECASE,
-)
-ATTRIBUTION_BEFORE = re.compile(r"\b(?:according to|as told by|in the words of)\s+(?:the\s+)?$", re.IGNORECASE)
-POSSESSIVE_GAP = re.compile(r"^(?:['’]s?|s)\s+$")  # "the Revolutionary Guards’ Quds Force"
+Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
 
 
 @dataclass(frozen=True)
@@ -86,187 +123,6 @@ def _allowed(predicates: tuple[str, ...], source: str | None, target: str | None
     return None
 
 
-# verb lemma -> ({"": predicates for its direct object, preposition: predicates for that object}, reversed):
-# reversed when the fact is about the grammatical object ("A handled B" = B HANDLED_BY A)
-LOC = ("LOCATED_IN",)
-CONTROL = ("CONTROLS", "TARGETED")
-
-
-def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False) -> dict:
-    return dict.fromkeys(lemmas.split(), (slots, reverse))
-
-
-VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
-    **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
-    **_verbs("receive host tell contact phone telephone persuade urge convince pressure", {"": ("MET_WITH",)}),
-    **_verbs("discuss", {"with": ("MET_WITH",)}),
-    **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
-    **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
-    **_verbs("travel go fly come return drive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
-                                                            "in": ("VISITED",)}),
-    **_verbs("arrive", {"in": ("VISITED",), "at": ("VISITED",)}),
-    **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
-    **_verbs("enter", {"": ("VISITED",)}),
-    **_verbs("introduce", {"to": ("MET_WITH",)}),
-    **_verbs("advance march", {"on": ("TARGETED",), "to": ("VISITED",), "into": ("VISITED",)}),
-    **_verbs("push move break head", {"to": ("VISITED",), "into": ("VISITED",)}),  # "broke through to Amerli"
-    **_verbs("bet rely", {"on": ("ALLIED_WITH",)}),  # "the KDP has bet on Turkey"
-    **_verbs("include comprise", {"": ("PART_OF",)}, reverse=True),  # "a list that included Badr"
-    **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
-    **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
-    **_verbs("serve", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
-    **_verbs("work", {"in": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",), "with": ("ALLIED_WITH",)}),
-    **_verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
-                              "for": ("MEMBER_OF",)}),
-    **_verbs("recruit cultivate enlist co-opt", {"": ("RECRUITED",)}),
-    **_verbs("handle task debrief", {"": ("HANDLED_BY",)}, reverse=True),
-    **_verbs("train", {"": ("TRAINED",)}),
-    **_verbs("fund finance pay bankroll", {"": ("FUNDED",)}),
-    **_verbs("arm equip", {"": ("ARMED",)}),
-    **_verbs("supply", {"": ("ARMED",), "to": ("ARMED",)}),
-    **_verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
-    **_verbs("oppose resist confront rival denounce condemn", {"": ("OPPOSED",)}),
-    **_verbs("clash", {"with": ("OPPOSED",)}),
-    **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
-             "pound hit",
-             {"": ("TARGETED",)}),
-    **_verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
-    **_verbs("control hold secure", {"": ("CONTROLS",)}),
-    **_verbs("recapture retake liberate free", {"": CONTROL}),
-    **_verbs("take", {"": ("CONTROLS",), "in": ("PARTICIPATED_IN",), "of": ("CONTROLS",)}),  # "took Mosul", "part in"
-    **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
-    **_verbs("report answer", {"to": ("HANDLED_BY",)}),
-    **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
-    **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
-    **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
-             {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),  # "keeps an office in X": for a body, not a country
-    **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
-}
-RETAKE = {"recapture", "retake", "liberate", "free"}
-LEMMA_GAPS = {"retook": "retake"}  # forms spaCy's lemmatizer leaves as they are
-EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove X out of Y": X had held Y
-DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
-# a light verb and an event noun state what a verb would: "held talks with", "carried out strikes against",
-# "made a visit to", "played a part in" (the noun's lemma -> its preposition and the fact)
-EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = {
-    **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation",
-                     "conference", "session", "interview"),
-                    ({"with"}, ("MET_WITH",))),
-    **dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
-                    ({"against", "on"}, ("TARGETED",))),
-    **dict.fromkeys(("visit", "trip", "journey"), ({"to"}, ("VISITED",))),
-    **dict.fromkeys(("part", "role"), ({"in"}, ("PARTICIPATED_IN",))),
-    **dict.fromkeys(("relationship", "relations", "ties", "links", "alliance", "partnership"),
-                    ({"with", "to"}, ("ALLIED_WITH",))),  # "has a special relationship with"
-    **dict.fromkeys(("order", "orders", "instruction", "instructions", "direction", "directions", "guidance"),
-                    ({"from"}, ("HANDLED_BY",))),  # "took his orders from"
-}
-# a state a prepositional phrase puts its subject in: "in contact with X", "under the control of X" (held by X),
-# "in Islamic State hands", "under the direction of X" (the noun -> preposition, its object's preposition,
-# the fact, whether the fact is about the object)
-STATES: dict[tuple[str, str], tuple[str, tuple[str, ...], bool]] = {
-    **dict.fromkeys((("in", "contact"), ("in", "touch"), ("in", "talks"), ("in", "negotiations")),
-                    ("with", ("MET_WITH",), False)),
-    ("under", "control"): ("of", ("CONTROLS",), True),
-    ("in", "hands"): ("", ("CONTROLS",), True),
-    **dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions")),
-                    ("of", ("HANDLED_BY",), False)),
-}
-# "gave the Special Groups millions of dollars", "delivered two consignments of rockets to the Peshmerga"
-TRANSFER = {"send", "deliver", "ship", "smuggle", "give", "provide", "supply", "fly", "hand", "transfer", "pay",
-            "channel", "funnel"}
-WEAPON_NOUNS = {"weapon", "arm", "rocket", "missile", "ammunition", "explosive", "gun", "rifle", "mortar", "drone",
-                "equipment", "penetrator", "launcher", "munition"}
-MONEY_NOUNS = {"money", "dollar", "fund", "funding", "payment", "cash", "salary", "stipend", "euro", "toman", "rial",
-               "million", "billion"}
-# "together with X", "along with X", "alongside X": X does what the subject does
-COMITATIVE = {"together", "along"}
-COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fought alongside X": allies
-LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
-         "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
-SEND = {"send", "dispatch", "deploy"}
-ARRIVING = {"arrive", "travel", "go", "fly", "come", "return", "drive", "slip", "cross"}
-HOLDING = {"open", "keep", "maintain"}  # what is kept somewhere is there, not its keeper
-REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
-PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
-               "quarter", "neighbourhood", "neighborhood", "suburb"}
-PLACE_WORD = _alternatives(sorted(PLACE_NOUNS))  # for loaders.extract: "X, a town in ..." is a place
-UNIT_NOUNS = {"unit", "branch", "wing", "arm", "division", "department", "directorate", "subsidiary", "faction",
-              "brigade", "cell", "service"}
-# a role noun -> (what it says of its holder and the entity it is a role of, reversed: said of that entity)
-ROLE_WORDS: dict[str, tuple[tuple[str, ...], bool]] = {
-    **dict.fromkeys(LEADER_WORDS, (("LEADS",), False)),
-    **dict.fromkeys(MEMBER_WORDS, (("MEMBER_OF",), False)),
-    **dict.fromkeys(SOURCE_WORDS, (("SOURCE_FOR",), False)),
-    **dict.fromkeys(KIN_WORDS, (("RELATIVE_OF",), False)),
-    **dict.fromkeys(("ally", "partner", "friend", "associate", "confidant"), (("ALLIED_WITH",), False)),
-    **dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary"), (("OPPOSED",), False)),
-    **dict.fromkeys(UNIT_NOUNS, (("PART_OF",), False)),
-    "handler": (("HANDLED_BY",), True),
-}
-HANDLER = ROLE_WORDS["handler"]
-TIES = {("RELATIVE_OF",), ("ALLIED_WITH",), ("OPPOSED",)}  # unlike posts, these are held nowhere
-RESPONSIBLE = {"responsible"}  # "the case officer responsible for Source 2 at the station"
-SUBORDINATE = {"deputy", "vice", "assistant"}  # "the deputy head of X" is a member, not its leader
-ROLE_PREPS = {"of", "for", "at", "with", "within", "inside", "in", "to", "from"}
-TIE_PREPS = {"of", "to", "for"}  # "an ally of X", "a rival to X": a tie, not a post, has no place
-SITE_WORDS = {"base", "camp", "station", "airport", "prison", "facility", "checkpoint", "centre", "center",
-              "headquarters", "garrison", "post", "hotel", "compound"}
-# adjectives and adverbs that relate what they describe to their prepositional object: "loyal to", "closer to"
-STANCES = {"loyal": "ALLIED_WITH", "close": "ALLIED_WITH", "closer": "ALLIED_WITH", "closest": "ALLIED_WITH",
-           "allied": "ALLIED_WITH", "friendly": "ALLIED_WITH", "hostile": "OPPOSED"}
-GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", "representatives", "commanders",
-               "fighters", "leaders", "leadership", "envoy", "envoys", "agents", "units", "forces", "men", "office",
-               "team", "teams", "cell", "unit", "detail",
-               "troops", "soldiers", "militiamen", "militants", "gunmen", "jets", "aircraft", "warplanes", "tens",
-               "thousands", "hundreds", "dozens", "families", "supporters", "spies", "operatives", "advisers",
-               "commands", "services", "branches", "wings", "cells"}
-# a group that travels is where it met someone, not where it is based
-MOBILE = {"delegation", "delegations", "envoy", "envoys", "team", "teams"}
-# a place someone keeps: its owner, not the place its name starts with ("the Makhmour refugee camp")
-FACILITY_NOUNS = {"office", "offices", "headquarters", "camp", "camps", "residence", "house", "home"}
-# whoever commands "Peshmerga units" or "JAM fighters" serves in that force; they do not lead it
-PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militiamen", "cells", "commands"}
-# "on the outskirts of Tehran", "in the north of the city": where a part of a place is, the place is
-SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west", "centre", "center", "heart",
-                 "suburbs", "part", "parts"}
-DIRECTIONS = {"north", "south", "east", "west"}  # "the north of X" is in X; "north of X" is not
-PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "it", "its"}
-GROUP_PRONOUNS = {"they", "them", "it", "its"}
-REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
-SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
-          "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
-PERCEPTION = {"show", "see", "film", "photograph", "watch", "picture", "spot", "observe", "catch"}
-OBJECT_CONTROL = {"thank", "accuse", "praise", "blame", "credit", "criticize", "criticise", "condemn", "punish",
-                  "congratulate", "reward", "fault", "charge", "suspect"}  # "accused X of burning ...": X burned
-# verbs whose subject asserts what their clause or object says ("He named X as the commander in Basra")
-ATTRIBUTING = SPEECH | {"describe", "name", "identify", "thank", "complain", "assess", "announce", "reveal",
-                        "disclose", "warn", "accuse", "stress", "emphasize", "argue", "maintain"}
-# recommended, planned or only possible ("may have met" is a hedge: the sentence says it may have happened)
-MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought", "can", "may", "might"}
-# "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
-IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
-            "urge", "request", "offer", "propose", "threaten", "refuse", "fail", "decline", "need", "prepare", "vow",
-            "pledge", "agree", "decide", "able", "unable"}
-RELATIVE = {"who", "whom", "whose", "which", "that"}
-PERSONAL_RELATIVE = {"who", "whom", "whose"}
-Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
-# What a definite description ("the station", "the operation", "the town", "the general") can call an entity
-# the text named before: the last word of its name, the title before it, the event an operation is,
-# or any noun an apposition gave it ("Amerli, a farming town"; "The detainee, Qais al-Khazali").
-NAME_CLASSES = {"party", "organization", "organisation", "movement", "front", "brigade", "army", "council", "union",
-                "group", "ministry", "agency", "corps", "committee", "coalition", "alliance", "league", "militia",
-                "directorate", "office", "government", "police", "guard", "station", "command", "institute",
-                "company", "service", "network", "channel", "force", "camp", "base", "hotel", "airport", "prison",
-                "center", "centre", "mountain", "river", "crossing", "zone"} | PLACE_NOUNS
-EVENT_NOUNS = {"operation", "offensive", "battle", "raid", "attack", "siege", "campaign", "meeting", "visit",
-               "conference", "election", "referendum", "war", "talks", "assault", "strike", "kidnapping", "bombing",
-               "ambush", "leak", "trip"}
-TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major": "major", "col": "colonel",
-                 "colonel": "colonel", "brig": "brigadier", "brigadier": "brigadier", "sheikh": "sheikh",
-                 "minister": "minister", "ambassador": "ambassador", "president": "president", "dr": "doctor",
-                 "ayatollah": "ayatollah", "source": "source"}
-DEFINITE = {"the", "this", "that"}  # and a possessive pronoun: "his party"
 
 
 def _relative_clause(token):
@@ -280,6 +136,16 @@ def _relative_clause(token):
         if token.dep_ == "relcl":
             return token
     return None
+
+
+def _after_dateline(subject) -> list:
+    """A subject, or for a dateline ("BAQUBA, Iraq, Nov. 25 (Levant Wire) — Badr fighters retook ...", which
+    the parser may take for one) what it put in apposition after the dash."""
+    if not (subject.is_upper and len(subject) > 3 and subject.i == subject.sent.start
+            and subject.i + 1 < len(subject.doc) and subject.nbor(1).text == ","):
+        return [subject]
+    dash = next((c.i for c in subject.children if c.text in ("—", "–", "-", "--")), None)
+    return [c for c in subject.children if c.dep_ == "appos" and dash is not None and c.i > dash]
 
 
 def _bare_the(noun) -> bool:
@@ -303,9 +169,10 @@ class _Clause:
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
                  families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
-                 claimant: str | None):
+                 claimant: str | None, last_body: str | None = None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
+        self.last_body = last_body
         self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
@@ -333,7 +200,11 @@ class _Clause:
         elif lower in PRONOUNS:
             found = self._antecedent(token, avoid)
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
-            found = self._person_above(clause.head) if lower in PERSONAL_RELATIVE else self._described(clause.head)
+            found = self._described(clause.head) if lower == "whose" else []  # "militias whose abuses"
+            found = found or (self._person_above(clause.head) if lower in PERSONAL_RELATIVE
+                              else self._described(clause.head))
+        elif examples := self._examples(token):  # "Shia leaders such as Ammar al-Hakim and Hadi al-Amiri"
+            found = examples
         elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
                      for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
@@ -341,6 +212,10 @@ class _Clause:
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+        elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
+                found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
+                          and self.families.get(m.entity) == "Organization"]):
+            pass  # "Daesh couriers", "Islamic State positions", "the Badr militia": the body's people or things
         elif lower in PLACE_NOUNS or lower in SPATIAL_NOUNS and (lower not in DIRECTIONS or _bare_the(token)):
             # "the town of X", "the outskirts of X", "the north of X" (not "a village north of X")
             found = [self.at[c.idx].entity for c in token.children if c.dep_ == "compound" and c.idx in self.at]
@@ -354,7 +229,16 @@ class _Clause:
             for c in token.conjuncts:
                 if c.i > token.i:
                     found += self.entities_of(c, depth + 1)
+            for c in token.children:  # "Kataib Hezbollah, the Badr Organization and AAH": a list, parsed as
+                if c.dep_ == "appos" and c.idx in self.at and any(x.idx in self.at for x in c.conjuncts):
+                    found += self.entities_of(c, depth + 1)  # an apposition with conjuncts
         return list(dict.fromkeys(found))
+
+    def _examples(self, noun) -> list[str]:
+        """What 'such as' lists for a plural: 'leaders such as X and Y'."""
+        return [e for c in noun.children if c.dep_ == "prep" and c.lower_ == "as"
+                and any(a.lower_ == "such" for a in c.children) for p in c.children if p.dep_ == "pobj"
+                for e in self.entities_of(p)] if noun.tag_ == "NNS" and noun.idx not in self.at else []
 
     def family_at(self, token) -> str | None:
         m = self.at.get(token.idx)
@@ -405,19 +289,23 @@ class _Clause:
         if speaker and self.families.get(speaker) == "Organization" and speaker not in avoid:
             return [speaker]
         node = pronoun.head
+        # a subject 'it' may be a country: "Iran armed the Kurds when it needed allies"
+        bodies = ("Organization", "Location") if pronoun.dep_ == "nsubj" else ("Organization",)
         for _ in range(6):  # up through the clauses above it, relative clauses included
             if node.head is node:
                 break
             node = node.head
             if node.pos_ not in ("VERB", "AUX"):
                 continue
-            subjects = [e for c in node.children if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in PRONOUNS
-                        for e in self.entities_of(c, follow=False)
-                        if self.families.get(e) == "Organization" and e not in avoid]
+            subjects = [e for c in node.children if c.dep_ in ("nsubj", "nsubjpass") for x in _after_dateline(c)
+                        if x.lower_ not in PRONOUNS for e in self.entities_of(x, follow=False)
+                        if self.families.get(e) in bodies and e not in avoid]
             if subjects:
                 return subjects[:1]
         before = [x.entity for x in self.inside if x.end <= pronoun.idx
                   and self.families.get(x.entity) == "Organization" and x.entity not in avoid]
+        if not before and self.last_body not in (None, *avoid):  # "Badr has kept ... Its leader, X, ..."
+            before = [self.last_body]
         return before[-1:]
 
     def _speaker(self, pronoun) -> str | None:
@@ -440,6 +328,11 @@ class _Clause:
         that he ...'), else the nearest person named before it in the sentence, else the subject of its
         clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
         of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
+        verb = pronoun.head
+        if pronoun.dep_ == "nsubj" and verb.dep_ == "conj":  # "He is close to X, and he maintains ...": the same
+            first = [c for c in verb.head.children if c.dep_ == "nsubj" and c.lower_ == pronoun.lower_]
+            if first:
+                return self.entities_of(first[0], avoid=avoid)
         speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
         if speaker is None or speaker in avoid:
             before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
@@ -467,6 +360,16 @@ class _Clause:
                 return people[0] if people else None
         people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
         return people[0] if people and subjects else self.last_person
+
+    def body_topic(self, sent) -> str | None:
+        """What 'it' or 'its' opening the next sentence most likely is: this sentence's main subject if it is
+        an organization, else the last organization it names; one that names none leaves it as it was."""
+        for subject in (c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")):
+            bodies = [e for e in self.entities_of(subject, follow=False) if self.families.get(e) == "Organization"]
+            if bodies:
+                return bodies[0]
+        bodies = [m.entity for m in self.inside if self.families.get(m.entity) == "Organization"]
+        return bodies[-1] if bodies else self.last_body
 
     def _subject_person(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
         """'He described Sheibani as his main rival': 'his' is the subject when no one else fits."""
@@ -509,10 +412,8 @@ class _Clause:
         relative clause or participle describes, the object of 'thank X for' or 'saw X doing', else the
         subject of the verb it is coordinated with or depends on."""
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
-        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject; "ISIS attacked" has one
-        own = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
-               and not (c.is_upper and len(c) > 3 and c.i == c.sent.start and c.i + 1 < len(c.doc)
-                        and c.nbor(1).text == ",")]
+        # a dateline ("MAKHMOUR, Iraq, Aug. 11 —") is not a subject, though what follows its dash may be
+        own = [x for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") for x in _after_dateline(c)]
         if own:  # the parser may give a verb two subjects; keep those that name someone
             if any(c.lower_ in RELATIVE for c in own) and verb.dep_ == "relcl":  # "Muhandis, who heads KH"
                 if any(c.lower_ == "who" for c in own):
@@ -532,8 +433,8 @@ class _Clause:
             if seen:  # "photographs showed Suleimani touring the front line": Suleimani toured it
                 return seen, passive
         if verb.dep_ in ("conj", "xcomp", "advcl") and depth < 3:
-            found, _ = self.subjects(verb.head, depth + 1)
-            return found, passive
+            found, shared = self.subjects(verb.head, depth + 1)  # "is funded and armed by X": both passive
+            return found, passive or shared and verb.dep_ == "conj" and verb.tag_ == "VBN"
         return [], passive
 
     def holders(self, noun, depth: int = 0) -> list[str]:
@@ -646,6 +547,7 @@ def extract(
                  if POSSESSIVE_GAP.match(text[m.end:nxt.start])}
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
+    last_body: str | None = None
     described = _Descriptions(text, ordered, families)
     cursor = 0
     for sent in doc.sents:
@@ -661,7 +563,7 @@ def extract(
         date, precision = find_date(sentence)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
         named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
-        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named)
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body)
         speaker, reported = clause.attribution(sent)
         named_here = {m.entity for m in inside}
         if speaker is None:
@@ -671,7 +573,7 @@ def extract(
             if token.dep_ == "prep":
                 rules = _noun_prep(token, clause)
             elif token.pos_ in ("NOUN", "PROPN"):
-                rules = clause.role(token)
+                rules = clause.role(token) + _assault(token, clause) + _branch(token, clause)
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
                 rules = clause.stance(token)
             elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
@@ -692,7 +594,7 @@ def extract(
                             method="pattern", date=date, date_precision=precision,
                             claimed_by=speaker or None if token.i in reported else None,
                         )
-        last_person = clause.topic(sent, speaker)
+        last_person, last_body = clause.topic(sent, speaker), clause.body_topic(sent)
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 
@@ -790,9 +692,14 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
         if lemma in REPORTING and any(a in clause.informants for a in actor):  # "Source 2 reports to Rahmani"
             out.append((("SOURCE_FOR",), [a for a in actor if a in clause.informants], patient, VERB_CONFIDENCE))
             actor = [a for a in actor if a not in clause.informants]
-        if predicates == ("LEADS",) and patient_token is not None and patient_token.lower_ in PARTITIVE \
-                and patient_token.idx not in clause.at:
-            predicates = ("MEMBER_OF",)  # "commanded Jaish al-Mahdi fighters"
+        if predicates == ("LEADS",) and patient_token is not None and patient_token.idx not in clause.at \
+                and (patient_token.lower_ in PARTITIVE or patient_token.lemma_.lower() in UNIT_NOUNS):
+            predicates = ("MEMBER_OF",)  # "commanded Jaish al-Mahdi fighters", "heads the Zanyari's directorate"
+            patient = patient or [e for c in patient_token.children if c.dep_ in ("poss", "compound")
+                                  for e in clause.entities_of(c) if clause.families.get(e) == "Organization"]
+        if predicates == ("LEADS",) and lemma in HANDLING:  # "Source 2 is run by Brother Kazemi": handled
+            out.append((("HANDLED_BY",), [p for p in patient if clause.families.get(p) == "Person"], actor,
+                        VERB_CONFIDENCE))
         out.append((predicates, patient, actor, VERB_CONFIDENCE) if reverse
                    else (predicates, actor, patient, VERB_CONFIDENCE))
 
@@ -811,12 +718,13 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             if prep.lower_ in slots:
                 add(slots[prep.lower_], subj, _places_of(prep, clause) if lemma in ARRIVING
                     else _objects_of(prep, clause))
-    if lemma in RETAKE:  # "recaptured Makhmour from the Islamic State": it held the town, and they fought
-        objects = [c for c in token.children if c.dep_ == "dobj"]
-        holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
-        losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
-                  for e in _objects_of(c, clause)]
-        places = [e for c in objects for e in clause.entities_of(c)]
+    objects = [c for c in token.children if c.dep_ == "dobj"]
+    holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
+    places = [e for c in objects for e in clause.entities_of(c)]
+    losers = [e for h in holders for c in h.children if c.dep_ == "prep" and c.lower_ == "from"
+              for e in _objects_of(c, clause)] if lemma in RETAKE or lemma in CONTROL_VERBS and places else []
+    if lemma in RETAKE or losers:  # "recaptured Makhmour from the Islamic State", "took Kirkuk from the
+        # Peshmerga": they held the town, and the takers fought them (not "took his orders from X")
         if passive:  # "Jalawla, which was retaken from Daesh": the subject is the place
             places, subj = subj, _agents(token, clause)
         out += [(CONTROL, losers, places, VERB_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
@@ -828,8 +736,13 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
 
 
 def _agents(verb, clause: _Clause) -> list[str]:
-    """Who did what a passive verb says: 'by X', or 'during a raid by X'."""
-    found = [e for c in verb.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
+    """Who did what a passive verb says: 'by X', 'funded and armed by X' (the agent of the verb after it),
+    or 'during a raid by X'."""
+    found: list[str] = []
+    for v in (verb, *(c for c in verb.conjuncts if c.i > verb.i)):
+        found = [e for c in v.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
+        if found:
+            break
     return found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("during", "in")
                      for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in EVENT_NOUNS
                      for p in o.children if p.dep_ == "prep" and p.lower_ == "by" for e in _objects_of(p, clause)]
@@ -839,18 +752,23 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     """Facts a verb states through its object: 'held talks with X', 'carried out strikes against X',
     'made a condolence visit' (an operation), 'sent weapons to X', 'gave X millions of dollars', 'sent him
     to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
-    objects = [c for c in token.children if c.dep_ in ("dobj", "dative")]
-    if not objects:
+    objects = [c for c in token.children if c.dep_ in ("dobj", "dative") and c.pos_ != "ADP"]
+    direct = [c for c in objects if c.dep_ == "dobj"]
+    if not direct and token.dep_ == "relcl" and token.head.pos_ == "NOUN" and lemma in TRANSFER \
+            and not any(c.dep_ == "nsubj" and c.lower_ in PRONOUNS for c in token.children):
+        direct = [token.head]  # "the weapons Iran sent to X": what was sent is the noun the clause describes
+    if not objects and not direct:
         return []
     subj = clause.subjects(token)[0]
-    preps = [c for c in token.children if c.dep_ == "prep"]
+    # "delivered rockets to X": the parser may call that "to" a dative
+    preps = [c for c in token.children if c.dep_ == "prep" or c.dep_ == "dative" and c.pos_ == "ADP"]
     out: list[Rule] = []
     if lemma in DESIGNATE:  # "listed X as a terrorist organization", "designated X a terrorist organization"
         terrorist = [c for c in token.children if c.dep_ not in ("nsubj", "nsubjpass")
                      and any(t.lower_.startswith("terrorist") for t in c.subtree)]
         if terrorist:  # the complement ("a terrorist organization") names no one
             out.append((("OPPOSED",), subj, [e for c in objects for e in clause.entities_of(c)], VERB_CONFIDENCE))
-    for obj in (c for c in objects if c.dep_ == "dobj"):
+    for obj in direct:
         noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
         things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
                            for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
@@ -875,7 +793,7 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
                       for e in _objects_of(q, clause)]
             if places:
                 losers = clause.entities_of(obj)
-                out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (("OPPOSED",), subj, losers, VERB_CONFIDENCE)]
+                out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (FIGHT, subj, losers, VERB_CONFIDENCE)]
     return out
 
 
@@ -896,10 +814,61 @@ def _state(prep, clause: _Clause) -> list[Rule]:
     return []
 
 
+def _against(prep, clause: _Clause) -> list[Rule]:
+    """Whoever acts against X opposes X: 'run a joint cell against Daesh', 'needed allies against Saddam',
+    'a war waged against Iran by X'. Strikes and raids against X target it (`_light_verb`); a verb that says
+    more ('fought against') says it itself; balancing one side against another is neither."""
+    verb = prep.head
+    if verb.pos_ == "NOUN" and verb.dep_ == "dobj" and not _attack(verb):  # "ran a cell against X"
+        verb = verb.head
+    lemma = verb.lemma_.lower()
+    if verb.pos_ != "VERB" or _unasserted(verb) or lemma in BALANCE or "against" in VERBS.get(lemma, ({},))[0] \
+            or any(c.dep_ == "dobj" and _attack(c) for c in verb.children):
+        return []
+    actors, passive = clause.subjects(verb)
+    if passive:
+        actors = _agents(verb, clause)
+    return [(("OPPOSED",), actors, _objects_of(prep, clause), VERB_CONFIDENCE)]
+
+
+def _assault(noun, clause: _Clause) -> list[Rule]:
+    """An attack named as a noun: 'the Islamic State siege of Amerli', 'ISIS's assault on Erbil', 'raids on X
+    by Y'; who breaks or lifts a siege fights the besiegers."""
+    preps = ATTACKS.get(noun.lemma_.lower())
+    if preps is None or noun.idx in clause.at:
+        return []
+    verb = next((a for a in noun.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    if verb is not None and _unasserted(verb):
+        return []
+    agents = [e for c in noun.children if c.dep_ in ("compound", "poss") for e in clause.entities_of(c)
+              if clause.families.get(e) in ("Person", "Organization")]  # not the place of "the Karbala raid"
+    agents += [e for c in noun.children if c.dep_ == "prep" and c.lower_ == "by" for e in _objects_of(c, clause)]
+    targets = [e for c in noun.children if c.dep_ == "prep" and c.lower_ in preps for e in _objects_of(c, clause)]
+    out: list[Rule] = [(("TARGETED",), agents, targets, NOUN_CONFIDENCE)]
+    if noun.dep_ == "dobj" and noun.head.lemma_.lower() in LIFT and not _unasserted(noun.head):
+        out.append((("OPPOSED",), clause.subjects(noun.head)[0], agents, VERB_CONFIDENCE))
+    return out
+
+
+def _branch(name, clause: _Clause) -> list[Rule]:
+    """A body's own body is part of it: 'the Revolutionary Guards’ Quds Force', 'the PUK's Zanyari'."""
+    m = clause.at.get(name.idx)
+    if m is None or name.idx != m.start or clause.families.get(m.entity) != "Organization":
+        return []  # once per mention, at its first word
+    owners = [p.entity for p, q in clause.possessed.items() if q is m and clause.families.get(p.entity) == "Organization"]
+    return [(("PART_OF",), [m.entity], owners, NOUN_CONFIDENCE)]
+
+
+def _attack(noun) -> bool:
+    return noun.lower_ in EVENT_OBJECTS or noun.lemma_.lower() in EVENT_OBJECTS or noun.lemma_.lower() in ATTACKS
+
+
 def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil', 'Farhad Zamani of
     the MOIS' (a member), 'the KSDP of Hama Haji Mahmoud' (its leader), 'has been in contact with X'."""
     head = prep.head
+    if prep.lower_ == "against":
+        return _against(prep, clause)
     if head.pos_ in ("VERB", "AUX"):
         return [] if _unasserted(head) else _state(prep, clause)
     if head.pos_ not in ("NOUN", "PROPN"):

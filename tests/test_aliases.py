@@ -87,6 +87,12 @@ def test_normalize_and_lookup():
     assert m.lookup("Iraq") == set()
 
 
+def test_isation_is_ization():
+    m = AliasMatcher([("pmf", ["Popular Mobilization Forces"])])
+    text = "units of the Popular Mobilisation Forces shelled it"
+    assert [text[s:e] for s, e in m.find(text)["pmf"]] == ["Popular Mobilisation Forces"]
+
+
 def test_patterns():
     assert is_acronym("MOIS") and is_acronym("U.S.") and not is_acronym("Iran")
     assert "al" in alias_pattern("Jurf al-Sakhar")

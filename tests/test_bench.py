@@ -3,7 +3,7 @@
 import pytest
 
 from bench import check_gold
-from bench.evaluate import score
+from bench.evaluate import print_misses, score
 from graph.write import ClaimRecord, DocumentRecord, MentionRecord
 
 
@@ -17,7 +17,7 @@ def claim(s, p, o):
                        confidence=0.7, method="pattern")
 
 
-def test_the_scorer_aligns_entities_links_and_facts():
+def test_the_scorer_aligns_entities_links_and_facts(capsys):
     text = "Qasim Sulaimani met Farhad Zamani in Vienna. Kaka Hama stayed home."
     gold = {
         "entities": [
@@ -44,6 +44,9 @@ def test_the_scorer_aligns_entities_links_and_facts():
     assert result["facts"]["matched"] == {"MET_WITH": 1}
     assert result["missed_facts"] == ["VISITED farhad-zamani ksdp"]
     assert result["wrong_facts"] == ["LEADS farhad-zamani ksdp"]
+    print_misses("d", result)  # --misses: each with its sentence (the claim's quote here is "q")
+    assert capsys.readouterr().out.splitlines() == ["d  MISSED VISITED farhad-zamani ksdp", "    ",
+                                                    "d  WRONG  LEADS farhad-zamani ksdp", "    q"]
 
 
 def test_the_scorer_compares_claimants_of_facts_found_in_their_sentence():

@@ -77,3 +77,14 @@ def test_context_outweighs_the_label_spacy_gave(resolver, model):
                        "village, lies near the border.", [], resolver, model)
     families = {e.id: e.family for e in out.entities}  # spaCy: Zanyari a person, Qara Tapa a person
     assert families["zanyari"] == "Organization" and families["qara-tapa"] == "Location"
+
+
+def test_a_name_found_once_names_the_same_entity_everywhere(resolver, model):
+    text = ("The Kurdistan Toilers Party (KTP) met the Peshmerga in Erbil. On Monday the KTP fought ISIS near Kirkuk. "
+            "Sulaimaniyah Station reported it.\n\nApproved: Farhad Zamani, Head of Sulaimaniyah Station")
+    out = extract("d", text, [], resolver, model)
+    assert [text[s:e] for s, e in out.mentions["kurdistan-toilers-party"]].count("KTP") == 2  # a defined acronym
+    # the signature's "Sulaimaniyah Station" is the station, not the city inside its name
+    assert len(out.mentions["sulaimaniyah-station"]) == 2 and "sulaimaniyah" not in out.mentions
+    assert ("farhad-zamani", "LEADS", "sulaimaniyah-station") in {(c.subject, c.predicate, c.object)
+                                                                   for c in out.claims}

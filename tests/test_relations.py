@@ -242,6 +242,70 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
     assert fact not in facts(resolver, model, text)
 
 
+# Recall rules: datelines, lists, nominalised attacks, acting against, taking from, shared passives, units.
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        # what follows a dateline's dash is the subject the parser filed under the dateline
+        ("MOSUL, Iraq, May 3 (Tigris Wire) — Fighters of the Peshmerga on Friday retook the village of Bashiqa from "
+         "ISIS.", ("peshmerga", "CONTROLS", "bashiqa")),
+        # 'such as' lists; a body's own people or things; an apposition with conjuncts is a list
+        ("The Peshmerga met Kurdish leaders such as Masoud Barzani in Erbil.",
+         ("peshmerga", "MET_WITH", "masoud-barzani")),
+        ("The Peshmerga bombed Hezbollah positions near Kirkuk.", ("peshmerga", "TARGETED", "hezbollah")),
+        ("Kataib Hezbollah, the Mahdi Army and Asaib Ahl al-Haq fought in the Battle of Fallujah.",
+         ("mahdi-army", "PARTICIPATED_IN", "battle-of-fallujah")),
+        # acting against X; a subject 'it' may be a country
+        ("Iran trained the Peshmerga when it needed allies against ISIS.", ("iran", "OPPOSED", "isis")),
+        ("The Peshmerga and the Mahdi Army run a joint operations room against ISIS.",
+         ("peshmerga", "OPPOSED", "isis")),
+        # attacks named as nouns; breaking a siege
+        ("The ISIS siege of Kirkuk lasted a month.", ("isis", "TARGETED", "kirkuk")),
+        ("The Peshmerga broke the ISIS siege of Kirkuk.", ("peshmerga", "OPPOSED", "isis")),
+        ("ISIS fighters surrounded Kirkuk in June.", ("isis", "TARGETED", "kirkuk")),
+        ("Witnesses said that the Mahdi Army burned houses in the village of Albu Salih.",
+         ("mahdi-army", "TARGETED", "albu-salih")),
+        # taking a place from its holder
+        ("The Mahdi Army took Basra from the Peshmerga in May.", ("peshmerga", "CONTROLS", "basra")),
+        ("The Mahdi Army took Basra from the Peshmerga in May.", ("mahdi-army", "OPPOSED", "peshmerga")),
+        # coordinated passives share their agent; transfers to a dative 'to' and in a relative clause
+        ("The Mahdi Army, which is trained and funded by Hezbollah, grew.", ("hezbollah", "FUNDED", "mahdi-army")),
+        ("Kataib Hezbollah sent three shipments of mortars to Mahdi Army units in Basra.",
+         ("kataib-hezbollah", "ARMED", "mahdi-army")),
+        ("The Mahdi Army praised the rockets Kataib Hezbollah delivered to the Peshmerga.",
+         ("kataib-hezbollah", "ARMED", "peshmerga")),
+        # 'its' opening a sentence; heading a unit of a body; a rank; running a person; a possessed body
+        ("Hezbollah is a large movement. Its leader, Hassan Nasrallah, spoke on Friday.",
+         ("hassan-nasrallah", "LEADS", "hezbollah")),
+        ("Farhad Zamani heads the Peshmerga's counter-terrorism directorate.",
+         ("farhad-zamani", "MEMBER_OF", "peshmerga")),
+        ("Source 4 is a major in the Peshmerga.", ("t-source-4", "MEMBER_OF", "peshmerga")),
+        ("Source 4 has been run by Brother Karim since May.", ("t-source-4", "HANDLED_BY", "brother-karim")),
+        ("The Revolutionary Guards' Quds Force trained the Mahdi Army.", ("quds-force", "PART_OF", "irgc")),
+    ],
+)
+def test_recall_rules_find_the_fact(resolver, model, text, fact):
+    found = facts(resolver, model, text)
+    assert fact in found, sorted(found)
+
+
+@pytest.mark.parametrize(
+    "text, fact",
+    [
+        ("The Peshmerga balanced Hezbollah against the Mahdi Army.", ("peshmerga", "OPPOSED", "mahdi-army")),
+        ("The United States carried out strikes against ISIS.", ("united-states", "OPPOSED", "isis")),
+        ("The Peshmerga did not act against ISIS.", ("peshmerga", "OPPOSED", "isis")),
+        ("Khazali took his orders from Soleimani.", ("qayis-khazali", "OPPOSED", "qassem-soleimani")),
+        ("The Mahdi Army, which is led by Khazali and is funded by Hezbollah, grew.",
+         ("qayis-khazali", "FUNDED", "mahdi-army")),
+        ("Kataib Hezbollah tried to break the ISIS siege of Kirkuk.", ("kataib-hezbollah", "OPPOSED", "isis")),
+        ("Several PMF factions sent fighters to Syria.", ("popular-mobilization-forces", "VISITED", "syria")),
+    ],
+)
+def test_recall_rules_do_not_overreach(resolver, model, text, fact):
+    assert fact not in facts(resolver, model, text)
+
+
 def test_weaker_constructions_get_lower_confidence(resolver, model):
     found = facts(resolver, model, "Muhandis, a commander loyal to Soleimani, met Khazali in Erbil.")
     stance = found[("abu-mahdi-al-muhandis", "ALLIED_WITH", "qassem-soleimani")]
