@@ -19,8 +19,8 @@ bench: install $(NEO4J_GRAPHQL)  ## extraction quality on both evaluation sets, 
 	$(VENV)/bin/python -m bench.evaluate eval
 	$(VENV)/bin/python -m bench.evaluate heldout
 	$(VENV)/bin/python -m bench.throughput
-	$(VENV)/bin/python -m bench.load
-	$(VENV)/bin/python -m bench.latency
+	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.load
+	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.latency --requests 100 --budget 5
 
 install: system $(STAMP) $(ASSETS)
 
