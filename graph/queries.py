@@ -223,13 +223,14 @@ class Reads:
         return self.graph.read(cypher, families=self.families, **params)
 
     def _per_id(self, label: str, var: str, ids: list[str], body: str, page: tuple[int, int],
-                **params: Any) -> dict[str, dict]:
+                project: str = "item", **params: Any) -> dict[str, dict]:
         """One round trip for many nodes: `body` runs per node (bound to `var`) and returns ordered `item`
-        rows; each node gets its total and the page `(skip, limit)` of its items."""
+        rows; each node gets its total and the page `(skip, limit)` of its items, each shaped by `project`
+        (an expression of `item`) once the page is cut, so no projection is made for items it leaves out."""
         rows = self._read(
             f"UNWIND $ids AS id MATCH ({var}:{self.model.label(label)} {{id: id}}) "
             f"CALL ({var}) {{ {body} }} WITH id, collect(item) AS items "
-            "RETURN id, size(items) AS total, items[$skip..$skip + $limit] AS items",
+            f"RETURN id, size(items) AS total, [item IN items[$skip..$skip + $limit] | {project}] AS items",
             ids=ids, skip=page[0], limit=page[1], **params,
         )
         return {r["id"]: {"total": r["total"], "items": r["items"]} for r in rows}
@@ -287,8 +288,8 @@ class Reads:
         return self._per_id(
             "Entity", "e", ids,
             f"MATCH {facts.pattern('r', 'e', 'o', params)} WHERE {where} "
-            f"RETURN {rel('r')} AS item ORDER BY item.type, item.source.id, item.target.id",
-            page, **params.values,
+            "RETURN r AS item ORDER BY type(r), startNode(r).id, endNode(r).id",
+            page, rel("item"), **params.values,
         )
 
     def documents_of_entities(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
@@ -339,12 +340,12 @@ class Reads:
     def claims_of_documents(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         return self._per_id(
             "Document", "d", ids,
-            f"MATCH (d)<-[:STATED_IN]-(c:Claim) {CLAIM_MATCH} RETURN {CLAIM} AS item ORDER BY c.start, c.id",
-            page,
+            "MATCH (d)<-[:STATED_IN]-(c:Claim) RETURN c AS item ORDER BY c.start, c.id",
+            page, claim("item"),
         )
 
     def claims_by_id(self, ids: list[str]) -> dict[str, dict]:
-        rows = self._read(f"MATCH (c:Claim) WHERE c.id IN $ids {CLAIM_MATCH} RETURN {CLAIM} AS claim", ids=ids)
+        rows = self._read(f"MATCH (c:Claim) WHERE c.id IN $ids RETURN {claim('c')} AS claim", ids=ids)
         return {r["claim"]["id"]: r["claim"] for r in rows}
 
     # -- questions ------------------------------------------------------------------------------
@@ -400,8 +401,8 @@ class Reads:
     def weak_claims(self, threshold: float, limit: int) -> list[dict]:
         """Extracted (not curated) claims below a confidence, weakest first."""
         return self._read(
-            f"MATCH (c:Claim) WHERE c.method <> 'curated' AND c.confidence < $threshold {CLAIM_MATCH} "
-            f"RETURN {CLAIM} AS claim ORDER BY c.confidence, c.id LIMIT $limit",
+            "MATCH (c:Claim) WHERE c.method <> 'curated' AND c.confidence < $threshold "
+            f"WITH c ORDER BY c.confidence, c.id LIMIT $limit RETURN {claim('c')} AS claim",
             threshold=threshold, limit=limit,
         )
 
@@ -453,8 +454,8 @@ class Reads:
         return self._per_id(
             "Entity", "e", entity_ids,
             f"MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE {' AND '.join(where)} "
-            f"{CLAIM_MATCH} RETURN DISTINCT {CLAIM} AS item ORDER BY item.date, item.id",
-            page, **{"from": date_from, "to": date_to},
+            "WITH DISTINCT c ORDER BY c.date, c.id RETURN c AS item",
+            page, claim("item"), **{"from": date_from, "to": date_to},
         )
 
     def aggregates(self, limit: int) -> dict[str, list[dict]]:
@@ -525,11 +526,20 @@ def pagerank(edges: list[tuple[str, str, int]], damping: float = 0.85, rounds: i
 
 
 DOC_FIELDS = ".id, .title, .publisher, .authors, .published, .kind, .url"
-CLAIM_MATCH = (
-    "MATCH (c)-[:STATED_IN]->(doc:Document) MATCH (c)-[:SUBJECT]->(s:Entity) MATCH (c)-[:OBJECT]->(o:Entity) "
-    "OPTIONAL MATCH (c)-[:CLAIMED_BY]->(w:Entity)"
-)
-CLAIM = (  # with its document and entities projected: no further round trip for them
-    f"c {{.*, document: doc {{{DOC_FIELDS}}}, subject: {entity('s')}, object: {entity('o')}, "
-    f"claimed_by: {entity('w')}}}"
-)
+
+
+def claim(var: str) -> str:
+    """Projection of a claim, with its document and its entities (projected, so they need no second round
+    trip); `claimed_by` is null when the document reports it in its own voice."""
+    def end(rel_type: str, label: str, shape: Callable[[str], str]) -> str:
+        node = f"{var}_{rel_type.lower()}"
+        return f"[({var})-[:{rel_type}]->({node}:{label}) | {shape(node)}][0]"
+
+    def document(node: str) -> str:
+        return f"{node} {{{DOC_FIELDS}}}"
+
+    return (
+        f"{var} {{.*, document: {end('STATED_IN', 'Document', document)}, "
+        f"subject: {end('SUBJECT', 'Entity', entity)}, object: {end('OBJECT', 'Entity', entity)}, "
+        f"claimed_by: {end('CLAIMED_BY', 'Entity', entity)}}}"
+    )
