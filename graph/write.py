@@ -308,7 +308,7 @@ class Writer:
             "      THEN r.last_date ELSE new.last_date END } "
             "CALL () { UNWIND $orphans AS id MATCH (e:Entity {id: id, reviewed: false}) "
             "  WHERE NOT (e)--() DELETE e }",
-            gone=[{"p": p, "s": s, "o": o} for p, s, o in sorted(removed - set(edges))],
+            gone=[{"p": self.model.rel_type(p), "s": s, "o": o} for p, s, o in sorted(removed - set(edges))],
             edges=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(edges.items())],
             grown=[{"p": p, "s": s, "o": o, "props": props} for (p, s, o), props in sorted(grown.items())],
             orphans=orphans,
