@@ -170,6 +170,14 @@ def snapshot(graph: Graph) -> dict:
     }
 
 
+def assert_a_fresh_load_reproduces(graph: Graph, model: Model, *paths: Path) -> None:
+    """The graph as it stands is exactly what loading `paths` into an empty database makes."""
+    before = snapshot(graph)
+    wipe(graph)
+    load(graph, model, *paths)
+    assert snapshot(graph) == before
+
+
 # -- Neo4j Browser in headless Chromium (Debian's chromium and chromedriver) ----------------------
 OFFLINE_CHROMIUM = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

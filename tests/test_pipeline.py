@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, load, snapshot, wipe
+from conftest import SEEDS, assert_a_fresh_load_reproduces, load, snapshot, wipe
 
 from loaders.pipeline import discover
 from loaders.readers import read_text
@@ -58,10 +58,7 @@ def test_loading_twice_changes_nothing(empty_graph, model):
 def test_load_order_does_not_matter(empty_graph, model):
     docs = sorted(SEEDS.glob("*.txt"))
     load(empty_graph, model, SEEDS / "entities.yaml", *reversed(docs))
-    reversed_order = snapshot(empty_graph)
-    wipe(empty_graph)
-    load(empty_graph, model, SEEDS)
-    assert snapshot(empty_graph) == reversed_order
+    assert_a_fresh_load_reproduces(empty_graph, model, SEEDS)
 
 
 def test_a_bad_document_loads_nothing_and_keeps_its_previous_version(empty_graph, model, seed_copy):
@@ -319,10 +316,7 @@ def test_a_document_neo4j_refuses_mid_batch_is_named_and_the_rest_load(empty_gra
     monkeypatch.undo()
     report = load(empty_graph, model, seed_copy)  # fixed, it loads, and the graph is as if it never failed
     assert [o.result.status for o in report.outcomes] == ["unchanged"] * 2 + ["added"] + ["unchanged"] * 2
-    clean = snapshot(empty_graph)
-    wipe(empty_graph)
-    load(empty_graph, model, seed_copy)
-    assert snapshot(empty_graph) == clean
+    assert_a_fresh_load_reproduces(empty_graph, model, seed_copy)
 
 
 def test_workers_are_kept_a_bounded_way_ahead_of_the_writer():

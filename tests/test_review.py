@@ -1,7 +1,7 @@
 """Review decisions are data, applied on every load: a fresh load reproduces the reviewed graph."""
 
 import pytest
-from conftest import load, snapshot, wipe
+from conftest import assert_a_fresh_load_reproduces, load
 
 from loaders.review import read_decisions, record
 from schema.model import InvalidData
@@ -41,10 +41,7 @@ def test_decisions_apply_on_every_load_and_a_fresh_load_reproduces_them(empty_gr
     mentioned = {r["id"] for r in empty_graph.read(
         "MATCH (:Document {id: 'report'})-[:MENTIONS]->(e) RETURN e.id AS id")}
     assert {"farhad-zamani", "qassem-soleimani"} <= mentioned and "vienna" not in mentioned
-    reviewed = snapshot(empty_graph)
-    wipe(empty_graph)
-    load(empty_graph, model, seed_copy)
-    assert snapshot(empty_graph) == reviewed
+    assert_a_fresh_load_reproduces(empty_graph, model, seed_copy)
 
 
 @pytest.mark.neo4j
@@ -107,10 +104,7 @@ def test_merging_a_reviewed_entity_moves_its_claims_and_removes_it(empty_graph, 
     report = load(empty_graph, model, seed_copy)
     assert report.catalogue[2] == []  # nothing kept: the claims that cited it moved with the documents' reload
     assert entity(empty_graph, "peter-moore") is None
-    merged = snapshot(empty_graph)
-    wipe(empty_graph)
-    load(empty_graph, model, seed_copy)
-    assert snapshot(empty_graph) == merged
+    assert_a_fresh_load_reproduces(empty_graph, model, seed_copy)
 
 
 @pytest.mark.neo4j
