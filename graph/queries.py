@@ -217,6 +217,8 @@ class Reads:
         self.model = model
         self.families = list(model.families)
         self.fact_pattern = "|".join(model.rel_type(t) for t in model.fact_types)
+        # edges of each fact type, from Neo4j's count store rather than by reading every edge
+        self.fact_counts = [f"COUNT {{ ()-[:{model.rel_type(t)}]->() }}" for t in model.fact_types]
         self._cache = Cache(graph)
 
     def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
@@ -466,9 +468,7 @@ class Reads:
 
     def _aggregates(self, limit: int) -> dict[str, list[dict]]:
         facts = list(self.model.fact_types)
-        by_type = " UNION ALL ".join(  # from Neo4j's count store, not by reading every edge
-            f"RETURN $facts[{i}] AS key, COUNT {{ ()-[:{self.model.rel_type(t)}]->() }} AS n"
-            for i, t in enumerate(facts))
+        by_type = " UNION ALL ".join(f"RETURN $facts[{i}] AS key, {n} AS n" for i, n in enumerate(self.fact_counts))
         rows = self._read(
             "CALL () { MATCH (e:Entity) WITH [l IN labels(e) WHERE l IN $families][0] AS key, count(*) AS n "
             "  ORDER BY n DESC, key RETURN collect({key: key, count: n}) AS by_family } "
@@ -493,10 +493,9 @@ class Reads:
         return rows[0]
 
     def stats(self) -> dict[str, int]:
-        facts = " + ".join(f"COUNT {{ ()-[:{t}]->() }}" for t in self.fact_pattern.split("|"))
         rows = self._read(
             "RETURN COUNT { (:Document) } AS documents, COUNT { (:Entity) } AS entities, "
-            f"{facts} AS relationships, COUNT {{ (:Claim) }} AS claims"
+            f"{' + '.join(self.fact_counts)} AS relationships, COUNT {{ (:Claim) }} AS claims"
         )
         return rows[0]
 
