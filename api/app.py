@@ -12,12 +12,14 @@ only through /graphql.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import ExecutionResult, GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -26,10 +28,12 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
 from api.auth import Authenticate, Keys, Role, is_loopback
 from api.batch import Batches, off_thread
 from api.browser import browser_files
+from api.compiled import Compiled
 from api.schema import build_schema
 from graph.browser import URL_PATH as BROWSER_URL
 from graph.db import Graph, GraphUnavailable
@@ -38,6 +42,7 @@ from graph.settings import Settings
 from loaders.editor import Editor
 from schema.model import load_model
 
+log = logging.getLogger("cablegraph.api")
 VENDOR = Path(__file__).resolve().parent / "static" / "node_modules"
 DASHBOARD = Path(__file__).resolve().parent / "static" / "dashboard"
 VENDOR_URL = "/static/vendor/"
@@ -54,6 +59,25 @@ class CablegraphGraphQL(GraphQL):
         super().__init__(build_schema(settings), **kwargs)
         self.reads = reads
         self.editor = editor
+        self.compiled = Compiled(self.schema, reads, settings)
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
+                             root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
+        """A read the compiler handles is one round trip (api/compiled.py); the resolvers answer the rest."""
+        plan = (self.compiled.plan(request_data.query, request_data.operation_name)
+                if request_data.query and request_adapter.method == "POST" else None)
+        if plan is not None:
+            try:
+                data = await off_thread(self.compiled.answer, plan, request_data.variables)
+            except GraphUnavailable as exc:
+                return ExecutionResult(data=None, errors=[GraphQLError(str(exc))])
+            except Exception:  # a defect of the compiler: log it, and let the resolvers answer
+                log.exception("compiled query failed; answering it with the resolvers")
+                data = None
+            if data is not None:
+                return ExecutionResult(data=data, errors=None)
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                            request_data)
 
     @cached_property
     def graphql_ide_html(self) -> str:

@@ -101,14 +101,24 @@ def cost_rule(max_cost: int, page_max: int) -> type[ValidationRule]:
     return CostLimit
 
 
-def extensions(settings: Settings, page_max: int) -> list:
-    """Limit extensions for each request, as Strawberry wants them. Their validation rules are made once,
-    so a query text seen before is neither parsed nor validated again (most of the CPU of a small query)."""
-    rules = [
+def validation_rules(settings: Settings, page_max: int) -> list[type[ValidationRule]]:
+    """The rules that refuse a query too deep, too aliased or too expensive."""
+    return [
         *QueryDepthLimiter(max_depth=settings.cablegraph_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.cablegraph_max_aliases).validation_rules,
         cost_rule(settings.cablegraph_max_cost, page_max),
     ]
+
+
+def parse_options(settings: Settings) -> dict[str, int]:
+    return {"max_tokens": settings.cablegraph_max_tokens,
+            "max_source_length": settings.cablegraph_max_tokens * CHARACTERS_PER_TOKEN}
+
+
+def extensions(settings: Settings, page_max: int) -> list:
+    """Limit extensions for each request, as Strawberry wants them. Their validation rules are made once,
+    so a query text seen before is neither parsed nor validated again (most of the CPU of a small query)."""
+    rules = validation_rules(settings, page_max)
     out = [
         lambda: SizeLimit(settings.cablegraph_max_tokens), lambda: ParserCache(maxsize=256),
         lambda: AddValidationRules(rules), lambda: ValidationCache(maxsize=256),

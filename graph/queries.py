@@ -158,7 +158,7 @@ class EntityFilter:
         return " AND ".join(parts) or "true"
 
 
-ORDERS = {"ID": "e.id", "NAME": "toLower(e.name), e.id", "DEGREE": "degree DESC, e.id"}
+ORDERS = {"ID": "{e}.id", "NAME": "toLower({e}.name), {e}.id", "DEGREE": "{e}_degree DESC, {e}.id"}
 
 
 def lucene_query(text: str, every_word: bool = False) -> str:
@@ -193,6 +193,150 @@ def rel(var: str, ends: bool = True) -> str:
             ".claim_ids, .confidence, .first_date, .last_date}")
 
 
+# -- statements of one list each --------------------------------------------------------------------
+# Each returns one column, named `var`, in a fixed order: `Reads` runs them per node of a batch, and the
+# compiler of whole selections (graph/compile.py) nests them. Inner variables are named after `var`, so nested
+# ones never collide; every value goes into the Params.
+def facts_of(e: str, facts: FactFilter, p: Params, var: str) -> str:
+    """The fact edges of entity `e` that `facts` asks for, by type, source and target."""
+    r, o = f"{var}_r", f"{var}_o"
+    return (f"MATCH {facts.pattern(r, e, o, p)} WHERE {facts.compile(r, o, p, var)} "
+            f"RETURN {r} AS {var} ORDER BY type({r}), startNode({r}).id, endNode({r}).id")
+
+
+def documents_of(e: str, var: str) -> str:
+    """The documents that name entity `e` or state a claim about it, by id."""
+    d = f"{var}_d"
+    return (f"CALL ({e}) {{ MATCH ({d}:Document)-[:MENTIONS]->({e}) RETURN {d} "
+            f"  UNION MATCH ({d}:Document)<-[:STATED_IN]-(:Claim)-[:SUBJECT|OBJECT]->({e}) RETURN {d} }} "
+            f"RETURN {d} AS {var} ORDER BY {d}.id")
+
+
+def timeline_of(e: str, date_from: str | None, date_to: str | None, p: Params, var: str) -> str:
+    """Entity `e`'s dated claims, oldest first (by when it happened, not when it was reported), within
+    [date_from, date_to] compared at the coarser precision."""
+    c = f"{var}_c"
+    where = [f"{c}.date IS NOT NULL"]
+    if date_from is not None:
+        where.append(_dated(f"{c}.date", p(var, "from", date_from), ">="))
+    if date_to is not None:
+        where.append(_dated(f"{c}.date", p(var, "to", date_to), "<="))
+    return (f"MATCH ({c}:Claim)-[:SUBJECT|OBJECT]->({e}) WHERE {' AND '.join(where)} "
+            f"WITH DISTINCT {c} ORDER BY {c}.date, {c}.id RETURN {c} AS {var}")
+
+
+def mentions_of(d: str, var: str) -> str:
+    """The entities document `d` names, each `{entity, count}`, most named first."""
+    m, e = f"{var}_m", f"{var}_e"
+    return (f"MATCH ({d})-[{m}:MENTIONS]->({e}:Entity) RETURN {{entity: {e}, count: {m}.count}} AS {var} "
+            f"ORDER BY {m}.count DESC, {e}.id")
+
+
+def claims_of(d: str, var: str) -> str:
+    """The claims stated in document `d`, in text order."""
+    c = f"{var}_c"
+    return f"MATCH ({d})<-[:STATED_IN]-({c}:Claim) RETURN {c} AS {var} ORDER BY {c}.start, {c}.id"
+
+
+def evidence_of(r: str, var: str) -> str:
+    """The claims behind fact edge `r`, by document and position."""
+    c, d = f"{var}_c", f"{var}_d"
+    return (f"MATCH ({c}:Claim)-[:STATED_IN]->({d}:Document) WHERE {c}.id IN {r}.claim_ids "
+            f"RETURN {c} AS {var} ORDER BY {d}.id, {c}.start, {c}.id")
+
+
+def paths_body(source: str, target: str, max_hops: int, shortest: bool, limit: int, p: Params,
+               var: str) -> str | None:
+    """The shortest paths of typed facts between two entities, or every simple path up to `max_hops`
+    (shortest first), at most `limit` of them; None when the two are the same."""
+    bound = MAX_HOPS if shortest else MAX_ALL_PATHS_HOPS
+    if not 1 <= max_hops <= bound:
+        raise ValueError(f"maxHops must be between 1 and {bound}{'' if shortest else ' for all paths'}")
+    if source == target:
+        return None
+    a, b, n, m = (f"{var}_{x}" for x in "abnm")
+    hops = f"[:{p.facts}*1..{int(max_hops)}]"
+    match = (f"{var} = allShortestPaths(({a})-{hops}-({b}))" if shortest else
+             f"{var} = ({a})-{hops}-({b}) "
+             f"WHERE all({n} IN nodes({var}) WHERE single({m} IN nodes({var}) WHERE {m} = {n}))")
+    return (f"MATCH ({a}:Entity {{id: {p(var, 'source', source)}}}), ({b}:Entity {{id: {p(var, 'target', target)}}}) "
+            f"MATCH {match} WITH {var} ORDER BY length({var}) LIMIT {p(var, 'limit', limit)} RETURN {var}")
+
+
+def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limit: int, p: Params,
+                       var: str) -> str:
+    """Entities within `depth` fact hops of one, nearest first (then by id), at most `limit`, and the fact edges
+    among them: `{entities, rels}`. A breadth-first walk that stops once it has `limit` entities: the work is
+    bounded by the page, not by how far the graph reaches (a shortest path to every entity in reach is not)."""
+    if not 1 <= depth <= MAX_NEIGHBOURHOOD:
+        raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
+    a, seen, ring, near, found, nxt, x, r, y, nodes, rels = (
+        f"{var}_{n}" for n in ("a", "seen", "ring", "near", "found", "next", "x", "r", "y", "nodes", "rels"))
+    lim = p(var, "limit", limit)
+    typed = "" if types is None else f"AND type({r}) IN {p(var, 'types', types)} "
+    hop = (  # the next ring: unseen neighbours of the last one, by id, as many as the page still needs
+        f"CALL ({seen}, {ring}, {near}) {{ WITH {seen}, {ring}, {near} WHERE size({near}) < {lim} AND size({ring}) > 0 "
+        f"  UNWIND {ring} AS {x} MATCH ({x})-[{r}:{p.facts}]-({y}:Entity) WHERE true {typed}"
+        f"  WITH DISTINCT {y} WHERE NOT {y} IN {seen} WITH {y} ORDER BY {y}.id LIMIT {lim} "
+        f"  RETURN collect({y}) AS {found} }} "
+        f"WITH {a}, {seen}, {near}, {found}[..{lim} - size({near})] AS {nxt} "
+        f"WITH {a}, {seen} + {nxt} AS {seen}, {nxt} AS {ring}, {near} + {nxt} AS {near} "
+    )
+    return (
+        f"MATCH ({a}:Entity {{id: {p(var, 'id', entity_id)}}}) "
+        f"WITH {a}, [{a}] AS {seen}, [{a}] AS {ring}, [] AS {near} "
+        + hop * depth
+        + f"CALL ({a}, {near}) {{ WITH [{a}] + {near} AS {nodes} UNWIND {nodes} AS {x} "
+        f"  MATCH ({x})-[{r}:{p.facts}]->({y}) WHERE {y} IN {nodes} {typed}"
+        f"  RETURN collect(DISTINCT {r}) AS {rels} }} "
+        f"RETURN {{entities: [{a}] + {near}, rels: {rels}}} AS {var}"
+    )
+
+
+def common_body(a: str, b: str, p: Params, var: str) -> str:
+    """Entities with a fact to both `a` and `b`, each `{entity, left, right}` with those facts, the most
+    linked first."""
+    x, y, n, r1, r2, left, right = (f"{var}_{v}" for v in ("x", "y", "n", "r1", "r2", "left", "right"))
+    return (
+        f"MATCH ({x}:Entity {{id: {p(var, 'a', a)}}})-[{r1}:{p.facts}]-({n}:Entity)"
+        f"-[{r2}:{p.facts}]-({y}:Entity {{id: {p(var, 'b', b)}}}) WHERE {n} <> {x} AND {n} <> {y} "
+        f"WITH {n}, collect(DISTINCT {r1}) AS {left}, collect(DISTINCT {r2}) AS {right} "
+        f"ORDER BY size({left}) + size({right}) DESC, {n}.id "
+        f"RETURN {{entity: {n}, left: {left}, right: {right}}} AS {var}"
+    )
+
+
+def entities_body(flt: EntityFilter, order: str, p: Params, var: str) -> tuple[str, str]:
+    """How many entities match (an expression) and a statement of them in `order`, to be cut into a page
+    (append SKIP and LIMIT); the entity is `var`. `flt` has its fuzzy names resolved."""
+    e = var
+    where = flt.compile(e, p, var)
+    degree = f"COUNT {{ ({e})-[:{p.facts}]-() }}" if order == "DEGREE" else "0"
+    return (f"COUNT {{ MATCH ({e}:Entity) WHERE {where} }}",
+            f"MATCH ({e}:Entity) WHERE {where} WITH {e}, {degree} AS {e}_degree "
+            f"ORDER BY {ORDERS[order].format(e=e)} RETURN {e}")
+
+
+def documents_body(var: str) -> str:
+    """Every document, by id (append SKIP and LIMIT for a page)."""
+    return f"MATCH ({var}:Document) RETURN {var} ORDER BY {var}.id"
+
+
+def search_body(text: str, family: str | None, p: Params, var: str) -> str | None:
+    """A statement of the full-text hits for `text`, best first, each `{node, score}`; None when the text
+    has no words to look for."""
+    query = lucene_query(text)
+    if not query:
+        return None
+    n, score = f"{var}_n", f"{var}_score"
+    fam = p(var, "family", family)
+    return (f"CALL db.index.fulltext.queryNodes({p(var, 'index', FULLTEXT_INDEX)}, {p(var, 'q', query)}, "
+            f"{{limit: {p(var, 'scan', MAX_FUZZY)}}}) YIELD node AS {n}, score AS {score} "
+            f"WHERE {fam} IS NULL OR {fam} IN labels({n}) "
+            f"RETURN {{node: {n}, score: {score}}} AS {var} ORDER BY {score} DESC, {n}.id")
+
+
+
 class Cache:
     """Answers that read the whole graph, kept per key until a transaction commits (the database's bookmark
     moves). One computation at a time: dashboards that ask together wait for it rather than repeat it."""
@@ -221,7 +365,7 @@ class Reads:
         self.fact_counts = [f"COUNT {{ ()-[:{model.rel_type(t)}]->() }}" for t in model.fact_types]
         self._cache = Cache(graph)
 
-    def _read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+    def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         return self.graph.read(cypher, families=self.families, **params)
 
     def _per_id(self, label: str, var: str, ids: list[str], body: str, page: tuple[int, int],
@@ -229,7 +373,7 @@ class Reads:
         """One round trip for many nodes: `body` runs per node (bound to `var`) and returns ordered `item`
         rows; each node gets its total and the page `(skip, limit)` of its items, each shaped by `project`
         (an expression of `item`) once the page is cut, so no projection is made for items it leaves out."""
-        rows = self._read(
+        rows = self.read(
             f"UNWIND $ids AS id MATCH ({var}:{self.model.label(label)} {{id: id}}) "
             f"CALL ({var}) {{ {body} }} WITH id, collect(item) AS items "
             f"RETURN id, size(items) AS total, [item IN items[$skip..$skip + $limit] | {project}] AS items",
@@ -242,7 +386,7 @@ class Reads:
         names = sorted(flt.fuzzy_names())
         if not names:
             return flt
-        rows = self._read(
+        rows = self.read(
             "UNWIND $names AS name CALL (name) { "
             "  CALL db.index.fulltext.queryNodes($index, name.q, {limit: $scan}) YIELD node RETURN node } "
             "RETURN name.text AS text, collect(node.id) AS ids",
@@ -254,61 +398,45 @@ class Reads:
 
     # -- entities -------------------------------------------------------------------------------
     def entities_by_id(self, ids: list[str]) -> dict[str, dict]:
-        rows = self._read(f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {entity('e')} AS e", ids=ids)
+        rows = self.read(f"MATCH (e:Entity) WHERE e.id IN $ids RETURN {entity('e')} AS e", ids=ids)
         return {r["e"]["id"]: r["e"] for r in rows}
 
     def entities_page(self, flt: EntityFilter, skip: int, limit: int, order: str = "ID") -> tuple[int, list[dict]]:
         params = Params(self.fact_pattern)
-        where = self.resolve(flt).compile("e", params)
-        degree = f"COUNT {{ (e)-[:{self.fact_pattern}]-() }}" if order == "DEGREE" else "0"
-        rows = self._read(
-            f"CALL () {{ MATCH (e:Entity) WHERE {where} RETURN count(e) AS total }} "
-            f"CALL () {{ MATCH (e:Entity) WHERE {where} WITH e, {degree} AS degree "
-            f"  ORDER BY {ORDERS[order]} SKIP $skip LIMIT $limit RETURN collect({entity('e')}) AS page }} "
-            "RETURN total, page",
+        total, page = entities_body(self.resolve(flt), order, params, "e")
+        rows = self.read(
+            f"RETURN {total} AS total, [e IN COLLECT {{ {page} SKIP $skip LIMIT $limit }} | {entity('e')}] AS page",
             skip=skip, limit=limit, **params.values,
         )
         return rows[0]["total"], rows[0]["page"]
 
     def search(self, text: str, family: str | None, skip: int, limit: int) -> tuple[int, list[tuple[dict, float]]]:
-        query = lucene_query(text)
-        if not query:
+        params = Params(self.fact_pattern)
+        body = search_body(text, family, params, "h")
+        if body is None:
             return 0, []
-        rows = self._read(
-            "CALL db.index.fulltext.queryNodes($index, $q, {limit: $scan}) YIELD node, score "
-            "WHERE $family IS NULL OR $family IN labels(node) "
-            f"WITH {entity('node')} AS e, score ORDER BY score DESC, node.id "
-            "WITH collect({e: e, score: score}) AS hits "
-            "RETURN size(hits) AS total, hits[$skip..$skip + $limit] AS page",
-            index=FULLTEXT_INDEX, q=query, family=family, skip=skip, limit=limit, scan=MAX_FUZZY,
+        rows = self.read(
+            f"WITH COLLECT {{ {body} }} AS hits "
+            "RETURN size(hits) AS total, [h IN hits[$skip..$skip + $limit] | [n IN [h.node] | "
+            f"{{e: {entity('n')}, score: h.score}}][0]] AS page",
+            skip=skip, limit=limit, **params.values,
         )
         return rows[0]["total"], [(h["e"], h["score"]) for h in rows[0]["page"]]
 
     def relationships(self, ids: list[str], facts: FactFilter, page: tuple[int, int]) -> dict[str, dict]:
         params = Params(self.fact_pattern)
-        where = facts.compile("r", "o", params, "rel")
-        return self._per_id(
-            "Entity", "e", ids,
-            f"MATCH {facts.pattern('r', 'e', 'o', params)} WHERE {where} "
-            "RETURN r AS item ORDER BY type(r), startNode(r).id, endNode(r).id",
-            page, rel("item"), **params.values,
-        )
+        return self._per_id("Entity", "e", ids, facts_of("e", facts, params, "item"), page, rel("item"),
+                            **params.values)
 
     def documents_of_entities(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         """Documents that name the entity or state a claim about it."""
-        return self._per_id(
-            "Entity", "e", ids,
-            "CALL (e) { MATCH (d:Document)-[:MENTIONS]->(e) RETURN d "
-            "  UNION MATCH (d:Document)<-[:STATED_IN]-(:Claim)-[:SUBJECT|OBJECT]->(e) RETURN d } "
-            f"RETURN d {{{DOC_FIELDS}}} AS item ORDER BY item.id",
-            page,
-        )
+        return self._per_id("Entity", "e", ids, documents_of("e", "item"), page, f"item {{{DOC_FIELDS}}}")
 
     def centrality(self, limit: int) -> list[tuple[str, float]]:
         """The entities with the highest PageRank over the typed facts (edges undirected, weighted by their
         number of claims). Computed again only when the graph has changed."""
         def compute() -> list[tuple[str, float]]:
-            rows = self._read(
+            rows = self.read(
                 f"MATCH (a:Entity)-[r:{self.fact_pattern}]->(b:Entity) "
                 "RETURN a.id AS a, b.id AS b, size(r.claim_ids) AS w"
             )
@@ -318,80 +446,76 @@ class Reads:
 
     # -- documents and claims -------------------------------------------------------------------
     def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
-        rows = self._read(f"MATCH (d:Document) WHERE d.id IN $ids RETURN d {{{DOC_FIELDS}}} AS d", ids=ids)
+        rows = self.read(f"MATCH (d:Document) WHERE d.id IN $ids RETURN d {{{DOC_FIELDS}}} AS d", ids=ids)
         return {r["d"]["id"]: r["d"] for r in rows}
 
     def documents_page(self, skip: int, limit: int) -> tuple[int, list[dict]]:
-        rows = self._read(
-            "CALL () { MATCH (d:Document) RETURN count(d) AS total } "
-            "CALL () { MATCH (d:Document) WITH d ORDER BY d.id SKIP $skip LIMIT $limit "
-            f"  RETURN collect(d {{{DOC_FIELDS}}}) AS page }} "
-            "RETURN total, page",
+        rows = self.read(
+            f"RETURN COUNT {{ (:Document) }} AS total, "
+            f"[d IN COLLECT {{ {documents_body('d')} SKIP $skip LIMIT $limit }} | d {{{DOC_FIELDS}}}] AS page",
             skip=skip, limit=limit,
         )
         return rows[0]["total"], rows[0]["page"]
 
     def mentions_of_documents(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
-        return self._per_id(
-            "Document", "d", ids,
-            f"MATCH (d)-[m:MENTIONS]->(e:Entity) RETURN {{entity: {entity('e')}, count: m.count}} AS item "
-            "ORDER BY item.count DESC, item.entity.id",
-            page,
-        )
+        return self._per_id("Document", "d", ids, mentions_of("d", "item"), page,
+                            f"[e IN [item.entity] | {{entity: {entity('e')}, count: item.count}}][0]")
 
     def claims_of_documents(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
-        return self._per_id(
-            "Document", "d", ids,
-            "MATCH (d)<-[:STATED_IN]-(c:Claim) RETURN c AS item ORDER BY c.start, c.id",
-            page, claim("item"),
-        )
+        return self._per_id("Document", "d", ids, claims_of("d", "item"), page, claim("item"))
 
     def claims_by_id(self, ids: list[str]) -> dict[str, dict]:
-        rows = self._read(f"MATCH (c:Claim) WHERE c.id IN $ids RETURN {claim('c')} AS claim", ids=ids)
+        rows = self.read(f"MATCH (c:Claim) WHERE c.id IN $ids RETURN {claim('c')} AS claim", ids=ids)
         return {r["claim"]["id"]: r["claim"] for r in rows}
 
     # -- questions ------------------------------------------------------------------------------
     def contacts(self, of: str, linked: EntityFilter) -> list[dict]:
         """Who dealt directly with `of` or its members, and is linked to something matching `linked`."""
         params = Params(self.fact_pattern)
-        where = self.resolve(linked).compile("x", params, "l")
+        return self.read(
+            f"CALL () {{ {self.contacts_body(of, self.resolve(linked), params, 'row')} }} "
+            "WITH row, row.contact AS c, row.linked AS x "
+            f"RETURN {entity('c')} AS contact, [d IN row.dealings | {rel('d')}] AS dealings, {entity('x')} AS linked, "
+            f"[l IN row.links | {rel('l')}] AS links",
+            **params.values,
+        )
+
+    def contacts_body(self, of: str, linked: EntityFilter, p: Params, var: str) -> str:
+        """A statement of the contacts of `of` linked to an entity matching `linked` (fuzzy names resolved),
+        by contact and linked entity, each `{contact, dealings, linked, links}`."""
+        org, m, ms, side, s, d, c, x, ln = (f"{var}_{n}" for n in ("org", "m", "ms", "side", "s", "d", "c", "x", "l"))
+        dealings, links = f"{var}_dealings", f"{var}_links"
+        where = linked.compile(x, p, var)
         members = "|".join(self.model.rel_type(t) for t in self.model.membership_types)
         contact = "|".join(self.model.rel_type(t) for t in self.model.contact_types)
-        return self._read(
-            "MATCH (org:Entity {id: $of}) "
-            f"CALL (org) {{ OPTIONAL MATCH (m:Entity)-[:{members}]->(org) WITH org, collect(DISTINCT m) AS ms "
-            "  RETURN ms + [org] AS side } "
-            f"UNWIND side AS s MATCH (s)-[d:{contact}]-(c:Entity) WHERE NOT c IN side "
-            "WITH org, c, collect(DISTINCT d) AS dealings "
-            f"MATCH (c)-[l:{self.fact_pattern}]-(x:Entity) WHERE x <> org AND {where} "
-            "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
-            f"RETURN {entity('c')} AS contact, [d IN dealings | {rel('d')}] AS dealings, {entity('x')} AS linked, "
-            f"[l IN links | {rel('l')}] AS links",
-            of=of, **params.values,
+        return (
+            f"MATCH ({org}:Entity {{id: {p(var, 'of', of)}}}) "
+            f"CALL ({org}) {{ OPTIONAL MATCH ({m}:Entity)-[:{members}]->({org}) "
+            f"  WITH {org}, collect(DISTINCT {m}) AS {ms} RETURN {ms} + [{org}] AS {side} }} "
+            f"UNWIND {side} AS {s} MATCH ({s})-[{d}:{contact}]-({c}:Entity) WHERE NOT {c} IN {side} "
+            f"WITH {org}, {c}, collect(DISTINCT {d}) AS {dealings} "
+            f"MATCH ({c})-[{ln}:{p.facts}]-({x}:Entity) WHERE {x} <> {org} AND {where} "
+            f"WITH {c}, {dealings}, {x}, collect(DISTINCT {ln}) AS {links} ORDER BY {c}.id, {x}.id "
+            f"RETURN {{contact: {c}, dealings: {dealings}, linked: {x}, links: {links}}} AS {var}"
         )
 
     def paths(self, source: str, target: str, max_hops: int, shortest: bool, limit: int) -> list[dict]:
         """The shortest paths of typed facts between two entities, or every simple path up to `max_hops`
         (shortest first), at most `limit` of them."""
-        bound = MAX_HOPS if shortest else MAX_ALL_PATHS_HOPS
-        if not 1 <= max_hops <= bound:
-            raise ValueError(f"maxHops must be between 1 and {bound}{'' if shortest else ' for all paths'}")
-        if source == target:
+        params = Params(self.fact_pattern)
+        body = paths_body(source, target, max_hops, shortest, limit, params, "p")
+        if body is None:
             return []
-        hops = f"[:{self.fact_pattern}*1..{int(max_hops)}]"
-        match = (f"p = allShortestPaths((a)-{hops}-(b))" if shortest else
-                 f"p = (a)-{hops}-(b) WHERE all(n IN nodes(p) WHERE single(m IN nodes(p) WHERE m = n))")
-        return self._read(
-            f"MATCH (a:Entity {{id: $source}}), (b:Entity {{id: $target}}) MATCH {match} "
-            "WITH p ORDER BY length(p) LIMIT $limit "
+        return self.read(
+            f"CALL () {{ {body} }} "
             f"RETURN [n IN nodes(p) | {entity('n')}] AS entities, [r IN relationships(p) | {rel('r', False)}] AS rels",
-            source=source, target=target, limit=limit,
+            **params.values,
         )
 
     # -- review ---------------------------------------------------------------------------------
     def unreviewed(self, limit: int) -> list[dict]:
         """Entities extraction made that nobody reviewed, most mentioned first, with where they occur."""
-        return self._read(
+        return self.read(
             "MATCH (e:Entity {reviewed: false}) "
             "OPTIONAL MATCH (d:Document)-[m:MENTIONS]->(e) "
             f"WITH e, sum(m.count) AS mentions, collect(d.id) AS docs "
@@ -402,7 +526,7 @@ class Reads:
 
     def weak_claims(self, threshold: float, limit: int) -> list[dict]:
         """Extracted (not curated) claims below a confidence, weakest first."""
-        return self._read(
+        return self.read(
             "MATCH (c:Claim) WHERE c.method <> 'curated' AND c.confidence < $threshold "
             f"WITH c ORDER BY c.confidence, c.id LIMIT $limit RETURN {claim('c')} AS claim",
             threshold=threshold, limit=limit,
@@ -410,55 +534,31 @@ class Reads:
 
     def neighbourhood(self, entity_id: str, depth: int, types: list[str] | None, limit: int) -> dict:
         """Entities within `depth` fact hops, nearest first (then by id), at most `limit`, and the fact edges
-        among them. A breadth-first walk that stops once it has `limit` entities: the work is bounded by the
-        page, not by how far the graph reaches (a shortest path to every entity in reach is not)."""
-        if not 1 <= depth <= MAX_NEIGHBOURHOOD:
-            raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
-        typed = "" if types is None else "AND type(r) IN $types "
-        hop = (  # the next ring: unseen neighbours of the last one, by id, as many as the page still needs
-            "CALL (seen, ring, near) { WITH seen, ring, near WHERE size(near) < $limit AND size(ring) > 0 "
-            f"  UNWIND ring AS x MATCH (x)-[r:{self.fact_pattern}]-(y:Entity) WHERE true {typed}"
-            "  WITH DISTINCT y WHERE NOT y IN seen WITH y ORDER BY y.id LIMIT $limit RETURN collect(y) AS found } "
-            "WITH a, seen, near, found[..$limit - size(near)] AS next "
-            "WITH a, seen + next AS seen, next AS ring, near + next AS near "
-        )
-        rows = self._read(
-            "MATCH (a:Entity {id: $id}) WITH a, [a] AS seen, [a] AS ring, [] AS near "
-            + hop * depth
-            + f"CALL (a, near) {{ WITH [a] + near AS nodes UNWIND nodes AS x "
-            f"  MATCH (x)-[r:{self.fact_pattern}]->(y) WHERE y IN nodes {typed}"
-            f"  RETURN collect(DISTINCT {rel('r', False)}) AS rels }} "
-            f"RETURN [n IN [a] + near | {entity('n')}] AS entities, rels",
-            id=entity_id, types=types, limit=limit,
+        among them."""
+        params = Params(self.fact_pattern)
+        rows = self.read(
+            f"CALL () {{ {neighbourhood_body(entity_id, depth, types, limit, params, 'hood')} }} "
+            f"RETURN [n IN hood.entities | {entity('n')}] AS entities, "
+            f"[r IN hood.rels | {rel('r', False)}] AS rels",
+            **params.values,
         )
         return rows[0] if rows else {"entities": [], "rels": []}
 
     def common_neighbours(self, a: str, b: str) -> list[dict]:
         """Entities with a fact to both, and those facts."""
-        return self._read(
-            f"MATCH (x:Entity {{id: $a}})-[r1:{self.fact_pattern}]-(n:Entity)"
-            f"-[r2:{self.fact_pattern}]-(y:Entity {{id: $b}}) "
-            "WHERE n <> x AND n <> y "
-            f"WITH n, collect(DISTINCT {rel('r1')}) AS left, collect(DISTINCT {rel('r2')}) AS right "
-            f"RETURN {entity('n')} AS entity, left, right ORDER BY size(left) + size(right) DESC, n.id",
-            a=a, b=b,
+        params = Params(self.fact_pattern)
+        return self.read(
+            f"CALL () {{ {common_body(a, b, params, 'row')} }} WITH row, row.entity AS n "
+            f"RETURN {entity('n')} AS entity, [r IN row.left | {rel('r')}] AS left, "
+            f"[r IN row.right | {rel('r')}] AS right",
+            **params.values,
         )
 
     def timeline(self, entity_ids: list[str], date_from: str | None, date_to: str | None,
                  page: tuple[int, int]) -> dict[str, dict]:
-        """Each entity's dated claims, oldest first (by when it happened, not when it was reported), within
-        [date_from, date_to] compared at the coarser precision."""
-        where = ["c.date IS NOT NULL"]
-        if date_from is not None:
-            where.append(_dated("c.date", "$from", ">="))
-        if date_to is not None:
-            where.append(_dated("c.date", "$to", "<="))
-        return self._per_id(
-            "Entity", "e", entity_ids,
-            f"MATCH (c:Claim)-[:SUBJECT|OBJECT]->(e) WHERE {' AND '.join(where)} "
-            "WITH DISTINCT c ORDER BY c.date, c.id RETURN c AS item",
-            page, claim("item"), **{"from": date_from, "to": date_to},
-        )
+        params = Params(self.fact_pattern)
+        return self._per_id("Entity", "e", entity_ids, timeline_of("e", date_from, date_to, params, "item"),
+                            page, claim("item"), **params.values)
 
     def aggregates(self, limit: int) -> dict[str, list[dict]]:
         """Counts a dashboard draws: by family, kind, tag, relationship type and year; the documents with the
@@ -469,7 +569,7 @@ class Reads:
     def _aggregates(self, limit: int) -> dict[str, list[dict]]:
         facts = list(self.model.fact_types)
         by_type = " UNION ALL ".join(f"RETURN $facts[{i}] AS key, {n} AS n" for i, n in enumerate(self.fact_counts))
-        rows = self._read(
+        rows = self.read(
             "CALL () { MATCH (e:Entity) WITH [l IN labels(e) WHERE l IN $families][0] AS key, count(*) AS n "
             "  ORDER BY n DESC, key RETURN collect({key: key, count: n}) AS by_family } "
             "CALL () { MATCH (e:Entity) WITH e.kind AS key, count(*) AS n ORDER BY n DESC, key "
@@ -493,7 +593,7 @@ class Reads:
         return rows[0]
 
     def stats(self) -> dict[str, int]:
-        rows = self._read(
+        rows = self.read(
             "RETURN COUNT { (:Document) } AS documents, COUNT { (:Entity) } AS entities, "
             f"{' + '.join(self.fact_counts)} AS relationships, COUNT {{ (:Claim) }} AS claims"
         )

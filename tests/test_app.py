@@ -12,6 +12,7 @@ from neo4j import GraphDatabase
 from starlette.testclient import TestClient
 
 from api.app import VENDOR, VENDOR_URL, allowed_hosts, create_app
+from graph.compile import Compiler
 from graph.db import Graph
 from graph.settings import Settings
 
@@ -32,6 +33,36 @@ def test_graphql_post_and_get(client):
                                                  "family": "ORGANIZATION"}}}
     got = client.get("/graphql", params={"query": query}, headers={"accept": "application/json"})
     assert got.json() == posted.json()
+
+
+def test_reads_are_one_statement_and_the_rest_goes_to_the_resolvers(client, seeded):
+    deep = """query($id: ID!) { entity(id: $id) { name relationships(first: 5) { totalCount edges { cursor node {
+        type target { id } evidence { nodes { quote document { title } claimedBy { id } } } } } } } }"""
+    before = seeded.reads
+    answer = client.post("/graphql", json={"query": deep, "variables": {"id": "mois"}}).json()
+    assert seeded.reads - before == 1 and answer["data"]["entity"]["relationships"]["edges"]
+    # the same selection behind @include, which the compiler leaves alone: the resolvers, one read per level
+    gated = deep.replace("query($id: ID!) { entity(id: $id)",
+                         "query($id: ID!, $on: Boolean!) { entity(id: $id) @include(if: $on)")
+    before = seeded.reads
+    assert client.post("/graphql", json={"query": gated, "variables": {"id": "mois", "on": True}}).json() == answer
+    assert seeded.reads - before > 1
+    mixed = client.post("/graphql", json={"query": "{ stats { documents } aggregates(first: 2) { byFamily { key } } }"})
+    assert mixed.json()["data"]["stats"] == {"documents": 5}  # aggregates: resolvers
+    bad = client.post("/graphql", json={"query": deep.replace("first: 5", "first: 500"), "variables": {"id": "mois"}})
+    assert "first must be between 0 and 200" in bad.json()["errors"][0]["message"]
+
+
+def test_a_compiler_defect_is_logged_and_the_resolvers_answer(client, monkeypatch, caplog):
+    query = '{ entity(id: "mois") { name relationships(first: 3) { nodes { type } } } }'
+    expected = client.post("/graphql", json={"query": query}).json()
+
+    def broken(self, statement):
+        raise RuntimeError("Invalid input in generated Cypher")
+
+    monkeypatch.setattr(Compiler, "run", broken)
+    assert client.post("/graphql", json={"query": query}).json() == expected
+    assert "compiled query failed" in caplog.text
 
 
 def test_graphiql_is_served_from_local_files_with_matching_integrity(client):

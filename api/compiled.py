@@ -1,0 +1,199 @@
+"""Read queries answered by one Cypher statement (graph/compile.py) instead of the resolvers.
+
+A query text is parsed and validated once, with the same limits as every query, and kept if every field it
+selects can be compiled. Each request then coerces its variables, checks and converts the arguments with the
+same helpers the resolvers use, and runs one statement whose result is the answer's `data`. Anything else —
+mutations, aggregates, introspection, @skip/@include, invalid queries or arguments — goes to the resolvers,
+which answer it or report what is wrong exactly as they always do.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    parse,
+    specified_rules,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from strawberry.schema.schema import validate_document
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+
+from api import limits
+from api.schema import MAX_PAGE, date_bound, encode_cursor, fact_filter, window
+from graph.compile import Compiler, Select
+from graph.queries import EntityFilter as QueryFilter
+from graph.queries import Reads
+from graph.settings import Settings
+
+PLANS = 256  # query texts kept, most recently used
+
+
+def _page(a: dict) -> dict:
+    return {"page": window(a["first"], a.get("after"))}
+
+
+def _search(a: dict) -> dict:
+    if len(a["query"]) > 200:
+        raise ValueError("query is longer than 200 characters")
+    return {"text": a["query"], "family": a["family"].value if a.get("family") else None, **_page(a)}
+
+
+# each compiled field with arguments: its arguments (Python names, converted) to the compiler's
+ARGUMENTS: dict[tuple[str, str], Callable[[dict], dict]] = {
+    ("Query", "entity"): lambda a: {"id": str(a["id"])},
+    ("Query", "document"): lambda a: {"id": str(a["id"])},
+    ("Query", "entities"): lambda a: {
+        "filter": a["filter"].to_query() if a.get("filter") else QueryFilter(), "order": a["order_by"].value,
+        **_page(a)},
+    ("Query", "documents"): _page,
+    ("Query", "search"): _search,
+    ("Query", "contacts"): lambda a: {"of": str(a["of"]), "linked": a["linked_to"].to_query(), **_page(a)},
+    ("Query", "paths"): lambda a: {"source": str(a["from_"]), "target": str(a["to"]), "max_hops": a["max_hops"],
+                                   "shortest": not a["all"], "limit": window(a["first"], None)[1]},
+    ("Query", "neighbourhood"): lambda a: {
+        "id": str(a["id"]), "depth": a["depth"], "limit": window(a["first"], None)[1],
+        "types": [t.value for t in a["types"]] if a.get("types") is not None else None},
+    ("Query", "commonNeighbours"): lambda a: {"a": str(a["a"]), "b": str(a["b"]), **_page(a)},
+    ("Entity", "relationships"): lambda a: {
+        "facts": fact_filter(a.get("types"), a["direction"], a.get("min_confidence"), a.get("from_"), a.get("to")),
+        **_page(a)},
+    ("Entity", "documents"): _page,
+    ("Entity", "timeline"): lambda a: {
+        "date_from": date_bound(a.get("from_"), "from"), "date_to": date_bound(a.get("to"), "to"), **_page(a)},
+    ("Document", "mentions"): _page,
+    ("Document", "claims"): _page,
+    ("Relationship", "evidence"): _page,
+}
+ROOTS = {"__typename", "stats"} | {field for parent, field in ARGUMENTS if parent == "Query"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+
+
+class Compiled:
+    """The plans of the query texts seen, and their answers."""
+
+    def __init__(self, schema: strawberry.Schema, reads: Reads, settings: Settings):
+        self.schema = schema
+        self.compiler = Compiler(reads, encode_cursor)
+        self.rules = (*specified_rules, *limits.validation_rules(settings, MAX_PAGE))
+        self.parse_options = limits.parse_options(settings)
+        self.plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+
+    def plan(self, query: str, operation_name: str | None) -> Plan | None:
+        """The plan of a query text, or None when the resolvers must answer it."""
+        key = (query, operation_name)
+        if key in self.plans:
+            self.plans.move_to_end(key)
+            return self.plans[key]
+        plan = self._plan(query, operation_name)
+        self.plans[key] = plan
+        if len(self.plans) > PLANS:
+            self.plans.popitem(last=False)
+        return plan
+
+    def _plan(self, query: str, operation_name: str | None) -> Plan | None:
+        try:
+            document = parse(query, **self.parse_options)
+        except GraphQLError:
+            return None
+        if validate_document(self.schema._schema, document, self.rules):
+            return None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                      and (operation_name is None or (d.name and d.name.value == operation_name))]
+        if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+            return None
+        plan = Plan(operations[0], {d.name.value: d for d in document.definitions
+                                    if isinstance(d, FragmentDefinitionNode)})
+        return plan if _compilable(document) and all(
+            f.name.value in ROOTS for f in _fields(plan.operation.selection_set, plan.fragments)) else None
+
+    def answer(self, plan: Plan, variables: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The `data` of the answer (one round trip), or None when the resolvers must report what is wrong
+        with the variables or arguments. Raises GraphUnavailable when Neo4j cannot answer."""
+        coerced = get_variable_values(self.schema._schema, plan.operation.variable_definitions or (),
+                                      variables or {})
+        if isinstance(coerced, list):
+            return None
+        try:
+            fields = self.selects(self.schema._schema.query_type, plan.operation.selection_set, plan, coerced)
+            statement = self.compiler.statement(fields)
+        except ValueError:
+            return None
+        return self.compiler.run(statement)
+
+    def selects(self, parent: GraphQLObjectType, selection_set: SelectionSetNode, plan: Plan,
+                variables: Any) -> tuple[Select, ...]:
+        """The selection as the compiler takes it: fields of the same response key merged, fragments
+        spread, arguments checked and converted."""
+        keyed: dict[str, list[FieldNode]] = {}
+        for node in _fields(selection_set, plan.fragments):
+            keyed.setdefault(node.alias.value if node.alias else node.name.value, []).append(node)
+        out = []
+        for key, nodes in keyed.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                out.append(Select(key, name, {"name": parent.name}))
+                continue
+            definition = parent.fields[name]
+            args = {}
+            if (parent.name, name) in ARGUMENTS:
+                raw = get_argument_values(definition, nodes[0], variables)
+                strawberry_field = definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+                converted = convert_arguments(raw, strawberry_field.arguments,
+                                              scalar_registry=self.schema.schema_converter.scalar_registry,
+                                              config=self.schema.config)
+                args = ARGUMENTS[(parent.name, name)](converted)
+            children: tuple[Select, ...] = ()
+            if nodes[0].selection_set:
+                merged = SelectionSetNode(selections=tuple(s for n in nodes for s in n.selection_set.selections))
+                children = self.selects(get_named_type(definition.type), merged, plan, variables)
+            out.append(Select(key, name, args, children))
+        return tuple(out)
+
+
+def _fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> Iterator[FieldNode]:
+    """The fields of a selection, through its fragments (every type here is an object type, so a fragment
+    that validates applies)."""
+    for s in selection_set.selections:
+        if isinstance(s, FieldNode):
+            yield s
+        elif isinstance(s, InlineFragmentNode):
+            yield from _fields(s.selection_set, fragments)
+        elif isinstance(s, FragmentSpreadNode):
+            yield from _fields(fragments[s.name.value].selection_set, fragments)
+
+
+def _compilable(document: DocumentNode) -> bool:
+    """No directives (whether a field is there would depend on variables) and no introspection."""
+    stack: list[Any] = list(document.definitions)
+    while stack:
+        node = stack.pop()
+        if getattr(node, "directives", None):
+            return False
+        if isinstance(node, FieldNode) and node.name.value in ("__schema", "__type"):
+            return False
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return True
