@@ -66,7 +66,9 @@ class CablegraphGraphQL(GraphQL):
         """A read the compiler handles is one round trip (api/compiled.py); the resolvers answer the rest."""
         plan = (self.compiled.plan(request_data.query, request_data.operation_name)
                 if request_data.query and request_adapter.method == "POST" else None)
-        if plan is not None:
+        if plan is not None and not plan.ready:
+            self.compiled.warm(plan, request_data.variables)
+        elif plan is not None:
             try:
                 data = await off_thread(self.compiled.answer, plan, request_data.variables)
             except GraphUnavailable as exc:
@@ -130,7 +132,7 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
     async def home(request: Request) -> FileResponse:
         return FileResponse(DASHBOARD / "index.html")
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", home),
             Mount("/static/dashboard", StaticFiles(directory=DASHBOARD)),
@@ -141,3 +143,5 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
         ],
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))],
     )
+    app.state.compiled = graphql.compiled
+    return app

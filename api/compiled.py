@@ -1,16 +1,21 @@
 """Read queries answered by one Cypher statement (graph/compile.py) instead of the resolvers.
 
 A query text is parsed and validated once, with the same limits as every query, and kept if every field it
-selects can be compiled. Each request then coerces its variables, checks and converts the arguments with the
-same helpers the resolvers use, and runs one statement whose result is the answer's `data`. Anything else —
-mutations, aggregates, introspection, @skip/@include, invalid queries or arguments — goes to the resolvers,
-which answer it or report what is wrong exactly as they always do.
+selects can be compiled and it has at most MAX_LISTS lists. Neo4j plans a new statement once (then caches it),
+and a nested one can take a second to plan: so the first time a text is asked the resolvers answer, while its
+statement runs once in the background (one at a time), and from then on it is compiled. Each request coerces
+its variables, checks and converts the arguments with the same helpers the resolvers use, and runs one
+statement whose result is the answer's `data`. Anything else — mutations, aggregates, introspection,
+@skip/@include, invalid queries or arguments — goes to the resolvers, which answer it or report what is wrong
+exactly as they always do.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +32,8 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     get_named_type,
+    get_nullable_type,
+    is_list_type,
     parse,
     specified_rules,
 )
@@ -38,11 +45,14 @@ from strawberry.types.arguments import convert_arguments
 from api import limits
 from api.schema import MAX_PAGE, date_bound, encode_cursor, fact_filter, window
 from graph.compile import Compiler, Select
+from graph.db import GraphUnavailable
 from graph.queries import EntityFilter as QueryFilter
 from graph.queries import Reads
 from graph.settings import Settings
 
+log = logging.getLogger("cablegraph.api")
 PLANS = 256  # query texts kept, most recently used
+MAX_LISTS = 16  # lists (connections and lists of objects) in a compiled selection: planning grows fast with them
 
 
 def _page(a: dict) -> dict:
@@ -84,10 +94,12 @@ ARGUMENTS: dict[tuple[str, str], Callable[[dict], dict]] = {
 ROOTS = {"__typename", "stats"} | {field for parent, field in ARGUMENTS if parent == "Query"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plan:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
+    ready: bool = False  # its statement has run once (Neo4j has planned it)
+    refused: bool = False  # it failed to: the resolvers answer it
 
 
 class Compiled:
@@ -99,6 +111,8 @@ class Compiled:
         self.rules = (*specified_rules, *limits.validation_rules(settings, MAX_PAGE))
         self.parse_options = limits.parse_options(settings)
         self.plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
+        self.warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cablegraph-compiled")
+        self.warming: Future | None = None
 
     def plan(self, query: str, operation_name: str | None) -> Plan | None:
         """The plan of a query text, or None when the resolvers must answer it."""
@@ -125,8 +139,28 @@ class Compiled:
             return None
         plan = Plan(operations[0], {d.name.value: d for d in document.definitions
                                     if isinstance(d, FragmentDefinitionNode)})
-        return plan if _compilable(document) and all(
-            f.name.value in ROOTS for f in _fields(plan.operation.selection_set, plan.fragments)) else None
+        root = self.schema._schema.query_type
+        if not _compilable(document) or any(
+                f.name.value not in ROOTS for f in _fields(plan.operation.selection_set, plan.fragments)):
+            return None
+        return plan if _lists(root, plan.operation.selection_set, plan.fragments) <= MAX_LISTS else None
+
+    def warm(self, plan: Plan, variables: dict[str, Any] | None) -> None:
+        """Run a plan's statement once in the background, unless one is already running (it will be asked
+        again): then it is ready, or, if it fails, left to the resolvers."""
+        if plan.ready or plan.refused or (self.warming is not None and not self.warming.done()):
+            return
+
+        def run() -> None:
+            try:
+                plan.ready = self.answer(plan, variables) is not None
+            except GraphUnavailable as exc:  # too slow to plan and run: left to the resolvers; or Neo4j is down
+                plan.refused = exc.timed_out
+            except Exception:  # a defect of the compiler: the resolvers answer it
+                plan.refused = True
+                log.exception("a query is left to the resolvers: its compiled statement failed")
+
+        self.warming = self.warmer.submit(run)
 
     def answer(self, plan: Plan, variables: dict[str, Any] | None) -> dict[str, Any] | None:
         """The `data` of the answer (one round trip), or None when the resolvers must report what is wrong
@@ -182,6 +216,20 @@ def _fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefini
             yield from _fields(s.selection_set, fragments)
         elif isinstance(s, FragmentSpreadNode):
             yield from _fields(fragments[s.name.value].selection_set, fragments)
+
+
+def _lists(parent: GraphQLObjectType, selection_set: SelectionSetNode,
+           fragments: dict[str, FragmentDefinitionNode]) -> int:
+    """How many lists a selection has (each nested once per parent field, not per object)."""
+    count = 0
+    for node in _fields(selection_set, fragments):
+        definition = parent.fields.get(node.name.value)
+        if definition is None or node.selection_set is None:
+            continue
+        child = get_named_type(definition.type)
+        count += int(is_list_type(get_nullable_type(definition.type)) or child.name.endswith("Connection"))
+        count += _lists(child, node.selection_set, fragments)
+    return count
 
 
 def _compilable(document: DocumentNode) -> bool:

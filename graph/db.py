@@ -34,6 +34,10 @@ class GraphUnavailable(RuntimeError):
     """Neo4j cannot be reached, refused our credentials, or was too busy to answer in time; the message
     says which and what to do."""
 
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out  # the statement ran out of CABLEGRAPH_QUERY_TIMEOUT
+
 
 class Graph:
     """One driver for one database. `reads` counts round trips, so tests can bound them."""
@@ -67,7 +71,7 @@ class Graph:
         if isinstance(exc, ClientError):
             return GraphUnavailable(
                 f"Neo4j{self.where} did not finish within {self.timeout:g} s (CABLEGRAPH_QUERY_TIMEOUT): ask for "
-                "less, or try again when it is less busy."
+                "less, or try again when it is less busy.", timed_out=True,
             )
         self.down = True
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
