@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase, unit_of_work
+from neo4j import GraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -86,12 +86,12 @@ class Graph:
         self.down = False
 
     @contextmanager
-    def _session(self, access: str = neo4j.WRITE_ACCESS):
+    def _answering(self) -> Iterator[None]:
+        """Driver errors that mean Neo4j cannot answer now, as GraphUnavailable."""
         if self.down:
             self.ping()
         try:
-            with self.driver.session(database=self.database, default_access_mode=access) as session:
-                yield session
+            yield
         except (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError) as exc:
             raise self._unavailable(exc) from exc
         except ClientError as exc:
@@ -99,16 +99,21 @@ class Graph:
                 raise
             raise self._unavailable(exc) from exc
 
+    @contextmanager
+    def _session(self, access: str = neo4j.WRITE_ACCESS) -> Iterator[neo4j.Session]:
+        with self._answering(), self.driver.session(database=self.database, default_access_mode=access) as session:
+            yield session
+
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
-        """One managed read transaction, one round trip; rows as dicts."""
+        """One managed read transaction (retried on transient errors), one round trip; rows as dicts. Through
+        the driver's execute_query, which costs less per call than a session of our own."""
         self.reads += 1
-
-        @unit_of_work(timeout=self.timeout)
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return tx.run(cypher, params).data()
-
-        with self._session(neo4j.READ_ACCESS) as session:
-            return session.execute_read(work)
+        with self._answering():
+            records, _, _ = self.driver.execute_query(
+                neo4j.Query(cypher, timeout=self.timeout), params, database_=self.database,
+                routing_=neo4j.RoutingControl.READ, bookmark_manager_=None,
+            )
+        return [r.data() for r in records]
 
     def version(self) -> str:
         """Where the database's history stands: the bookmark a read ends with, which moves whenever a
