@@ -110,7 +110,9 @@ class Question:
     """One question in three forms. `cypher` returns one row with a `data` column shaped like our API's
     response, or, when the Library asks it through a `@cypher` field (`custom`, that field's SDL), the
     field's value in a `result` column (one row per item for a list). `from_library` reshapes the
-    Library's response like ours; `summary` reduces an answer to what must agree (ids, counts)."""
+    Library's response like ours (given the question's variables); `summary` reduces an answer to what
+    must agree (ids, counts). Pages are literals in `ours` (the API's cost limit takes a variable page
+    as the largest) and variables in the other two."""
 
     name: str
     what: str
@@ -120,7 +122,7 @@ class Question:
     cypher: str
     library: str
     summary: Callable[[dict], Any]
-    from_library: Callable[[dict], dict] = lambda data: data
+    from_library: Callable[[dict, dict], dict] = lambda data, variables: data
     custom: str | None = None
 
     @property
@@ -144,7 +146,7 @@ def _fact_fields(selection: str) -> str:
                     for t in MODEL.fact_types for d in ("out", "in"))
 
 
-def _facts_from_library(data: dict) -> dict:
+def _facts_from_library(data: dict, variables: dict) -> dict:
     """The union of the per-field pages, in our API's order (type, source, target), cut to the page."""
     rows = data["entities"]
     if not rows:
@@ -159,10 +161,10 @@ def _facts_from_library(data: dict) -> dict:
                 rels.append({"type": t, "confidence": edge["properties"]["confidence"], "source": source,
                              "target": target})
     rels.sort(key=lambda r: (r["type"], r["source"]["id"], r["target"]["id"]))
-    return {"entity": {"id": e["id"], "relationships": rels[:FACTS_PAGE]}}
+    return {"entity": {"id": e["id"], "relationships": rels[:variables["first"]]}}
 
 
-def _deep_from_library(data: dict) -> dict:
+def _deep_from_library(data: dict, variables: dict) -> dict:
     doc = _first(data["documents"])
     if doc is None:
         return {"document": None}
@@ -170,7 +172,7 @@ def _deep_from_library(data: dict) -> dict:
     for c in doc["claims"]:
         s = _first(c["subject"])
         rels = sorted(({"type": t, "target": x} for t in MODEL.membership_types for x in s[f"out_{t}"]),
-                      key=lambda r: (r["type"], r["target"]["id"]))[:MEMBERSHIPS_PAGE] if s else []
+                      key=lambda r: (r["type"], r["target"]["id"]))[:variables["memberships"]] if s else []
         claims.append({"id": c["id"], "subject": s and {"id": s["id"], "relationships": rels},
                        "object": _first(c["object"]), "claimedBy": _first(c["claimedBy"])})
     return {"document": {"id": doc["id"], "title": doc["title"], "claims": claims}}
@@ -231,7 +233,7 @@ QUESTIONS = (
         f"family: {FAMILY.format('e')}}}}} AS data",
         "query($id: ID!) { entities(where: {id: {eq: $id}}) { id name aliases family kind tags description } }",
         summary=lambda d: d["entity"] and {**d["entity"], "family": d["entity"]["family"].upper()},
-        from_library=lambda d: {"entity": _first(d["entities"])},
+        from_library=lambda d, _: {"entity": _first(d["entities"])},
     ),
     Question(
         "filter", "organizations with a tag, by id: first page and total", True,
@@ -244,7 +246,7 @@ QUESTIONS = (
         "query($tag: String!, $first: Int!) { entitiesConnection(where: {family: {eq: \"Organization\"}, "
         "tags: {includes: $tag}}, first: $first, sort: [{id: ASC}]) { totalCount edges { node { id name kind } } } }",
         summary=lambda d: (d["entities"]["totalCount"], [e["node"]["id"] for e in d["entities"]["edges"]]),
-        from_library=lambda d: {"entities": d["entitiesConnection"]},
+        from_library=lambda d, _: {"entities": d["entitiesConnection"]},
     ),
     Question(
         "search", "full-text search with a misspelling, top 10", True,
@@ -256,8 +258,8 @@ QUESTIONS = (
         "query($lucene: String!) { searchEntities(phrase: $lucene, first: 10, sort: [{score: DESC}]) "
         "{ edges { score node { id name } } } }",
         summary=lambda d: sorted((-round(h["score"], 4), h["entity"]["id"]) for h in d["search"]),
-        from_library=lambda d: {"search": [{"score": e["score"], "entity": e["node"]}
-                                           for e in d["searchEntities"]["edges"]]},
+        from_library=lambda d, _: {"search": [{"score": e["score"], "entity": e["node"]}
+                                              for e in d["searchEntities"]["edges"]]},
     ),
     Question(
         "facts", f"an entity's first {FACTS_PAGE} typed facts (by type, source, target), with both ends", True,
@@ -516,7 +518,7 @@ class Endpoints:
         body = response.json()
         if response.status_code != 200 or body.get("errors"):
             raise RuntimeError(f"{form} {q.name}: HTTP {response.status_code} {json.dumps(body)[:500]}")
-        return unwrap(body["data"]) if form == "ours" else q.from_library(body["data"])
+        return unwrap(body["data"]) if form == "ours" else q.from_library(body["data"], variables)
 
 
 def unwrap(data: object) -> object:
