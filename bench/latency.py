@@ -15,10 +15,14 @@ bench/results/latency.json, with our p50 on the largest corpus over the smallest
 
 The Library gets type definitions derived from schema/model.yaml (`library_typedefs`): every fact type
 is a relationship field in each direction, claims and documents are nodes, and `family` (a label) is a
-`@cypher` field. Lookups, filters, search, one-hop facts, evidence and the deep selection use the
-Library's generated queries. It has no notion of neighbourhoods, paths, the contacts question or
-dashboard counts, so those are `@cypher` fields, the documented way to add custom logic, running the
-same statement as the Cypher form.
+`@cypher` field. Lookups, filters, search, one-hop facts and the deep selection use the Library's
+generated queries. It has no notion of neighbourhoods, paths, the contacts question or dashboard
+counts, and cannot page the claims behind a fact (their ids are a list property on the fact edge), so
+those and evidence are `@cypher` fields, the documented way to add custom logic, running the same
+statement as the Cypher form.
+
+Every question asks for the same page in the three forms (FACTS_PAGE and the others below), so the
+answers agree at every corpus size, and the bounded ones keep their size as the corpus grows.
 """
 
 from __future__ import annotations
