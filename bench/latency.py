@@ -6,6 +6,7 @@ then timed at each concurrency level (1, 8 and 32): p50, p99 and requests/s afte
 same number of requests for every form and level of a question.
 
     .venv/bin/python -m bench.latency [--sizes 1000,100000] [--requests 200] [--budget 10] [--concurrency 1,8,32]
+    .venv/bin/python -m bench.latency --check-only [--sizes 1000,100000]   # the answer check alone
 
 A size is a number of synthetic documents (bench/synthetic.py, generated once into the cache) or
 `seeds`. Each size gets a throwaway Neo4j. The questions ask about the same ids at every synthetic
@@ -14,10 +15,14 @@ bench/results/latency.json, with our p50 on the largest corpus over the smallest
 
 The Library gets type definitions derived from schema/model.yaml (`library_typedefs`): every fact type
 is a relationship field in each direction, claims and documents are nodes, and `family` (a label) is a
-`@cypher` field. Lookups, filters, search, one-hop facts, evidence and the deep selection use the
-Library's generated queries. It has no notion of neighbourhoods, paths, the contacts question or
-dashboard counts, so those are `@cypher` fields, the documented way to add custom logic, running the
-same statement as the Cypher form.
+`@cypher` field. Lookups, filters, search, one-hop facts and the deep selection use the Library's
+generated queries. It has no notion of neighbourhoods, paths, the contacts question or dashboard
+counts, and cannot page the claims behind a fact (their ids are a list property on the fact edge), so
+those and evidence are `@cypher` fields, the documented way to add custom logic, running the same
+statement as the Cypher form.
+
+Every question asks for the same page in the three forms (FACTS_PAGE and the others below), so the
+answers agree at every corpus size, and the bounded ones keep their size as the corpus grows.
 """
 
 from __future__ import annotations
@@ -56,6 +61,13 @@ LIBRARY = ROOT / "bench" / "neo4j-graphql"
 RESULTS = ROOT / "bench" / "results" / "latency.json"
 FORMS = ("ours", "cypher", "library")
 PATHS = 10  # graph.queries.Reads.paths answers at most this many
+# Pages, so that every question asks for a bounded answer, the same in the three forms and at any corpus size
+# (our API caps a page at 200). At 1,000 synthetic documents they hold the whole answer: the entity has 16
+# facts with one claim each, the organization 4 contacts, the document's subjects at most 10 memberships.
+FACTS_PAGE = 20  # an entity's facts (facts, evidence), in our API's order: type, source id, target id
+CLAIMS_PAGE = 5  # claims behind a fact (evidence, contacts), in our order: document id, start, claim id
+CONTACTS_PAGE = 20  # contacts, by contact id and linked entity id
+MEMBERSHIPS_PAGE = 10  # a subject's memberships (deep), by type and target id
 MODEL = load_model()
 FACTS = "|".join(MODEL.rel_type(t) for t in MODEL.fact_types)
 MEMBERS = "|".join(MODEL.rel_type(t) for t in MODEL.membership_types)
@@ -102,7 +114,9 @@ class Question:
     """One question in three forms. `cypher` returns one row with a `data` column shaped like our API's
     response, or, when the Library asks it through a `@cypher` field (`custom`, that field's SDL), the
     field's value in a `result` column (one row per item for a list). `from_library` reshapes the
-    Library's response like ours; `summary` reduces an answer to what must agree (ids, counts)."""
+    Library's response like ours (given the question's variables); `summary` reduces an answer to what
+    must agree (ids, counts). Pages are literals in `ours` (the API's cost limit takes a variable page
+    as the largest) and variables in the other two."""
 
     name: str
     what: str
@@ -112,7 +126,7 @@ class Question:
     cypher: str
     library: str
     summary: Callable[[dict], Any]
-    from_library: Callable[[dict], dict] = lambda data: data
+    from_library: Callable[[dict, dict], dict] = lambda data, variables: data
     custom: str | None = None
 
     @property
@@ -130,11 +144,14 @@ def _first(items: list) -> Any:
 
 
 def _fact_fields(selection: str) -> str:
-    """The Library has one field per fact type and direction (see library_typedefs)."""
-    return " ".join(f"{d}_{t}Connection {{ edges {{ {selection} }} }}" for t in MODEL.fact_types for d in ("out", "in"))
+    """The Library has one field per fact type and direction (see library_typedefs): the first $first of
+    each by the other end's id, which holds the entity's first $first facts of that type and direction."""
+    return " ".join(f"{d}_{t}Connection(first: $first, sort: [{{node: {{id: ASC}}}}]) {{ edges {{ {selection} }} }}"
+                    for t in MODEL.fact_types for d in ("out", "in"))
 
 
-def _facts_from_library(data: dict) -> dict:
+def _facts_from_library(data: dict, variables: dict) -> dict:
+    """The union of the per-field pages, in our API's order (type, source, target), cut to the page."""
     rows = data["entities"]
     if not rows:
         return {"entity": None}
@@ -147,28 +164,19 @@ def _facts_from_library(data: dict) -> dict:
                 source, target = (me, edge["node"]) if d == "out" else (edge["node"], me)
                 rels.append({"type": t, "confidence": edge["properties"]["confidence"], "source": source,
                              "target": target})
-    return {"entity": {"id": e["id"], "relationships": rels}}
+    rels.sort(key=lambda r: (r["type"], r["source"]["id"], r["target"]["id"]))
+    return {"entity": {"id": e["id"], "relationships": rels[:variables["first"]]}}
 
 
-def _evidence_from_library(data: dict) -> dict:
-    rows = data["entities"]
-    if not rows:
-        return {"entity": None}
-    claims = rows[0]["subjectOf"] + rows[0]["objectOf"]
-    return {"entity": {"id": rows[0]["id"], "relationships": [
-        {"type": c["predicate"], "evidence": [
-            {"id": c["id"], "document": _first(c["document"]), "claimedBy": _first(c["claimedBy"])}]}
-        for c in claims]}}
-
-
-def _deep_from_library(data: dict) -> dict:
+def _deep_from_library(data: dict, variables: dict) -> dict:
     doc = _first(data["documents"])
     if doc is None:
         return {"document": None}
     claims = []
     for c in doc["claims"]:
         s = _first(c["subject"])
-        rels = [{"type": t, "target": x} for t in MODEL.membership_types for x in s[f"out_{t}"]] if s else []
+        rels = sorted(({"type": t, "target": x} for t in MODEL.membership_types for x in s[f"out_{t}"]),
+                      key=lambda r: (r["type"], r["target"]["id"]))[:variables["memberships"]] if s else []
         claims.append({"id": c["id"], "subject": s and {"id": s["id"], "relationships": rels},
                        "object": _first(c["object"]), "claimedBy": _first(c["claimedBy"])})
     return {"document": {"id": doc["id"], "title": doc["title"], "claims": claims}}
@@ -203,6 +211,17 @@ def _aggregates_cypher() -> str:
     return f"CALL () {{ {keep.cypher} }} RETURN {{{shape}}} AS result"
 
 
+# an entity's first $first facts in our API's order (graph.queries.facts_of), as rows of `r`; `e` is the entity
+FIRST_FACTS = f"MATCH (e)-[r:{FACTS}]-(:Entity) WITH r ORDER BY type(r), startNode(r).id, endNode(r).id LIMIT $first"
+
+
+def _first_claims(fact: str, projection: str) -> str:
+    """The first $claims claims `k` (in document `kd`) behind a fact edge, in our API's order
+    (graph.queries.evidence_of), each as `projection`."""
+    return (f"COLLECT {{ MATCH (k:Claim)-[:STATED_IN]->(kd:Document) WHERE k.id IN {fact}.claim_ids "
+            f"WITH k, kd ORDER BY kd.id, k.start, k.id LIMIT $claims RETURN {projection} }}")
+
+
 AGGREGATE_FIELDS = ("byFamily", "byKind", "byTag", "byRelationshipType", "claimsByDocument", "claimsByYear",
                     "mostConnected", "coMentions")
 GRAPHQL_LIST = "[String!]!"
@@ -218,7 +237,7 @@ QUESTIONS = (
         f"family: {FAMILY.format('e')}}}}} AS data",
         "query($id: ID!) { entities(where: {id: {eq: $id}}) { id name aliases family kind tags description } }",
         summary=lambda d: d["entity"] and {**d["entity"], "family": d["entity"]["family"].upper()},
-        from_library=lambda d: {"entity": _first(d["entities"])},
+        from_library=lambda d, _: {"entity": _first(d["entities"])},
     ),
     Question(
         "filter", "organizations with a tag, by id: first page and total", True,
@@ -231,7 +250,7 @@ QUESTIONS = (
         "query($tag: String!, $first: Int!) { entitiesConnection(where: {family: {eq: \"Organization\"}, "
         "tags: {includes: $tag}}, first: $first, sort: [{id: ASC}]) { totalCount edges { node { id name kind } } } }",
         summary=lambda d: (d["entities"]["totalCount"], [e["node"]["id"] for e in d["entities"]["edges"]]),
-        from_library=lambda d: {"entities": d["entitiesConnection"]},
+        from_library=lambda d, _: {"entities": d["entitiesConnection"]},
     ),
     Question(
         "search", "full-text search with a misspelling, top 10", True,
@@ -243,38 +262,42 @@ QUESTIONS = (
         "query($lucene: String!) { searchEntities(phrase: $lucene, first: 10, sort: [{score: DESC}]) "
         "{ edges { score node { id name } } } }",
         summary=lambda d: sorted((-round(h["score"], 4), h["entity"]["id"]) for h in d["search"]),
-        from_library=lambda d: {"search": [{"score": e["score"], "entity": e["node"]}
-                                           for e in d["searchEntities"]["edges"]]},
+        from_library=lambda d, _: {"search": [{"score": e["score"], "entity": e["node"]}
+                                              for e in d["searchEntities"]["edges"]]},
     ),
     Question(
-        "facts", "an entity's typed facts, with both ends", False, lambda p: {"id": p.entity},
-        "query($id: ID!) { entity(id: $id) { id relationships(first: 200) { nodes { type confidence "
+        "facts", f"an entity's first {FACTS_PAGE} typed facts (by type, source, target), with both ends", True,
+        lambda p: {"id": p.entity, "first": FACTS_PAGE},
+        f"query($id: ID!) {{ entity(id: $id) {{ id relationships(first: {FACTS_PAGE}) {{ nodes {{ type confidence "
         "source { id name } target { id name } } } } }",
-        f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: [(e)-[r:{FACTS}]-(:Entity) | "
-        "{type: type(r), confidence: r.confidence, source: {id: startNode(r).id, name: startNode(r).name}, "
-        "target: {id: endNode(r).id, name: endNode(r).name}}]}} AS data",
-        f"query($id: ID!) {{ entities(where: {{id: {{eq: $id}}}}) {{ id name "
+        f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: COLLECT {{ {FIRST_FACTS} "
+        "RETURN {type: type(r), confidence: r.confidence, source: {id: startNode(r).id, name: startNode(r).name}, "
+        "target: {id: endNode(r).id, name: endNode(r).name}} }}} AS data",
+        f"query($id: ID!, $first: Int!) {{ entities(where: {{id: {{eq: $id}}}}) {{ id name "
         f"{_fact_fields('properties { confidence } node { id name }')} }} }}",
-        summary=lambda d: d["entity"] and sorted(
-            (r["type"], r["source"]["id"], r["target"]["id"], r["confidence"]) for r in d["entity"]["relationships"]),
+        summary=lambda d: d["entity"] and [
+            (r["type"], r["source"]["id"], r["target"]["id"], r["confidence"]) for r in d["entity"]["relationships"]],
         from_library=_facts_from_library,
     ),
     Question(
-        "evidence", "the quotes, documents and claimants behind an entity's facts", False,
-        lambda p: {"id": p.entity},
-        "query($id: ID!) { entity(id: $id) { id relationships(first: 100) { nodes { type evidence(first: 100) { "
-        "nodes { id quote document { id title } claimedBy { id name } } } } } } }",
-        f"MATCH (e:Entity {{id: $id}}) RETURN {{entity: {{id: e.id, relationships: [(e)-[r:{FACTS}]-(:Entity) | "
-        "{type: type(r), evidence: [(c:Claim)-[:STATED_IN]->(d:Document) WHERE c.id IN r.claim_ids | "
-        "{id: c.id, quote: c.quote, document: d {.id, .title}, "
-        "claimedBy: head([(c)-[:CLAIMED_BY]->(w:Entity) | w {.id, .name}])}]}]}} AS data",
-        "query($id: ID!) { entities(where: {id: {eq: $id}}) { id "
-        "subjectOf { id predicate quote document { id title } claimedBy { id name } } "
-        "objectOf { id predicate quote document { id title } claimedBy { id name } } } }",
-        summary=lambda d: d["entity"] and sorted(
-            (r["type"], c["id"], c["document"]["id"], _ref(c["claimedBy"]))
-            for r in d["entity"]["relationships"] for c in r["evidence"]),
-        from_library=_evidence_from_library,
+        "evidence", f"the quotes, documents and claimants behind an entity's first {FACTS_PAGE} facts "
+        f"(the first {CLAIMS_PAGE} of each, by document and position)", True,
+        lambda p: {"id": p.entity, "first": FACTS_PAGE, "claims": CLAIMS_PAGE},
+        f"query($id: ID!) {{ entity(id: $id) {{ id relationships(first: {FACTS_PAGE}) {{ nodes {{ "
+        f"type source {{ id }} target {{ id }} evidence(first: {CLAIMS_PAGE}) {{ nodes {{ id quote "
+        "document { id title } claimedBy { id name } } } } } } }",
+        f"MATCH (e:Entity {{id: $id}}) RETURN {{id: e.id, relationships: COLLECT {{ {FIRST_FACTS} "
+        "RETURN {type: type(r), source: {id: startNode(r).id}, target: {id: endNode(r).id}, evidence: "
+        + _first_claims("r", "{id: k.id, quote: k.quote, document: kd {.id, .title}, "
+                             "claimedBy: head([(k)-[:CLAIMED_BY]->(w:Entity) | w {.id, .name}])}") + "} }} AS result",
+        "query($id: ID!, $first: Int!, $claims: Int!) { entity(id: $id, first: $first, claims: $claims) { id "
+        "relationships { type source { id } target { id } evidence { id quote document { id title } "
+        "claimedBy { id name } } } } }",
+        summary=lambda d: d["entity"] and [
+            (r["type"], r["source"]["id"], r["target"]["id"],
+             [(c["id"], c["document"]["id"], _ref(c["claimedBy"])) for c in r["evidence"]])
+            for r in d["entity"]["relationships"]],
+        custom="entity(id: ID!, first: Int!, claims: Int!): FactsEvidence",
     ),
     Question(
         "neighbourhood", "entities within 2 fact hops (nearest 50) and the facts among them", True,
@@ -311,30 +334,34 @@ QUESTIONS = (
         custom=f"paths(from: ID!, to: ID!, limit: Int! = {PATHS}): [Path!]!",
     ),
     Question(
-        "contacts", "who dealt with an organization or its members and is linked to a kind of entity, with quotes",
-        False, lambda p: {"of": p.contacts_of, "kinds": list(p.linked_kinds), "tags": list(p.linked_tags)},
-        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, linkedTo: {kinds: $kinds, "
-        "tags: $tags}, first: 50) { nodes { contact { id name } linkedEntity { id name } contactEvidence { type "
-        "evidence(first: 20) { nodes { id quote } } } link { type } } } }",
+        "contacts", "who dealt with an organization or its members and is linked to a kind of entity, with quotes "
+        f"(the first {CONTACTS_PAGE} by contact and linked entity, the first {CLAIMS_PAGE} quotes of each dealing)",
+        False, lambda p: {"of": p.contacts_of, "kinds": list(p.linked_kinds), "tags": list(p.linked_tags),
+                          "first": CONTACTS_PAGE, "claims": CLAIMS_PAGE},
+        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, "
+        f"linkedTo: {{kinds: $kinds, tags: $tags}}, first: {CONTACTS_PAGE}) {{ nodes {{ contact {{ id name }} "
+        "linkedEntity { id name } contactEvidence { type source { id } target { id } "
+        f"evidence(first: {CLAIMS_PAGE}) {{ nodes {{ id quote }} }} }} link {{ type }} }} }} }}",
         f"MATCH (org:Entity {{id: $of}}) OPTIONAL MATCH (m:Entity)-[:{MEMBERS}]->(org) "
         "WITH org, [org] + collect(DISTINCT m) AS side UNWIND side AS s "
         f"MATCH (s)-[d:{CONTACTS}]-(c:Entity) WHERE NOT c IN side "
         "WITH org, c, collect(DISTINCT d) AS dealings "
         f"MATCH (c)-[l:{FACTS}]-(x:Entity) WHERE x <> org AND x.kind IN $kinds "
         "  AND all(t IN $tags WHERE t IN coalesce(x.tags, [])) "
-        "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id "
+        "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id LIMIT $first "
         "RETURN {contact: c {.id, .name}, linkedEntity: x {.id, .name}, "
-        "contactEvidence: [d IN dealings | {type: type(d), "
-        "  evidence: COLLECT { MATCH (k:Claim) WHERE k.id IN d.claim_ids RETURN k {.id, .quote} }}], "
+        "contactEvidence: [d IN dealings | {type: type(d), source: {id: startNode(d).id}, "
+        "  target: {id: endNode(d).id}, evidence: " + _first_claims("d", "k {.id, .quote}") + "}], "
         "link: [l IN links | {type: type(l)}]} AS result",
-        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, kinds: $kinds, tags: $tags) "
-        "{ contact { id name } linkedEntity { id name } contactEvidence { type evidence { id quote } } "
-        "link { type } } }",
+        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!, $first: Int!, $claims: Int!) { contacts(of: $of, "
+        "kinds: $kinds, tags: $tags, first: $first, claims: $claims) { contact { id name } linkedEntity { id name } "
+        "contactEvidence { type source { id } target { id } evidence { id quote } } link { type } } }",
         summary=lambda d: sorted(
             (c["contact"]["id"], c["linkedEntity"]["id"],
-             sorted((r["type"], sorted(e["id"] for e in r["evidence"])) for r in c["contactEvidence"]),
+             sorted((r["type"], r["source"]["id"], r["target"]["id"], [e["id"] for e in r["evidence"]])
+                    for r in c["contactEvidence"]),
              sorted(r["type"] for r in c["link"])) for c in d["contacts"]),
-        custom="contacts(of: ID!, kinds: [String!]!, tags: [String!]!): [ContactLink!]!",
+        custom="contacts(of: ID!, kinds: [String!]!, tags: [String!]!, first: Int!, claims: Int!): [ContactLink!]!",
     ),
     Question(
         "aggregates", "dashboard counts: by family, kind, tag, type, document, year; top 10s", False,
@@ -348,19 +375,22 @@ QUESTIONS = (
         custom=f"aggregates(limit: Int!, {FAMILIES_ARG}, {FACTS_ARG}): Aggregates",
     ),
     Question(
-        "deep", "a document's claims, their subjects' memberships and leaders: six levels deep", False,
-        lambda p: {"doc": p.document},
+        "deep", "a document's claims, their subjects' memberships and leaders (the first "
+        f"{MEMBERSHIPS_PAGE} of each subject, by type and target): six levels deep", True,
+        lambda p: {"doc": p.document, "memberships": MEMBERSHIPS_PAGE},
         "query($doc: ID!) { document(id: $doc) { id title claims(first: 200) { nodes { id quote "
-        f"subject {{ id name relationships(types: {MEMBERSHIP}, direction: OUT, first: 200) {{ nodes {{ type "
-        "target { id name } } } } object { id name } claimedBy { id name } } } } }",
+        f"subject {{ id name relationships(types: {MEMBERSHIP}, direction: OUT, first: {MEMBERSHIPS_PAGE}) {{ nodes {{ "
+        "type target { id name } } } } object { id name } claimedBy { id name } } } } }",
         "MATCH (d:Document {id: $doc}) RETURN {document: {id: d.id, title: d.title, "
         "claims: [(d)<-[:STATED_IN]-(c:Claim) | {id: c.id, quote: c.quote, "
         "subject: head([(c)-[:SUBJECT]->(s:Entity) | {id: s.id, name: s.name, "
-        f"  relationships: [(s)-[r:{MEMBERS}]->(t:Entity) | {{type: type(r), target: t {{.id, .name}}}}]}}]), "
+        f"  relationships: COLLECT {{ MATCH (s)-[r:{MEMBERS}]->(t:Entity) WITH r, t ORDER BY type(r), t.id "
+        "  LIMIT $memberships RETURN {type: type(r), target: t {.id, .name}} }}]), "
         "object: head([(c)-[:OBJECT]->(o:Entity) | o {.id, .name}]), "
         "claimedBy: head([(c)-[:CLAIMED_BY]->(w:Entity) | w {.id, .name}])}]}} AS data",
-        "query($doc: ID!) { documents(where: {id: {eq: $doc}}) { id title claims { id quote subject { id name "
-        + " ".join(f"out_{t} {{ id name }}" for t in MODEL.membership_types)
+        "query($doc: ID!, $memberships: Int!) { documents(where: {id: {eq: $doc}}) { id title claims { id quote "
+        "subject { id name "
+        + " ".join(f"out_{t}(limit: $memberships, sort: [{{id: ASC}}]) {{ id name }}" for t in MODEL.membership_types)
         + " } object { id name } claimedBy { id name } } } }",
         summary=lambda d: d["document"] and (d["document"]["id"], d["document"]["title"], sorted(
             (c["id"], c["subject"]["id"], sorted((r["type"], r["target"]["id"]) for r in c["subject"]["relationships"]),
@@ -379,7 +409,11 @@ type Edge { type: String! source: Ref! target: Ref! }
 type Neighbourhood { entities: [Ref!]! relationships: [Edge!]! }
 type Path { entities: [Ref!]! relationships: [Edge!]! }
 type Quote { id: ID! quote: String! }
-type Dealing { type: String! evidence: [Quote!]! }
+type Dealing { type: String! source: Ref! target: Ref! evidence: [Quote!]! }
+type DocumentRef { id: ID! title: String }
+type Evidence { id: ID! quote: String! document: DocumentRef! claimedBy: Ref }
+type FactEvidence { type: String! source: Ref! target: Ref! evidence: [Evidence!]! }
+type FactsEvidence { id: ID! relationships: [FactEvidence!]! }
 type ContactLink { contact: Ref! linkedEntity: Ref! contactEvidence: [Dealing!]! link: [Edge!]! }
 type Count { key: String! count: Int! }
 """
@@ -488,7 +522,7 @@ class Endpoints:
         body = response.json()
         if response.status_code != 200 or body.get("errors"):
             raise RuntimeError(f"{form} {q.name}: HTTP {response.status_code} {json.dumps(body)[:500]}")
-        return unwrap(body["data"]) if form == "ours" else q.from_library(body["data"])
+        return unwrap(body["data"]) if form == "ours" else q.from_library(body["data"], variables)
 
 
 def unwrap(data: object) -> object:
@@ -693,8 +727,14 @@ def load_corpus(settings: Settings, size: str, log: Callable[[str], None]) -> tu
         return params, Reads(graph, MODEL).stats()
 
 
-def corpus_run(size: str, requests: int, budget: float, levels: list[int]) -> dict:
-    """A throwaway Neo4j with one corpus, the two GraphQL servers on it, and every question timed."""
+async def check_all(endpoints: Endpoints, params: Parameters) -> dict[str, int | str]:
+    async with endpoints:
+        return await check(endpoints, params, QUESTIONS)
+
+
+def corpus_run(size: str, requests: int, budget: float, levels: list[int], check_only: bool = False) -> dict:
+    """A throwaway Neo4j with one corpus, the two GraphQL servers on it, and every question timed (or,
+    with `check_only`, only checked: the size of each of our answers)."""
     print(f"corpus {size}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -707,6 +747,8 @@ def corpus_run(size: str, requests: int, budget: float, levels: list[int]) -> di
             print(f"  {totals}", flush=True)
             load_before = os.getloadavg()[0]
             with servers(settings, workdir) as endpoints:
+                if check_only:
+                    return {"graph": totals, "answer_bytes": asyncio.run(check_all(endpoints, params))}
                 questions = asyncio.run(time_questions(endpoints, params, QUESTIONS, requests, budget, levels, print))
         finally:
             server.stop()
@@ -772,8 +814,18 @@ def main() -> int:
                         help="seconds the slowest form of a question may take for its requests, one at a time")
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated concurrency levels")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--check-only", action="store_true",
+                        help="only check that the three forms agree on each corpus; time nothing, write nothing")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
+    if args.check_only:  # check() raises Disagreement at the first question whose forms disagree
+        unanswered = 0
+        for size in args.sizes.split(","):
+            answers = corpus_run(size, args.requests, args.budget, levels, check_only=True)["answer_bytes"]
+            for name, answer in answers.items():
+                unanswered += isinstance(answer, str)
+                print(f"  {name:13} " + (answer if isinstance(answer, str) else f"agree (ours: {answer} bytes)"))
+        return int(unanswered > 0)
     sizes: dict[str, dict] = {}
     results: dict[str, Any] = {"requests_per_cell": args.requests, "budget_seconds": args.budget,
                                "concurrency": levels, "cores": os.cpu_count(), "sizes": sizes}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -41,3 +42,18 @@ def test_a_different_answer_is_caught(endpoints: latency.Endpoints) -> None:
     wrong = dataclasses.replace(lookup, cypher=lookup.cypher.replace("{id: $id}", "{id: 'ksdp'}"))
     with pytest.raises(latency.Disagreement, match="cypher answers differently"):
         agree(endpoints, (wrong,))
+
+
+def test_the_forms_agree_on_pages_that_cut_the_answer(endpoints: latency.Endpoints) -> None:
+    """The bounded questions ask for pages larger than the seeds' answers: ask again for pages of 1 or 2, so
+    the three forms must pick the same first items (the same order, the Library's per-field pages merged)."""
+    pages = {"first": 2, "claims": 1, "memberships": 1}
+    literal = {latency.FACTS_PAGE: 2, latency.CONTACTS_PAGE: 2, latency.CLAIMS_PAGE: 1, latency.MEMBERSHIPS_PAGE: 1}
+    names = ("facts", "evidence", "contacts", "deep")
+    full = [q for q in latency.QUESTIONS if q.name in names]
+    tight = tuple(dataclasses.replace(
+        q, variables=lambda p, q=q: {**q.variables(p), **{k: v for k, v in pages.items() if k in q.variables(p)}},
+        ours=re.sub(r"first: (\d+)\b", lambda m: f"first: {literal.get(int(m[1]), m[1])}", q.ours),
+    ) for q in full)
+    full_sizes, tight_sizes = agree(endpoints, tuple(full)), agree(endpoints, tight)
+    assert all(tight_sizes[n] < full_sizes[n] for n in names), (full_sizes, tight_sizes)  # the pages cut
