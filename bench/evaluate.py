@@ -199,7 +199,7 @@ def cross_validate(folder: Path, search: bool = False) -> dict:
     ids = {e.id for e in catalogue}
     samples = train.read_set(folder, model)
     settings = train.search(samples) if search else {"c": train.C, "keep": train.KEEP, "add": train.ADD}
-    preparer = Preparer(model, catalogue, version="cv", overrides={}, decide=relations.rules)
+    preparer = Preparer(model, catalogue, version="cv", overrides={}, decide=relations.by_rules)
     variants: dict[str, dict[str, dict]] = {"rules": {}, "model": {}, "combined": {}}
     for n, (sample, (doc, text, gold)) in enumerate(zip(samples, documents(folder), strict=True)):
         others = samples[:n] + samples[n + 1:]

@@ -116,7 +116,7 @@ class Fact:
 Decide = Callable[[Any, "_Clause", list[Fact]], Iterable[Fact]]
 
 
-def rules(sent, clause: _Clause, proposed: list[Fact]) -> list[Fact]:
+def by_rules(sent, clause: _Clause, proposed: list[Fact]) -> list[Fact]:
     """The facts a sentence states, by the rules alone: all they propose."""
     return proposed
 
@@ -562,7 +562,7 @@ def extract(
     are the report's own sources (one who reports to X is X's source). `decide`, given a sentence, what
     the rules propose in it and the sentence's reading (`_Clause`), says which facts the sentence states,
     each with its confidence and the token that states it (for who asserts it); by default, the rules'
-    (`rules`)."""
+    (`by_rules`)."""
     at: dict[int, Mention] = {}
     for m in mentions:
         for i in range(m.start, m.end):
@@ -615,7 +615,7 @@ def extract(
                         weight = confidence * hedge * (1 if {s, o} <= named_here else ANAPHORA_FACTOR)
                         proposed.pop((s, predicate, o), None)  # the last token to state it is the one kept
                         proposed[(s, predicate, o)] = Fact(s, predicate, o, round(weight, 3), token.i)
-        facts = (decide or rules)(sent, clause, list(proposed.values()))
+        facts = (decide or by_rules)(sent, clause, list(proposed.values()))
         for fact in facts:
             cid = claim_id(doc_id, fact.predicate, fact.subject, fact.object, quote)
             claims[cid] = ClaimRecord(
