@@ -8,6 +8,11 @@ bench/results/extraction-<set>.json and prints a summary; `--misses` also prints
 each wrong prediction with its sentence, for working on the rules.
 
     .venv/bin/python -m bench.evaluate [eval|heldout] [--misses]
+    .venv/bin/python -m bench.evaluate eval --cv [--search]
+
+`--cv` scores the learned fact model (loaders.factmodel) by leave-one-document-out cross-validation
+(bench/results/extraction-<set>-cv.json): the rules alone, the model alone and both, over all documents
+and over the ones the rules were never tuned on (CLEAN).
 """
 
 from __future__ import annotations
