@@ -46,7 +46,7 @@ browser:                         ## headless Chromium and its driver for the bro
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test,train]'
 	touch $@
 
 $(ASSETS): api/static/package.json api/static/package-lock.json

@@ -106,9 +106,10 @@ def _elsewhere(text: str, surfaces: dict[str, set[str]], taken: list[Span], nois
 
 def extract(
     doc_id: str, text: str, noise: list[tuple[int, int]], resolver: Resolver, model: Model,
-    rejected: set[str] = frozenset(),
+    rejected: set[str] = frozenset(), decide: relations.Decide | None = None,
 ) -> Extraction:
-    """`rejected`: normalised names a reviewer said are not entities."""
+    """`rejected`: normalised names a reviewer said are not entities; `decide`: which facts each sentence
+    states, given what the rules propose (relations.extract; by default, the rules alone)."""
     found = resolver.matcher.find(text, skip=noise)
     taken = noise + [s for spans in found.values() for s in spans]
     doc = ner.nlp()(text)
@@ -183,7 +184,7 @@ def extract(
     families.update((k, e.family) for k, e in new.items())
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
     informants = {e.id for e in new.values() if e.kind == "informant"}
-    claims = [c for c in relations.extract(doc_id, text, doc, mention_list, families, model, informants)
+    claims = [c for c in relations.extract(doc_id, text, doc, mention_list, families, model, informants, decide)
               if not overlaps(c.start, c.end, noise)]  # a sentence running into a comment is no evidence
     return Extraction(
         entities=sorted(new.values(), key=lambda e: e.id),

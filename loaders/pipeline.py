@@ -34,6 +34,8 @@ from loaders.curated import (
     sidecar_for,
 )
 from loaders.extract import extract
+from loaders.factmodel import WEIGHTS, FactModel
+from loaders.relations import Decide
 from loaders.resolve import Resolver
 from loaders.review import REVIEW_NAME, Decisions, read_decisions
 from schema.model import MODEL_PATH, InvalidData, Model, load_model
@@ -97,17 +99,22 @@ def fingerprint(*parts: object) -> str:
 
 @dataclass
 class Preparer:
-    """Everything needed to turn a file into document records without touching the database."""
+    """Everything needed to turn a file into document records without touching the database. `decide`
+    says which facts a sentence states (relations.extract); by default, the rules as the shipped fact
+    model (loaders.factmodel) judges them."""
 
     model: Model
     catalogue: list[EntityRecord]
     version: str
     overrides: dict[str, Any]
     decisions: Decisions = field(default_factory=Decisions)
+    decide: Decide | None = None
 
     def __post_init__(self) -> None:
         self.matcher = AliasMatcher((e.id, e.aliases) for e in self.catalogue)
         self.families = {e.id: e.family for e in self.catalogue}
+        if self.decide is None:
+            self.decide = FactModel.load(WEIGHTS, self.model).decide
 
     @cached_property
     def resolver(self) -> Resolver:
@@ -145,7 +152,8 @@ class Preparer:
         else:
             metadata = {**source.metadata, "id": source.id}
             noise = noise_spans(text, [])
-            extraction = extract(source.id, text, noise, self.resolver, self.model, self.decisions.rejected_names)
+            extraction = extract(source.id, text, noise, self.resolver, self.model, self.decisions.rejected_names,
+                                 self.decide)
             new_entities, found = extraction.entities, extraction.mentions
             claims = [c for c in extraction.claims if c.id not in self.decisions.rejected_claims]
             side_hash = None
@@ -295,7 +303,8 @@ class Pipeline:
         else:  # the graph's reviewed entities already carry the decisions; merged ones linger while cited
             catalogue = [e for e in self.writer.catalogue() if e.id not in decisions.merges]
         version = fingerprint(
-            MODEL_PATH.read_text(encoding="utf-8"), [(e.id, e.family, e.aliases) for e in catalogue],
+            MODEL_PATH.read_text(encoding="utf-8"), hashlib.sha256(WEIGHTS.read_bytes()).hexdigest(),
+            [(e.id, e.family, e.aliases) for e in catalogue],
             sorted(decisions.rejected_names), sorted(decisions.rejected_claims), decisions.merges,
         )
         if catalogue_paths:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from graph.write import ClaimRecord
 from loaders.curated import claim_id
@@ -97,6 +99,26 @@ class Mention:
     start: int
     end: int
     entity: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact a sentence states, with how sure we are and the token that states it."""
+
+    subject: str
+    predicate: str
+    object: str
+    confidence: float
+    token: int  # its index in the document: who asserts the fact is who reports that token
+    method: str = "pattern"
+
+
+Decide = Callable[[Any, "_Clause", list[Fact]], Iterable[Fact]]
+
+
+def by_rules(sent, clause: _Clause, proposed: list[Fact]) -> list[Fact]:
+    """The facts a sentence states, by the rules alone: all they propose."""
+    return proposed
 
 
 def _claimant(text: str, sentence_start: int, mentions: list[Mention], families: dict[str, str]) -> str | None:
@@ -534,10 +556,13 @@ class _Clause:
 
 def extract(
     doc_id: str, text: str, doc, mentions: list[Mention], families: dict[str, str], model: Model,
-    informants: set[str] = frozenset(),
+    informants: set[str] = frozenset(), decide: Decide | None = None,
 ) -> list[ClaimRecord]:
     """Claims from each sentence of a parsed document, about the entities mentioned in it; `informants`
-    are the report's own sources (one who reports to X is X's source)."""
+    are the report's own sources (one who reports to X is X's source). `decide`, given a sentence, what
+    the rules propose in it and the sentence's reading (`_Clause`), says which facts the sentence states,
+    each with its confidence and the token that states it (for who asserts it); by default, the rules'
+    (`by_rules`)."""
     at: dict[int, Mention] = {}
     for m in mentions:
         for i in range(m.start, m.end):
@@ -568,6 +593,7 @@ def extract(
         named_here = {m.entity for m in inside}
         if speaker is None:
             speaker, reported = named, {t.i for t in sent}
+        proposed: dict[tuple[str, str, str], Fact] = {}
         for token in sent:
             lemma = LEMMA_GAPS.get(token.lower_) or token.lemma_.lower() or token.lower_
             if token.dep_ == "prep":
@@ -586,14 +612,18 @@ def extract(
                         predicate = _allowed(predicates, families.get(s), families.get(o), model)
                         if predicate is None or s == o:
                             continue
-                        cid = claim_id(doc_id, predicate, s, o, quote)
-                        claims[cid] = ClaimRecord(
-                            id=cid, predicate=predicate, subject=s, object=o, quote=quote, start=q_start,
-                            end=q_start + len(quote),
-                            confidence=round(confidence * hedge * (1 if {s, o} <= named_here else ANAPHORA_FACTOR), 3),
-                            method="pattern", date=date, date_precision=precision,
-                            claimed_by=speaker or None if token.i in reported else None,
-                        )
+                        weight = confidence * hedge * (1 if {s, o} <= named_here else ANAPHORA_FACTOR)
+                        proposed.pop((s, predicate, o), None)  # the last token to state it is the one kept
+                        proposed[(s, predicate, o)] = Fact(s, predicate, o, round(weight, 3), token.i)
+        facts = (decide or by_rules)(sent, clause, list(proposed.values()))
+        for fact in facts:
+            cid = claim_id(doc_id, fact.predicate, fact.subject, fact.object, quote)
+            claims[cid] = ClaimRecord(
+                id=cid, predicate=fact.predicate, subject=fact.subject, object=fact.object, quote=quote,
+                start=q_start, end=q_start + len(quote), confidence=fact.confidence,
+                method=fact.method, date=date, date_precision=precision,
+                claimed_by=speaker or None if fact.token in reported else None,
+            )
         last_person, last_body = clause.topic(sent, speaker), clause.body_topic(sent)
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
