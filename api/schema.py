@@ -161,7 +161,7 @@ class Claim:
     date: str | None = strawberry.field(description="When it happened, as precise as the text says.")
     date_precision: str | None
     confidence: float
-    method: str = strawberry.field(description="How it was found: curated, pattern, cooccurrence, ner.")
+    method: str = strawberry.field(description="How it was found: curated, pattern, classifier, cooccurrence, ner.")
     note: str | None
     row: strawberry.Private[dict]  # with its document and entities, projected by the query
 
