@@ -64,12 +64,12 @@ SCALARS: dict[str, dict[str, str]] = {
     "Mention": {"count": "{v}.count"},
     "SearchHit": {"score": "{v}.score"},
 }
-# fields holding one object: its type, an expression of it from {v}, and whether it is a pattern (a list of at
-# most one, empty when there is none) rather than a value
+# fields holding the one object at the end of a relationship (null when there is none): its type, the relationship
 ONE: dict[str, dict[str, tuple[str, str]]] = {
     "Claim": {"document": ("Document", "STATED_IN"), "subject": ("Entity", "SUBJECT"),
               "object": ("Entity", "OBJECT"), "claimedBy": ("Entity", "CLAIMED_BY")},
 }
+# fields holding an object that is a value of {v}: its type, the expression
 VALUE: dict[str, dict[str, tuple[str, str]]] = {
     "Relationship": {"source": ("Entity", "startNode({v})"), "target": ("Entity", "endNode({v})")},
     "Mention": {"entity": ("Entity", "{v}.entity")},
@@ -77,6 +77,7 @@ VALUE: dict[str, dict[str, tuple[str, str]]] = {
     "ContactLink": {"contact": ("Entity", "{v}.contact"), "linkedEntity": ("Entity", "{v}.linked")},
     "CommonNeighbour": {"entity": ("Entity", "{v}.entity")},
 }
+# fields holding a list of objects that is a value of {v}: their type, the expression
 LISTS: dict[str, dict[str, tuple[str, str]]] = {
     "ContactLink": {"contactEvidence": ("Relationship", "{v}.dealings"), "link": ("Relationship", "{v}.links")},
     "Path": {"entities": ("Entity", "nodes({v})"), "relationships": ("Relationship", "relationships({v})")},
