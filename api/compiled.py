@@ -44,7 +44,7 @@ from strawberry.types.arguments import convert_arguments
 
 from api import limits
 from api.schema import MAX_PAGE, date_bound, encode_cursor, fact_filter, window
-from graph.compile import Compiler, Select
+from graph.compile import Compiler, Select, ordered
 from graph.db import GraphUnavailable
 from graph.queries import EntityFilter as QueryFilter
 from graph.queries import Reads
@@ -174,7 +174,7 @@ class Compiled:
             statement = self.compiler.statement(fields)
         except ValueError:
             return None
-        return self.compiler.run(statement)
+        return ordered(fields, self.compiler.run(statement))
 
     def selects(self, parent: GraphQLObjectType, selection_set: SelectionSetNode, plan: Plan,
                 variables: Any) -> tuple[Select, ...]:

@@ -86,6 +86,16 @@ LISTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+def ordered(fields: Sequence[Select], value: Any) -> Any:
+    """An answer with every object's keys in the order the selection asks for them, as GraphQL answers are
+    written (Neo4j's maps keep no order)."""
+    if isinstance(value, list):
+        return [ordered(fields, v) for v in value]
+    if isinstance(value, dict):
+        return {f.key: ordered(f.fields, value[f.key]) if f.fields else value[f.key] for f in fields}
+    return value
+
+
 class Compiler:
     """Statements for selections, on the model's graph; `cursor(offset)` is the API's cursor of a position."""
 
