@@ -43,10 +43,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from api import limits
-from api.schema import MAX_PAGE, date_bound, encode_cursor, fact_filter, window
+from api.schema import MAX_PAGE, date_bound, encode_cursor, entity_filter, fact_filter, search_text, type_names, window
 from graph.compile import Compiler, Select, ordered
 from graph.db import GraphUnavailable
-from graph.queries import EntityFilter as QueryFilter
 from graph.queries import Reads
 from graph.settings import Settings
 
@@ -59,27 +58,21 @@ def _page(a: dict) -> dict:
     return {"page": window(a["first"], a.get("after"))}
 
 
-def _search(a: dict) -> dict:
-    if len(a["query"]) > 200:
-        raise ValueError("query is longer than 200 characters")
-    return {"text": a["query"], "family": a["family"].value if a.get("family") else None, **_page(a)}
-
-
 # each compiled field with arguments: its arguments (Python names, converted) to the compiler's
 ARGUMENTS: dict[tuple[str, str], Callable[[dict], dict]] = {
     ("Query", "entity"): lambda a: {"id": str(a["id"])},
     ("Query", "document"): lambda a: {"id": str(a["id"])},
-    ("Query", "entities"): lambda a: {
-        "filter": a["filter"].to_query() if a.get("filter") else QueryFilter(), "order": a["order_by"].value,
-        **_page(a)},
+    ("Query", "entities"): lambda a: {"filter": entity_filter(a.get("filter")), "order": a["order_by"].value,
+                                      **_page(a)},
     ("Query", "documents"): _page,
-    ("Query", "search"): _search,
+    ("Query", "search"): lambda a: {"text": search_text(a["query"]),
+                                    "family": a["family"].value if a.get("family") else None, **_page(a)},
     ("Query", "contacts"): lambda a: {"of": str(a["of"]), "linked": a["linked_to"].to_query(), **_page(a)},
     ("Query", "paths"): lambda a: {"source": str(a["from_"]), "target": str(a["to"]), "max_hops": a["max_hops"],
                                    "shortest": not a["all"], "limit": window(a["first"], None)[1]},
     ("Query", "neighbourhood"): lambda a: {
         "id": str(a["id"]), "depth": a["depth"], "limit": window(a["first"], None)[1],
-        "types": [t.value for t in a["types"]] if a.get("types") is not None else None},
+        "types": type_names(a.get("types"))},
     ("Query", "commonNeighbours"): lambda a: {"a": str(a["a"]), "b": str(a["b"]), **_page(a)},
     ("Entity", "relationships"): lambda a: {
         "facts": fact_filter(a.get("types"), a["direction"], a.get("min_confidence"), a.get("from_"), a.get("to")),

@@ -125,6 +125,17 @@ def date_bound(value: str | None, name: str) -> str | None:
     return parse_date(value, name)[0] if value is not None else None
 
 
+def search_text(query: str) -> str:
+    if len(query) > 200:
+        raise ValueError("query is longer than 200 characters")
+    return query
+
+
+def type_names(types: list | None) -> list[str] | None:
+    """Relationship types as the model names them, or None for any."""
+    return [t.value for t in types] if types is not None else None
+
+
 # -- types --------------------------------------------------------------------------------------
 @strawberry.type(description="A source document, as received.")
 class Document:
@@ -373,7 +384,7 @@ def fact_filter(types: list | None, direction: Direction, min_confidence: float 
     if min_confidence is not None and not 0 <= min_confidence <= 1:
         raise ValueError("minConfidence must be between 0 and 1")
     return FactFilter(
-        types=tuple(t.value for t in types) if types is not None else None, direction=direction.value,
+        types=tuple(type_names(types)) if types is not None else None, direction=direction.value,
         min_confidence=min_confidence, date_from=date_bound(date_from, "from"), date_to=date_bound(date_to, "to"),
         other=other,
     )
@@ -413,6 +424,10 @@ class EntityFilter:
         )
 
 
+def entity_filter(flt: EntityFilter | None) -> QueryFilter:
+    return flt.to_query() if flt else QueryFilter()
+
+
 @strawberry.enum(description="How to order a list of entities.")
 class EntityOrder(enum.Enum):
     ID = "ID"
@@ -440,7 +455,7 @@ class Query:
         first: First = limits.DEFAULT_PAGE, after: After = None,
     ) -> Connection[Entity]:
         skip, limit = window(first, after)
-        flt = filter.to_query() if filter else QueryFilter()
+        flt = entity_filter(filter)
         total, rows = await off_thread(batches(info).reads.entities_page, flt, skip, limit, order_by.value)
         return connection(total, rows, skip, Entity.of)
 
@@ -449,11 +464,9 @@ class Query:
     async def search(
         self, info: Info, query: str, family: Family | None = None, first: First = 10, after: After = None
     ) -> Connection[SearchHit]:
-        if len(query) > 200:
-            raise ValueError("query is longer than 200 characters")
         skip, limit = window(first, after)
         total, hits = await off_thread(
-            batches(info).reads.search, query, family.value if family else None, skip, limit
+            batches(info).reads.search, search_text(query), family.value if family else None, skip, limit
         )
         return connection(total, hits, skip, lambda h: SearchHit(entity=Entity.of(h[0]), score=h[1]))
 
@@ -506,8 +519,8 @@ class Query:
         self, info: Info, id: strawberry.ID, depth: int = 1, types: list[RelationshipType] | None = None,
         first: First = 50,
     ) -> Neighbourhood:
-        kinds = [t.value for t in types] if types is not None else None
-        row = await off_thread(batches(info).reads.neighbourhood, str(id), depth, kinds, window(first, None)[1])
+        row = await off_thread(batches(info).reads.neighbourhood, str(id), depth, type_names(types),
+                               window(first, None)[1])
         return Neighbourhood(entities=[Entity.of(e) for e in row["entities"]],
                              relationships=relationship_list(row["rels"], row["entities"]))
 
