@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.queries import (
+    DOCUMENTS,
     Params,
     Reads,
     claims_of,
@@ -184,9 +185,9 @@ class _Statement:
         """A connection over `items`: the whole ordered list, cut here into the page `f` asks for; or, with
         `total`, the page already cut, of `total` in all."""
         skip, limit = f.args["page"]
-        whole, x = self.var(), self.var()
+        whole, x, s = self.var(), self.var(), self.value(skip)
         if total is None:
-            s, n = self.value(skip), self.value(limit)
+            n = self.value(limit)
             source = f"[{whole} IN [{items}] | {{total: size({whole}), page: {whole}[{s}..{s} + {n}]}}][0]"
         else:
             source = f"{{total: {total}, page: {items}}}"
@@ -197,7 +198,7 @@ class _Statement:
             "nodes": lambda g: self.each(type_name, f"{x}.page", g.fields),
             "edges": lambda g: self.edges(type_name, f"{x}.page", cursors, g.fields),
             "pageInfo": lambda g: self.map(g.fields, {
-                "hasNextPage": f"{self.value(skip)} + size({x}.page) < {x}.total",
+                "hasNextPage": f"{s} + size({x}.page) < {x}.total",
                 "endCursor": f"CASE {last} WHEN -1 THEN null ELSE {cursors}[{last}] END",
             }),
         }
@@ -237,7 +238,7 @@ class _Statement:
             case "documents":
                 skip, limit = a["page"]
                 items = f"COLLECT {{ {documents_body(v)} SKIP {self.value(skip)} LIMIT {self.value(limit)} }}"
-                return self.page("Document", items, f, "COUNT { (:Document) }")
+                return self.page("Document", items, f, DOCUMENTS)
             case "search":
                 body = search_body(a["text"], a["family"], self.params, v)
                 return self.page("SearchHit", f"COLLECT {{ {body} }}" if body else "[]", f)
@@ -254,9 +255,7 @@ class _Statement:
                 return self.each("Neighbourhood", f"COLLECT {{ {body} }} + [{{entities: [], rels: []}}]",
                                  f.fields) + "[0]"
             case "stats":
-                return self.map(f.fields, {
-                    "documents": "COUNT { (:Document) }", "entities": "COUNT { (:Entity) }",
-                    "relationships": " + ".join(self.reads.fact_counts), "claims": "COUNT { (:Claim) }"})
+                return self.map(f.fields, self.reads.totals)
         raise NotCompiled(f"Query.{f.name}")
 
 

@@ -317,6 +317,9 @@ def entities_body(flt: EntityFilter, order: str, p: Params, var: str) -> tuple[s
             f"ORDER BY {ORDERS[order].format(e=e)} RETURN {e}")
 
 
+DOCUMENTS = "COUNT { (:Document) }"  # from the count store
+
+
 def documents_body(var: str) -> str:
     """Every document, by id (append SKIP and LIMIT for a page)."""
     return f"MATCH ({var}:Document) RETURN {var} ORDER BY {var}.id"
@@ -334,7 +337,6 @@ def search_body(text: str, family: str | None, p: Params, var: str) -> str | Non
             f"{{limit: {p(var, 'scan', MAX_FUZZY)}}}) YIELD node AS {n}, score AS {score} "
             f"WHERE {fam} IS NULL OR {fam} IN labels({n}) "
             f"RETURN {{node: {n}, score: {score}}} AS {var} ORDER BY {score} DESC, {n}.id")
-
 
 
 class Cache:
@@ -363,6 +365,8 @@ class Reads:
         self.fact_pattern = "|".join(model.rel_type(t) for t in model.fact_types)
         # edges of each fact type, from Neo4j's count store rather than by reading every edge
         self.fact_counts = [f"COUNT {{ ()-[:{model.rel_type(t)}]->() }}" for t in model.fact_types]
+        self.totals = {"documents": DOCUMENTS, "entities": "COUNT { (:Entity) }",
+                       "relationships": " + ".join(self.fact_counts), "claims": "COUNT { (:Claim) }"}
         self._cache = Cache(graph)
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
@@ -451,7 +455,7 @@ class Reads:
 
     def documents_page(self, skip: int, limit: int) -> tuple[int, list[dict]]:
         rows = self.read(
-            f"RETURN COUNT {{ (:Document) }} AS total, "
+            f"RETURN {DOCUMENTS} AS total, "
             f"[d IN COLLECT {{ {documents_body('d')} SKIP $skip LIMIT $limit }} | d {{{DOC_FIELDS}}}] AS page",
             skip=skip, limit=limit,
         )
@@ -593,11 +597,7 @@ class Reads:
         return rows[0]
 
     def stats(self) -> dict[str, int]:
-        rows = self.read(
-            "RETURN COUNT { (:Document) } AS documents, COUNT { (:Entity) } AS entities, "
-            f"{' + '.join(self.fact_counts)} AS relationships, COUNT {{ (:Claim) }} AS claims"
-        )
-        return rows[0]
+        return self.read("RETURN " + ", ".join(f"{v} AS {k}" for k, v in self.totals.items()))[0]
 
 
 def pagerank(edges: list[tuple[str, str, int]], damping: float = 0.85, rounds: int = 100) -> list[tuple[str, float]]:
