@@ -37,14 +37,11 @@ class SizeLimit(SchemaExtension):
     """Stop parsing a huge document early: parsing and validating run on the event loop, so a few
     megabytes of fields would hold up every other request."""
 
-    def __init__(self, max_tokens: int):
-        self.max_tokens = max_tokens
+    def __init__(self, settings: Settings):
+        self.options = parse_options(settings)
 
     def on_operation(self):
-        self.execution_context.parse_options.update(  # type: ignore[typeddict-unknown-key]
-            max_lexical_tokens=self.max_tokens, max_comments=self.max_tokens,
-            max_source_length=self.max_tokens * CHARACTERS_PER_TOKEN,
-        )
+        self.execution_context.parse_options.update(self.options)  # type: ignore[typeddict-item]
         yield
 
 
@@ -111,7 +108,9 @@ def validation_rules(settings: Settings, page_max: int) -> list[type[ValidationR
 
 
 def parse_options(settings: Settings) -> dict[str, int]:
-    return {"max_tokens": settings.cablegraph_max_tokens,
+    """How much of a query text the parser reads before it gives up: the same for the resolvers and the
+    compiled path."""
+    return {"max_lexical_tokens": settings.cablegraph_max_tokens, "max_comments": settings.cablegraph_max_tokens,
             "max_source_length": settings.cablegraph_max_tokens * CHARACTERS_PER_TOKEN}
 
 
@@ -120,7 +119,7 @@ def extensions(settings: Settings, page_max: int) -> list:
     so a query text seen before is neither parsed nor validated again (most of the CPU of a small query)."""
     rules = validation_rules(settings, page_max)
     out = [
-        lambda: SizeLimit(settings.cablegraph_max_tokens), lambda: ParserCache(maxsize=256),
+        lambda: SizeLimit(settings), lambda: ParserCache(maxsize=256),
         lambda: AddValidationRules(rules), lambda: ValidationCache(maxsize=256),
     ]
     if not settings.cablegraph_introspection:
