@@ -120,6 +120,7 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
     keys = Keys(settings.cablegraph_keys)
     keys.entries()  # a bad keys file stops the server before it serves anything
     graphql = CablegraphGraphQL(reads, settings, Editor(graph, model, settings))
+    reads.overview.warm()
 
     async def health(request: Request) -> JSONResponse:
         try:

@@ -43,10 +43,10 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from api import limits
-from api.schema import MAX_PAGE, date_bound, encode_cursor, entity_filter, fact_filter, search_text, type_names, window
+from api.schema import date_bound, encode_cursor, entity_filter, fact_filter, search_text, type_names, window
 from graph.compile import Compiler, Select, ordered
 from graph.db import GraphUnavailable
-from graph.queries import Reads
+from graph.queries import MAX_PAGE, Reads
 from graph.settings import Settings
 
 log = logging.getLogger("cablegraph.api")

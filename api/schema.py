@@ -16,14 +16,13 @@ from strawberry.types import Info
 from api import limits
 from api.batch import Batches, off_thread
 from graph.db import GraphUnavailable
-from graph.queries import MAX_ALL_PATHS_HOPS, MAX_HOPS, MAX_NEIGHBOURHOOD, FactFilter
+from graph.queries import MAX_ALL_PATHS_HOPS, MAX_HOPS, MAX_NEIGHBOURHOOD, MAX_PAGE, FactFilter
 from graph.queries import EntityFilter as QueryFilter
 from graph.settings import Settings
 from schema.model import load_model, parse_date
 
 log = logging.getLogger("cablegraph.api")
 MODEL = load_model()
-MAX_PAGE = 200
 
 Family = strawberry.enum(
     enum.Enum("Family", {f.upper(): f for f in MODEL.families}), description="Entity families from model.yaml."
@@ -348,13 +347,11 @@ class Aggregates:
     claims_by_year: list[Count] = strawberry.field(description="By when it happened (claims with a date).")
     most_connected: list[Count] = strawberry.field(description="Entities with the most typed facts (degree).")
     co_mentions: list[Count] = strawberry.field(description="Entity pairs named in the most documents together.")
-    first: strawberry.Private[int]
-
-    @strawberry.field(description="Entities with the highest PageRank over the typed facts, weighted by claims: "
-                      "central to the network, not just busy.")
-    async def most_central(self, info: Info) -> list[Score]:
-        rows = await off_thread(batches(info).reads.centrality, self.first)
-        return [Score(key=k, score=v) for k, v in rows]
+    most_central: list[Score] = strawberry.field(description="Entities with the highest PageRank over the typed "
+                                                 "facts, weighted by claims: central to the network, not just busy.")
+    current: bool = strawberry.field(description="False when these are the counts of an earlier state of the "
+                                     "graph: the current ones took longer than the query timeout and are still "
+                                     "being computed.")
 
 
 @strawberry.type
@@ -536,14 +533,13 @@ class Query:
         ))
 
     @strawberry.field(description="Counts by family, kind, tag, type and year; the top documents by claims, "
-                      "entities by degree and by PageRank, and co-mentioned pairs. Computed again only when the "
-                      "graph has changed.")
+                      "entities by degree and by PageRank, and co-mentioned pairs. Computed off the request path "
+                      "and kept until the graph changes (see `current`).")
     async def aggregates(self, info: Info, first: First = 10) -> Aggregates:
-        limit = window(first, None)[1]
-        rows = await off_thread(batches(info).reads.aggregates, limit)
-        return Aggregates(
-            **{k: [Count(key=str(c["key"]), count=c["count"]) for c in v] for k, v in rows.items()}, first=limit
-        )
+        rows = await off_thread(batches(info).reads.aggregates, window(first, None)[1])
+        counts = {k: [Count(key=str(c["key"]), count=c["count"]) for c in v] for k, v in rows.items()
+                  if k not in ("most_central", "current")}
+        return Aggregates(**counts, most_central=[Score(**c) for c in rows["most_central"]], current=rows["current"])
 
     @strawberry.field
     async def stats(self, info: Info) -> Stats:

@@ -49,6 +49,7 @@ import neo4j
 from bench import synthetic
 from graph.db import connect
 from graph.migrate import FULLTEXT_INDEX, migrate
+from graph.overview import Overview
 from graph.queries import Reads, lucene_query
 from graph.server import LocalServer, free_port
 from graph.settings import Settings
@@ -189,8 +190,9 @@ def _paths_summary(data: dict) -> list:
 
 
 def _aggregates_cypher() -> str:
-    """The API's own dashboard statement: a hand-written one would be a copy of it. Taken from
-    graph.queries without running it, and shaped like the GraphQL answer."""
+    """The API's statement for the dashboard's counts (graph/overview.py, taken without running it) and the
+    co-mentioned pairs counted in Cypher (the API counts them in Python from compact reads), shaped like the
+    GraphQL answer."""
 
     class Keep:
         cypher = ""
@@ -199,16 +201,17 @@ def _aggregates_cypher() -> str:
             self.cypher = cypher
             return [{}]
 
-        def version(self) -> str:  # for the API's cache of aggregates: compute (here, capture) once
-            return ""
-
     keep = Keep()
-    Reads(keep, MODEL).aggregates(0)  # type: ignore[arg-type]
+    Overview(Reads(keep, MODEL), 0)._counts()  # type: ignore[arg-type]
+    co_mentions = (
+        "CALL () { MATCH (a:Entity)<-[:MENTIONS]-(d:Document)-[:MENTIONS]->(b:Entity) WHERE a.id < b.id "
+        "  WITH a.id + ' | ' + b.id AS key, count(DISTINCT d) AS n ORDER BY n DESC, key LIMIT $limit "
+        "  RETURN collect({key: key, count: n}) AS co_mentions } ")
     fields = {"byFamily": "by_family", "byKind": "by_kind", "byTag": "by_tag",
               "byRelationshipType": "by_relationship_type", "claimsByDocument": "claims_by_document",
               "claimsByYear": "claims_by_year", "mostConnected": "most_connected", "coMentions": "co_mentions"}
     shape = ", ".join(f"{k}: {v}" for k, v in fields.items())
-    return f"CALL () {{ {keep.cypher} }} RETURN {{{shape}}} AS result"
+    return f"CALL () {{ {keep.cypher} }} {co_mentions}RETURN {{{shape}}} AS result"
 
 
 # an entity's first $first facts in our API's order (graph.queries.facts_of), as rows of `r`; `e` is the entity

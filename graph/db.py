@@ -113,7 +113,7 @@ class Graph:
                 neo4j.Query(cypher, timeout=self.timeout), params, database_=self.database,
                 routing_=neo4j.RoutingControl.READ, bookmark_manager_=None,
             )
-        return [r.data() for r in records]
+        return [dict(r) for r in records]  # values are plain: every statement returns maps, not nodes
 
     def version(self) -> str:
         """Where the database's history stands: the bookmark a read ends with, which moves whenever a

@@ -8,21 +8,22 @@ Labels and relationship types are spliced in only from the model; every value is
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
 from graph.db import Graph
 from graph.migrate import FULLTEXT_INDEX
+from graph.overview import Overview
 from schema.model import Model
 
+MAX_PAGE = 200  # the longest page of any list the API answers
 MAX_HOPS = 6
 MAX_ALL_PATHS_HOPS = 4  # every simple path grows fast with length; shortest ones do not
 MAX_FUZZY = 1000  # full-text hits a fuzzy name or a search considers
 MAX_NEIGHBOURHOOD = 3
+# the dashboard's lists that are the first N of a ranking; the others list every key
+TOP_LISTS = ("claims_by_document", "most_connected", "co_mentions", "most_central")
 LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 
 
@@ -339,24 +340,6 @@ def search_body(text: str, family: str | None, p: Params, var: str) -> str | Non
             f"RETURN {{node: {n}, score: {score}}} AS {var} ORDER BY {score} DESC, {n}.id")
 
 
-class Cache:
-    """Answers that read the whole graph, kept per key until a transaction commits (the database's bookmark
-    moves). One computation at a time: dashboards that ask together wait for it rather than repeat it."""
-
-    def __init__(self, graph: Graph):
-        self.graph = graph
-        self.lock = threading.Lock()
-        self.values: dict[Hashable, tuple[str, Any]] = {}
-
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        version = self.graph.version()
-        with self.lock:
-            held = self.values.get(key)
-            if held is None or held[0] != version:
-                held = self.values[key] = (version, compute())
-            return held[1]
-
-
 class Reads:
     def __init__(self, graph: Graph, model: Model):
         self.graph = graph
@@ -367,7 +350,7 @@ class Reads:
         self.fact_counts = [f"COUNT {{ ()-[:{model.rel_type(t)}]->() }}" for t in model.fact_types]
         self.totals = {"documents": DOCUMENTS, "entities": "COUNT { (:Entity) }",
                        "relationships": " + ".join(self.fact_counts), "claims": "COUNT { (:Claim) }"}
-        self._cache = Cache(graph)
+        self.overview = Overview(self, MAX_PAGE)
 
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         return self.graph.read(cypher, families=self.families, **params)
@@ -435,18 +418,6 @@ class Reads:
     def documents_of_entities(self, ids: list[str], page: tuple[int, int]) -> dict[str, dict]:
         """Documents that name the entity or state a claim about it."""
         return self._per_id("Entity", "e", ids, documents_of("e", "item"), page, f"item {{{DOC_FIELDS}}}")
-
-    def centrality(self, limit: int) -> list[tuple[str, float]]:
-        """The entities with the highest PageRank over the typed facts (edges undirected, weighted by their
-        number of claims). Computed again only when the graph has changed."""
-        def compute() -> list[tuple[str, float]]:
-            rows = self.read(
-                f"MATCH (a:Entity)-[r:{self.fact_pattern}]->(b:Entity) "
-                "RETURN a.id AS a, b.id AS b, size(r.claim_ids) AS w"
-            )
-            return pagerank([(r["a"], r["b"], r["w"]) for r in rows])
-
-        return self._cache.get("centrality", compute)[:limit]
 
     # -- documents and claims -------------------------------------------------------------------
     def documents_by_id(self, ids: list[str]) -> dict[str, dict]:
@@ -564,64 +535,14 @@ class Reads:
         return self._per_id("Entity", "e", entity_ids, timeline_of("e", date_from, date_to, params, "item"),
                             page, claim("item"), **params.values)
 
-    def aggregates(self, limit: int) -> dict[str, list[dict]]:
-        """Counts a dashboard draws: by family, kind, tag, relationship type and year; the documents with the
-        most claims; the most connected entities; the entity pairs most often named in the same documents.
-        They read the whole graph, so they are computed again only when it has changed."""
-        return self._cache.get(("aggregates", limit), lambda: self._aggregates(limit))
-
-    def _aggregates(self, limit: int) -> dict[str, list[dict]]:
-        facts = list(self.model.fact_types)
-        by_type = " UNION ALL ".join(f"RETURN $facts[{i}] AS key, {n} AS n" for i, n in enumerate(self.fact_counts))
-        rows = self.read(
-            "CALL () { MATCH (e:Entity) WITH [l IN labels(e) WHERE l IN $families][0] AS key, count(*) AS n "
-            "  ORDER BY n DESC, key RETURN collect({key: key, count: n}) AS by_family } "
-            "CALL () { MATCH (e:Entity) WITH e.kind AS key, count(*) AS n ORDER BY n DESC, key "
-            "  RETURN collect({key: key, count: n}) AS by_kind } "
-            "CALL () { MATCH (e:Entity) UNWIND e.tags AS key WITH key, count(*) AS n ORDER BY n DESC, key "
-            "  RETURN collect({key: key, count: n}) AS by_tag } "
-            f"CALL () {{ CALL () {{ {by_type} }} WITH key, n WHERE n > 0 ORDER BY n DESC, key "
-            "  RETURN collect({key: key, count: n}) AS by_relationship_type } "
-            "CALL () { MATCH (d:Document) WITH d.id AS key, COUNT { (d)<-[:STATED_IN]-() } AS n "
-            "  ORDER BY n DESC, key LIMIT $limit RETURN collect({key: key, count: n}) AS claims_by_document } "
-            "CALL () { MATCH (c:Claim) WHERE c.date IS NOT NULL WITH left(c.date, 4) AS key, count(*) AS n "
-            "  ORDER BY key RETURN collect({key: key, count: n}) AS claims_by_year } "
-            f"CALL () {{ MATCH (e:Entity) WITH e, COUNT {{ (e)-[:{self.fact_pattern}]-() }} AS n "
-            "  ORDER BY n DESC, e.id LIMIT $limit RETURN collect({key: e.id, count: n}) AS most_connected } "
-            "CALL () { MATCH (a:Entity)<-[:MENTIONS]-(d:Document)-[:MENTIONS]->(b:Entity) WHERE a.id < b.id "
-            "  WITH a.id + ' | ' + b.id AS key, count(DISTINCT d) AS n ORDER BY n DESC, key LIMIT $limit "
-            "  RETURN collect({key: key, count: n}) AS co_mentions } "
-            "RETURN *",
-            limit=limit, facts=facts,
-        )
-        return rows[0]
+    def aggregates(self, limit: int) -> dict[str, Any]:
+        """Counts a dashboard draws (graph/overview.py), each top-N list cut to `limit`, and whether they are
+        of the graph as it is now (`current`)."""
+        answer, current = self.overview.get()
+        return {**{k: v[:limit] if k in TOP_LISTS else v for k, v in answer.items()}, "current": current}
 
     def stats(self) -> dict[str, int]:
         return self.read("RETURN " + ", ".join(f"{v} AS {k}" for k, v in self.totals.items()))[0]
-
-
-def pagerank(edges: list[tuple[str, str, int]], damping: float = 0.85, rounds: int = 100) -> list[tuple[str, float]]:
-    """PageRank of an undirected, weighted edge list (source, target, weight), highest first."""
-    ids = sorted({x for a, b, _ in edges for x in (a, b)})
-    if not ids:
-        return []
-    index = {x: i for i, x in enumerate(ids)}
-    ends = np.array([(index[a], index[b]) for a, b, _ in edges], dtype=np.int64).reshape(-1, 2)
-    src, dst = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]])
-    weight = np.tile(np.array([w for *_, w in edges], dtype=float), 2)
-    out = np.zeros(len(ids))
-    np.add.at(out, src, weight)
-    share = weight / out[src]
-    rank = np.full(len(ids), 1 / len(ids))
-    for _ in range(rounds):
-        flow = np.zeros(len(ids))
-        np.add.at(flow, dst, rank[src] * share)
-        new = (1 - damping) / len(ids) + damping * flow
-        done = np.abs(new - rank).sum() < 1e-10
-        rank = new
-        if done:
-            break
-    return sorted(((x, float(rank[i])) for x, i in index.items()), key=lambda t: (-t[1], t[0]))
 
 
 DOC_FIELDS = ".id, .title, .publisher, .authors, .published, .kind, .url"

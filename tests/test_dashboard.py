@@ -92,6 +92,7 @@ def test_dashboard_search_entity_network_evidence_timeline(live_api, seeded, chr
     assert shown == stats
     connected = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#agg-connected a.entity"))
     assert connected[0].text == "Iran"  # the most connected entity, by name rather than id
+    assert not driver.find_element(By.ID, "overview-note").is_displayed()  # the counts are of the graph as it is
 
     # search resolves spellings: an alias finds the entity under its own name
     assert search(driver, wait, "Suleimani")[0] == "qassem-soleimani"

@@ -336,17 +336,3 @@ def test_workers_are_kept_a_bounded_way_ahead_of_the_writer():
             assert result == (taken - 1) ** 2
             assert Counting.submitted <= taken + 6
     assert Counting.submitted == 100
-
-
-def test_whole_graph_answers_are_kept_until_the_graph_changes(empty_graph, model):
-    from graph.queries import Reads
-
-    load(empty_graph, model, SEEDS)
-    reads = Reads(empty_graph, model)
-    first = reads.aggregates(5)
-    before = empty_graph.reads
-    assert reads.aggregates(5) == first and empty_graph.reads - before == 1  # only the check that nothing changed
-    assert "1999" not in {c["key"] for c in first["claims_by_year"]}
-    empty_graph.run("MATCH (c:Claim) WITH c ORDER BY c.id LIMIT 1 SET c.date = '1999'")
-    assert "1999" in {c["key"] for c in reads.aggregates(5)["claims_by_year"]}
-    assert reads.aggregates(6) != reads.aggregates(5)  # each page size its own answer

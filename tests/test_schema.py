@@ -259,7 +259,7 @@ def test_aggregates_add_up(seeded, model):
     data = run(seeded, model, """{ stats { entities relationships claims } aggregates(first: 5) {
         byFamily { key count } byKind { key count } byTag { key count } byRelationshipType { key count }
         claimsByDocument { key count } claimsByYear { key count } mostConnected { key count }
-        coMentions { key count } } }""")
+        coMentions { key count } current } }""")
     agg, stats = data["aggregates"], data["stats"]
     assert sum(c["count"] for c in agg["byFamily"]) == stats["entities"]
     assert sum(c["count"] for c in agg["byKind"]) == stats["entities"]
@@ -269,6 +269,7 @@ def test_aggregates_add_up(seeded, model):
     top = [c["count"] for c in agg["mostConnected"]]
     assert len(top) == 5 and top == sorted(top, reverse=True)
     assert len(agg["coMentions"]) == 5 and all(" | " in c["key"] for c in agg["coMentions"])
+    assert agg["current"] is True
 
 
 def test_boolean_filters_names_and_order(seeded, model):
@@ -379,16 +380,6 @@ def test_all_paths_and_centrality(seeded, model):
     scores = [t["score"] for t in top]
     assert len(top) == 5 and scores == sorted(scores, reverse=True) and all(0 < s < 1 for s in scores)
     assert "mois" in {t["key"] for t in top}
-
-
-def test_pagerank_of_a_star_and_a_chain():
-    from graph.queries import pagerank
-
-    star = dict(pagerank([("hub", x, 1) for x in "abcd"]))
-    assert star["hub"] > star["a"] == star["b"] and abs(sum(star.values()) - 1) < 1e-9
-    chain = dict(pagerank([("a", "b", 1), ("b", "c", 1)]))
-    assert chain["b"] > chain["a"] == chain["c"]
-    assert pagerank([]) == []
 
 
 def test_timeline_between_dates(seeded, model):

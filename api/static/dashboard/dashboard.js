@@ -120,6 +120,7 @@ const AGGREGATES = `query Aggregates($first: Int!) {
   aggregates(first: $first) {
     byFamily { key count } byKind { key count } byRelationshipType { key count }
     claimsByYear { key count } mostConnected { key count } mostCentral { key score } claimsByDocument { key count }
+    current
   }
 }`;
 
@@ -144,6 +145,7 @@ async function loadTotals() {
 /** The overview cards: a heavier query than the totals, so asked for separately. */
 async function loadOverview() {
   const a = (await gql(AGGREGATES, { first: TOP })).aggregates;
+  $("overview-note").hidden = a.current;
   bars("agg-family", a.byFamily, (r) => h("span", null,
     h("i", { class: "swatch", style: `background:${familyColour(r.key.toUpperCase())}` }), r.key));
   bars("agg-type", a.byRelationshipType.slice(0, TOP));
