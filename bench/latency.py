@@ -606,8 +606,9 @@ async def measure(ask: Callable[[], Any], requests: int, concurrency: int) -> di
 
 
 async def requests_for(asks: list[Callable[[], Any]], requests: int, budget: float) -> int:
-    """As many requests as `budget` seconds of the slowest form allow, from 20 up to `requests`: the
-    same number for every form and level of a question, so a slow question cannot take hours."""
+    """As many requests as `budget` seconds of the slowest form allow, from 20 up to `requests` (5 when one
+    request alone outlasts the budget): the same number for every form and level of a question, so a slow
+    question cannot take hours."""
     slowest = 0.0
     for ask in asks:
         for _ in range(3):
@@ -615,7 +616,7 @@ async def requests_for(asks: list[Callable[[], Any]], requests: int, budget: flo
             await ask()
             took = time.perf_counter() - start
         slowest = max(slowest, took)
-    return max(20, min(requests, int(budget / slowest)))
+    return max(5 if slowest > budget else 20, min(requests, int(budget / slowest)))
 
 
 async def time_questions(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...], requests: int,
