@@ -27,6 +27,7 @@ from graph.queries import (
     entities_body,
     evidence_of,
     facts_of,
+    links_of,
     mentions_of,
     neighbourhood_body,
     paths_body,
@@ -80,7 +81,6 @@ VALUE: dict[str, dict[str, tuple[str, str]]] = {
 }
 # fields holding a list of objects that is a value of {v}: their type, the expression
 LISTS: dict[str, dict[str, tuple[str, str]]] = {
-    "ContactLink": {"contactEvidence": ("Relationship", "{v}.dealings"), "link": ("Relationship", "{v}.links")},
     "Path": {"entities": ("Entity", "nodes({v})"), "relationships": ("Relationship", "relationships({v})")},
     "Neighbourhood": {"entities": ("Entity", "{v}.entities"), "relationships": ("Relationship", "{v}.rels")},
     "CommonNeighbour": {"toFirst": ("Relationship", "{v}.left"), "toSecond": ("Relationship", "{v}.right")},
@@ -178,6 +178,14 @@ class _Statement:
                 return self.page("Claim", f"COLLECT {{ {claims_of(v, item)} }}", f)
             case "Relationship", "evidence":
                 return self.page("Claim", f"COLLECT {{ {evidence_of(v, item)} }}", f)
+            case "ContactLink", "contactEvidence":  # the row holds the contact and the organization's node
+                c, org = self.var(), self.var()
+                body = self.reads.dealings_of(c, org, item)
+                return self.page("Relationship", f"COLLECT {{ WITH {v}.contact AS {c}, {v}.of AS {org} {body} }}", f)
+            case "ContactLink", "link":
+                c, x = self.var(), self.var()
+                body = links_of(c, x, self.params, item)
+                return self.page("Relationship", f"COLLECT {{ WITH {v}.contact AS {c}, {v}.linked AS {x} {body} }}", f)
         raise NotCompiled(f"{type_name}.{f.name}")
 
     # -- connections --------------------------------------------------------------------------------
