@@ -497,18 +497,18 @@ class Reads:
             f"CALL ({org}) {{ OPTIONAL MATCH ({m}:Entity)-[:{self.members}]->({org}) "
             f"  WITH {org}, collect(DISTINCT {m}) AS {ms} RETURN {ms} + [{org}] AS {side} }} "
             f"UNWIND {side} AS {s} MATCH ({s})-[:{self.dealing}]-({c}:Entity) WHERE NOT {c} IN {side} "
-            f"WITH DISTINCT {org}, {c} "
-            f"MATCH ({c})-[:{p.facts}]-({x}:Entity) WHERE {x} <> {org} AND {where} "
-            f"WITH DISTINCT {org}, {c}, {x} ORDER BY {c}.id, {x}.id "
+            f"WITH DISTINCT {org}, {c} ORDER BY {c}.id "
+            # each contact's linked entities, a contact at a time: a page cut from this stops expanding contacts
+            f"CALL ({org}, {c}) {{ MATCH ({c})-[:{p.facts}]-({x}:Entity) WHERE {x} <> {org} AND {where} "
+            f"  WITH DISTINCT {x} ORDER BY {x}.id RETURN {x} }} "
             f"RETURN {{contact: {c}, linked: {x}, of: {org}}} AS {var}"
         )
 
     def dealings_of(self, c: str, org: str, var: str) -> str:
         """The dealings of contact `c` with organization `org` or its members, by type, source and target."""
-        d, s = f"{var}_d", f"{var}_s"
-        return (f"MATCH ({c})-[{d}:{self.dealing}]-({s}:Entity) "
-                f"WHERE {s} = {org} OR EXISTS {{ ({s})-[:{self.members}]->({org}) }} "
-                f"RETURN {d} AS {var} ORDER BY {by_fact(d)}")
+        d, s, m = f"{var}_d", f"{var}_s", f"{var}_m"
+        return (f"UNWIND [{org}] + COLLECT {{ MATCH ({m}:Entity)-[:{self.members}]->({org}) RETURN {m} }} AS {s} "
+                f"MATCH ({c})-[{d}:{self.dealing}]-({s}) RETURN {d} AS {var} ORDER BY {by_fact(d)}")
 
     def dealings(self, pairs: list[tuple[str, str]], page: tuple[int, int]) -> dict[tuple[str, str], dict]:
         """A page of the dealings of each (contact, organization)."""
