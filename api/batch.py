@@ -20,8 +20,8 @@ async def off_thread(fn: Callable[..., Any], *args: Any) -> Any:
     return await to_thread.run_sync(partial(fn, *args))
 
 
-def keyed(fetch: Callable[[list[str]], dict[str, Any]], default: Any) -> DataLoader:
-    async def load(keys: Sequence[str]) -> list[Any]:
+def keyed(fetch: Callable[[list], dict[Hashable, Any]], default: Any) -> DataLoader:
+    async def load(keys: Sequence[Hashable]) -> list[Any]:
         found = await off_thread(fetch, list(dict.fromkeys(keys)))
         return [found.get(k, default) for k in keys]
 
@@ -39,8 +39,8 @@ class Batches:
         self._pages: dict[Hashable, DataLoader] = {}
 
     def pages(self, fetch: Callable[..., dict[str, dict]], *args: Hashable) -> DataLoader:
-        """A loader of one page (`{total, items}`) per id: objects asking with the same arguments share one
-        query. `fetch(ids, *args)` is a named query of `Reads`."""
+        """A loader of one page (`{total, items}`) per key (an id, or a pair of ids): objects asking with the
+        same arguments share one query. `fetch(keys, *args)` is a named query of `Reads`."""
         key = (fetch.__name__, args)
         if key not in self._pages:
             self._pages[key] = keyed(lambda ids: fetch(ids, *args), EMPTY_PAGE)

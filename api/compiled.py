@@ -83,6 +83,8 @@ ARGUMENTS: dict[tuple[str, str], Callable[[dict], dict]] = {
     ("Document", "mentions"): _page,
     ("Document", "claims"): _page,
     ("Relationship", "evidence"): _page,
+    ("ContactLink", "contactEvidence"): _page,
+    ("ContactLink", "link"): _page,
 }
 ROOTS = {"__typename", "stats"} | {field for parent, field in ARGUMENTS if parent == "Query"}
 

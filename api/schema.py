@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import enum
 import logging
+from collections.abc import Hashable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -107,7 +108,8 @@ def sliced(rows: list[Any], first: int, after: str | None, wrap: Any) -> Connect
     return connection(len(rows), rows[skip:skip + limit], skip, wrap)
 
 
-async def paged(info: Info, fetch: Any, key: str, args: tuple, first: int, after: str | None, wrap: Any) -> Connection:
+async def paged(info: Info, fetch: Any, key: Hashable, args: tuple, first: int, after: str | None,
+                wrap: Any) -> Connection:
     """One page of a per-object list, batched with every other object asking with the same arguments."""
     page = window(first, after)
     got = await batches(info).pages(fetch, *args, page).load(key)
@@ -299,11 +301,22 @@ class SearchHit:
 @strawberry.type(description="A contact of an organization and the link that makes it interesting.")
 class ContactLink:
     contact: Entity
-    contact_evidence: list[Relationship] = strawberry.field(
-        description="The direct dealings with the organization or its members."
-    )
     linked_entity: Entity
-    link: list[Relationship] = strawberry.field(description="The contact's relationships to the linked entity.")
+    of: strawberry.Private[str]  # the organization's id
+
+    @strawberry.field(description="The direct dealings with the organization or its members, by type, source id "
+                      "and target id.")
+    async def contact_evidence(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
+                               ) -> Connection[Relationship]:
+        return await paged(info, batches(info).reads.dealings, (self.contact.id, self.of), (), first, after,
+                           Relationship.of)
+
+    @strawberry.field(description="The contact's relationships to the linked entity, by type, source id and "
+                      "target id.")
+    async def link(self, info: Info, first: First = limits.DEFAULT_PAGE, after: After = None
+                   ) -> Connection[Relationship]:
+        return await paged(info, batches(info).reads.links, (self.contact.id, self.linked_entity.id), (), first,
+                           after, Relationship.of)
 
 
 @strawberry.type
@@ -481,17 +494,17 @@ class Query:
 
     @strawberry.field(
         description="Who dealt directly with an organization (met, informed, was handled, recruited, trained, "
-        "funded, armed or supported by it or its members) and is also linked to an entity matching linkedTo."
+        "funded, armed or supported by it or its members) and is also linked to an entity matching linkedTo; by "
+        "contact id, then linked entity id."
     )
     async def contacts(
         self, info: Info, of: strawberry.ID, linked_to: EntityFilter, first: First = limits.DEFAULT_PAGE,
         after: After = None,
     ) -> Connection[ContactLink]:
-        rows = await off_thread(batches(info).reads.contacts, str(of), linked_to.to_query())
-        return sliced(rows, first, after, lambda r: ContactLink(
-            contact=Entity.of(r["contact"]), contact_evidence=relationship_list(r["dealings"]),
-            linked_entity=Entity.of(r["linked"]), link=relationship_list(r["links"]),
-        ))
+        skip, limit = window(first, after)
+        total, rows = await off_thread(batches(info).reads.contacts, str(of), linked_to.to_query(), skip, limit)
+        return connection(total, rows, skip, lambda r: ContactLink(
+            contact=Entity.of(r["contact"]), linked_entity=Entity.of(r["linked"]), of=str(of)))
 
     @strawberry.field(description=f"Paths of typed facts between two entities, shortest first: all the shortest "
                       f"ones (up to {MAX_HOPS} hops), or with `all` every path without repeated entities (up to "

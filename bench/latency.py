@@ -68,6 +68,7 @@ PATHS = 10  # graph.queries.Reads.paths answers at most this many
 FACTS_PAGE = 20  # an entity's facts (facts, evidence), in our API's order: type, source id, target id
 CLAIMS_PAGE = 5  # claims behind a fact (evidence, contacts), in our order: document id, start, claim id
 CONTACTS_PAGE = 20  # contacts, by contact id and linked entity id
+DEALINGS_PAGE = 10  # a contact's dealings and its links to the linked entity (contacts), by type, source, target
 MEMBERSHIPS_PAGE = 10  # a subject's memberships (deep), by type and target id
 MODEL = load_model()
 FACTS = "|".join(MODEL.rel_type(t) for t in MODEL.fact_types)
@@ -338,33 +339,40 @@ QUESTIONS = (
     ),
     Question(
         "contacts", "who dealt with an organization or its members and is linked to a kind of entity, with quotes "
-        f"(the first {CONTACTS_PAGE} by contact and linked entity, the first {CLAIMS_PAGE} quotes of each dealing)",
-        False, lambda p: {"of": p.contacts_of, "kinds": list(p.linked_kinds), "tags": list(p.linked_tags),
-                          "first": CONTACTS_PAGE, "claims": CLAIMS_PAGE},
+        f"(the first {CONTACTS_PAGE} by contact and linked entity, the first {DEALINGS_PAGE} dealings and links of "
+        f"each by type, source and target, the first {CLAIMS_PAGE} quotes of each dealing)",
+        True, lambda p: {"of": p.contacts_of, "kinds": list(p.linked_kinds), "tags": list(p.linked_tags),
+                         "first": CONTACTS_PAGE, "dealings": DEALINGS_PAGE, "claims": CLAIMS_PAGE},
         "query($of: ID!, $kinds: [String!]!, $tags: [String!]!) { contacts(of: $of, "
         f"linkedTo: {{kinds: $kinds, tags: $tags}}, first: {CONTACTS_PAGE}) {{ nodes {{ contact {{ id name }} "
-        "linkedEntity { id name } contactEvidence { type source { id } target { id } "
-        f"evidence(first: {CLAIMS_PAGE}) {{ nodes {{ id quote }} }} }} link {{ type }} }} }} }}",
+        f"linkedEntity {{ id name }} contactEvidence(first: {DEALINGS_PAGE}) {{ nodes {{ type source {{ id }} "
+        f"target {{ id }} evidence(first: {CLAIMS_PAGE}) {{ nodes {{ id quote }} }} }} }} "
+        f"link(first: {DEALINGS_PAGE}) {{ nodes {{ type }} }} }} }} }}",
         f"MATCH (org:Entity {{id: $of}}) OPTIONAL MATCH (m:Entity)-[:{MEMBERS}]->(org) "
         "WITH org, [org] + collect(DISTINCT m) AS side UNWIND side AS s "
-        f"MATCH (s)-[d:{CONTACTS}]-(c:Entity) WHERE NOT c IN side "
-        "WITH org, c, collect(DISTINCT d) AS dealings "
-        f"MATCH (c)-[l:{FACTS}]-(x:Entity) WHERE x <> org AND x.kind IN $kinds "
+        f"MATCH (s)-[:{CONTACTS}]-(c:Entity) WHERE NOT c IN side "
+        "WITH DISTINCT org, side, c "
+        f"MATCH (c)-[:{FACTS}]-(x:Entity) WHERE x <> org AND x.kind IN $kinds "
         "  AND all(t IN $tags WHERE t IN coalesce(x.tags, [])) "
-        "WITH c, dealings, x, collect(DISTINCT l) AS links ORDER BY c.id, x.id LIMIT $first "
+        "WITH DISTINCT side, c, x ORDER BY c.id, x.id LIMIT $first "
         "RETURN {contact: c {.id, .name}, linkedEntity: x {.id, .name}, "
-        "contactEvidence: [d IN dealings | {type: type(d), source: {id: startNode(d).id}, "
-        "  target: {id: endNode(d).id}, evidence: " + _first_claims("d", "k {.id, .quote}") + "}], "
-        "link: [l IN links | {type: type(l)}]} AS result",
-        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!, $first: Int!, $claims: Int!) { contacts(of: $of, "
-        "kinds: $kinds, tags: $tags, first: $first, claims: $claims) { contact { id name } linkedEntity { id name } "
+        f"contactEvidence: COLLECT {{ MATCH (c)-[d:{CONTACTS}]-(s) WHERE s IN side "
+        "  WITH d ORDER BY type(d), startNode(d).id, endNode(d).id LIMIT $dealings "
+        "  RETURN {type: type(d), source: {id: startNode(d).id}, target: {id: endNode(d).id}, evidence: "
+        + _first_claims("d", "k {.id, .quote}") + "} }, "
+        f"link: COLLECT {{ MATCH (c)-[l:{FACTS}]-(x) WITH l ORDER BY type(l), startNode(l).id, endNode(l).id "
+        "  LIMIT $dealings RETURN {type: type(l)} }} AS result",
+        "query($of: ID!, $kinds: [String!]!, $tags: [String!]!, $first: Int!, $dealings: Int!, $claims: Int!) { "
+        "contacts(of: $of, kinds: $kinds, tags: $tags, first: $first, dealings: $dealings, claims: $claims) { "
+        "contact { id name } linkedEntity { id name } "
         "contactEvidence { type source { id } target { id } evidence { id quote } } link { type } } }",
         summary=lambda d: sorted(
             (c["contact"]["id"], c["linkedEntity"]["id"],
              sorted((r["type"], r["source"]["id"], r["target"]["id"], [e["id"] for e in r["evidence"]])
                     for r in c["contactEvidence"]),
              sorted(r["type"] for r in c["link"])) for c in d["contacts"]),
-        custom="contacts(of: ID!, kinds: [String!]!, tags: [String!]!, first: Int!, claims: Int!): [ContactLink!]!",
+        custom="contacts(of: ID!, kinds: [String!]!, tags: [String!]!, first: Int!, dealings: Int!, claims: Int!): "
+        "[ContactLink!]!",
     ),
     Question(
         "aggregates", "dashboard counts: by family, kind, tag, type, document, year; top 10s", False,

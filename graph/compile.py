@@ -27,6 +27,7 @@ from graph.queries import (
     entities_body,
     evidence_of,
     facts_of,
+    links_of,
     mentions_of,
     neighbourhood_body,
     paths_body,
@@ -80,7 +81,6 @@ VALUE: dict[str, dict[str, tuple[str, str]]] = {
 }
 # fields holding a list of objects that is a value of {v}: their type, the expression
 LISTS: dict[str, dict[str, tuple[str, str]]] = {
-    "ContactLink": {"contactEvidence": ("Relationship", "{v}.dealings"), "link": ("Relationship", "{v}.links")},
     "Path": {"entities": ("Entity", "nodes({v})"), "relationships": ("Relationship", "relationships({v})")},
     "Neighbourhood": {"entities": ("Entity", "{v}.entities"), "relationships": ("Relationship", "{v}.rels")},
     "CommonNeighbour": {"toFirst": ("Relationship", "{v}.left"), "toSecond": ("Relationship", "{v}.right")},
@@ -166,31 +166,43 @@ class _Statement:
         a, item = f.args, self.var()
         match type_name, f.name:
             case "Entity", "relationships":
-                return self.page("Relationship", f"COLLECT {{ {facts_of(v, a['facts'], self.params, item)} }}", f)
+                return self.page("Relationship", facts_of(v, a['facts'], self.params, item), f)
             case "Entity", "documents":
-                return self.page("Document", f"COLLECT {{ {documents_of(v, item)} }}", f)
+                return self.page("Document", documents_of(v, item), f)
             case "Entity", "timeline":
                 body = timeline_of(v, a["date_from"], a["date_to"], self.params, item)
-                return self.page("Claim", f"COLLECT {{ {body} }}", f)
+                return self.page("Claim", body, f)
             case "Document", "mentions":
-                return self.page("Mention", f"COLLECT {{ {mentions_of(v, item)} }}", f)
+                return self.page("Mention", mentions_of(v, item), f)
             case "Document", "claims":
-                return self.page("Claim", f"COLLECT {{ {claims_of(v, item)} }}", f)
+                return self.page("Claim", claims_of(v, item), f)
             case "Relationship", "evidence":
-                return self.page("Claim", f"COLLECT {{ {evidence_of(v, item)} }}", f)
+                return self.page("Claim", evidence_of(v, item), f)
+            case "ContactLink", "contactEvidence":  # the row holds the contact and the organization's node
+                c, org = self.var(), self.var()
+                body = self.reads.dealings_of(c, org, item)
+                return self.page("Relationship", f"WITH {v}.contact AS {c}, {v}.of AS {org} {body}", f)
+            case "ContactLink", "link":
+                c, x = self.var(), self.var()
+                body = links_of(c, x, self.params, item)
+                return self.page("Relationship", f"WITH {v}.contact AS {c}, {v}.linked AS {x} {body}", f)
         raise NotCompiled(f"{type_name}.{f.name}")
 
     # -- connections --------------------------------------------------------------------------------
-    def page(self, type_name: str, items: str, f: Select, total: str | None = None) -> str:
-        """A connection over `items`: the whole ordered list, cut here into the page `f` asks for; or, with
-        `total`, the page already cut, of `total` in all."""
+    def page(self, type_name: str, body: str | None, f: Select, total: str | None = None) -> str:
+        """A connection over the ordered rows of statement `body` (None: none), cut into the page `f` asks for.
+        The statement itself is cut (SKIP, LIMIT), so Neo4j stops at the end of the page, when `total` (an
+        expression of how many there are) is given or the page's total is not asked for; otherwise the whole
+        list is collected, counted and cut."""
         skip, limit = f.args["page"]
-        whole, x, s = self.var(), self.var(), self.value(skip)
-        if total is None:
-            n = self.value(limit)
-            source = f"[{whole} IN [{items}] | {{total: size({whole}), page: {whole}[{s}..{s} + {n}]}}][0]"
+        whole, x, s, n = self.var(), self.var(), self.value(skip), self.value(limit)
+        if body is None:
+            source = "{total: 0, page: []}"
+        elif total is not None or not _wants_total(f):
+            count = total if total is not None and _wants_total(f) else "null"
+            source = f"{{total: {count}, page: COLLECT {{ {body} SKIP {s} LIMIT {n} }}}}"
         else:
-            source = f"{{total: {total}, page: {items}}}"
+            source = f"[{whole} IN [COLLECT {{ {body} }}] | {{total: size({whole}), page: {whole}[{s}..{s} + {n}]}}][0]"
         cursors = self.value([self.cursor(skip + i) for i in range(limit)]) if _wants_cursors(f) else ""
         last = f"size({x}.page) - 1"
         values: dict[str, Callable[[Select], str]] = {
@@ -232,21 +244,16 @@ class _Statement:
                         f"| {self.object(label, v, f.fields)}][0]")
             case "entities":
                 total, body = entities_body(self.reads.resolve(a["filter"]), a["order"], self.params, v)
-                skip, limit = a["page"]
-                items = f"COLLECT {{ {body} SKIP {self.value(skip)} LIMIT {self.value(limit)} }}"
-                return self.page("Entity", items, f, total)
+                return self.page("Entity", body, f, total)
             case "documents":
-                skip, limit = a["page"]
-                items = f"COLLECT {{ {documents_body(v)} SKIP {self.value(skip)} LIMIT {self.value(limit)} }}"
-                return self.page("Document", items, f, DOCUMENTS)
+                return self.page("Document", documents_body(v), f, DOCUMENTS)
             case "search":
-                body = search_body(a["text"], a["family"], self.params, v)
-                return self.page("SearchHit", f"COLLECT {{ {body} }}" if body else "[]", f)
+                return self.page("SearchHit", search_body(a["text"], a["family"], self.params, v), f)
             case "contacts":
                 body = self.reads.contacts_body(a["of"], self.reads.resolve(a["linked"]), self.params, v)
-                return self.page("ContactLink", f"COLLECT {{ {body} }}", f)
+                return self.page("ContactLink", body, f)
             case "commonNeighbours":
-                return self.page("CommonNeighbour", f"COLLECT {{ {common_body(a['a'], a['b'], self.params, v)} }}", f)
+                return self.page("CommonNeighbour", common_body(a['a'], a['b'], self.params, v), f)
             case "paths":
                 body = paths_body(a["source"], a["target"], a["max_hops"], a["shortest"], a["limit"], self.params, v)
                 return self.each("Path", f"COLLECT {{ {body} }}" if body else "[]", f.fields)
@@ -257,6 +264,12 @@ class _Statement:
             case "stats":
                 return self.map(f.fields, self.reads.totals)
         raise NotCompiled(f"Query.{f.name}")
+
+
+def _wants_total(f: Select) -> bool:
+    """Whether a connection's selection needs to know how many items there are in all."""
+    return any(g.name == "totalCount" or (g.name == "pageInfo" and any(e.name == "hasNextPage" for e in g.fields))
+               for g in f.fields)
 
 
 def _wants_cursors(f: Select) -> bool:

@@ -40,6 +40,12 @@ class Params:
         self.values[key] = value
         return f"${key}"
 
+    def only(self, types: tuple[str, ...] | None) -> str:
+        """The fact types among `types` (all of them for None, or when none is one), so a pattern expands only
+        the relationships asked for; the types come from the model, never from `types`."""
+        known = [t for t in self.facts.split("|") if types is None or t in types]
+        return "|".join(known) or self.facts
+
 
 def _dated(var: str, bound: str, op: str) -> str:
     """`var op bound` for ISO date prefixes, compared at the coarser of the two precisions."""
@@ -60,10 +66,10 @@ class FactFilter:
     other: EntityFilter | None = None
 
     def pattern(self, r: str, e: str, o: str, p: Params) -> str:
-        """`(e)-[r]-(o)` over the fact types, in this filter's direction: Neo4j expands only those
-        relationships of `e`, not its mentions and claims too."""
+        """`(e)-[r]-(o)` over the fact types asked for, in this filter's direction: Neo4j expands only those
+        relationships of `e`, not its other facts, mentions and claims too."""
         left, right = {"OUT": ("-", "->"), "IN": ("<-", "-")}.get(self.direction, ("-", "-"))
-        return f"({e}){left}[{r}:{p.facts}]{right}({o}:Entity)"
+        return f"({e}){left}[{r}:{p.only(self.types)}]{right}({o}:Entity)"
 
     def compile(self, r: str, o: str, p: Params, prefix: str) -> str:
         """The conditions on a match of `pattern`."""
@@ -198,11 +204,22 @@ def rel(var: str, ends: bool = True) -> str:
 # Each returns one column, named `var`, in a fixed order: `Reads` runs them per node of a batch, and the
 # compiler of whole selections (graph/compile.py) nests them. Inner variables are named after `var`, so nested
 # ones never collide; every value goes into the Params.
+def by_fact(r: str) -> str:
+    """The order of every list of fact edges: by type, source id and target id."""
+    return f"type({r}), startNode({r}).id, endNode({r}).id"
+
+
 def facts_of(e: str, facts: FactFilter, p: Params, var: str) -> str:
     """The fact edges of entity `e` that `facts` asks for, by type, source and target."""
     r, o = f"{var}_r", f"{var}_o"
     return (f"MATCH {facts.pattern(r, e, o, p)} WHERE {facts.compile(r, o, p, var)} "
-            f"RETURN {r} AS {var} ORDER BY type({r}), startNode({r}).id, endNode({r}).id")
+            f"RETURN {r} AS {var} ORDER BY {by_fact(r)}")
+
+
+def links_of(a: str, b: str, p: Params, var: str) -> str:
+    """The fact edges between entities `a` and `b`, by type, source and target."""
+    r = f"{var}_r"
+    return f"MATCH ({a})-[{r}:{p.facts}]-({b}) RETURN {r} AS {var} ORDER BY {by_fact(r)}"
 
 
 def documents_of(e: str, var: str) -> str:
@@ -346,6 +363,8 @@ class Reads:
         self.model = model
         self.families = list(model.families)
         self.fact_pattern = "|".join(model.rel_type(t) for t in model.fact_types)
+        self.members = "|".join(model.rel_type(t) for t in model.membership_types)
+        self.dealing = "|".join(model.rel_type(t) for t in model.contact_types)
         # edges of each fact type, from Neo4j's count store rather than by reading every edge
         self.fact_counts = [f"COUNT {{ ()-[:{model.rel_type(t)}]->() }}" for t in model.fact_types]
         self.totals = {"documents": DOCUMENTS, "entities": "COUNT { (:Entity) }",
@@ -360,13 +379,23 @@ class Reads:
         """One round trip for many nodes: `body` runs per node (bound to `var`) and returns ordered `item`
         rows; each node gets its total and the page `(skip, limit)` of its items, each shaped by `project`
         (an expression of `item`) once the page is cut, so no projection is made for items it leaves out."""
+        return self._per_key(f"MATCH ({var}:{self.model.label(label)} {{id: key}})", var, ids, body, page,
+                             project, **params)
+
+    def _per_pair(self, pairs: list[tuple[str, str]], body: str, page: tuple[int, int],
+                  project: str = "item") -> dict[tuple[str, str], dict]:
+        """`_per_id` for pairs of entity ids: `body` runs per pair, bound to `a` and `b`."""
+        return self._per_key("MATCH (a:Entity {id: key[0]}), (b:Entity {id: key[1]})", "a, b",
+                             [list(p) for p in pairs], body, page, project)
+
+    def _per_key(self, match: str, scope: str, keys: list, body: str, page: tuple[int, int], project: str,
+                 **params: Any) -> dict:
         rows = self.read(
-            f"UNWIND $ids AS id MATCH ({var}:{self.model.label(label)} {{id: id}}) "
-            f"CALL ({var}) {{ {body} }} WITH id, collect(item) AS items "
-            f"RETURN id, size(items) AS total, [item IN items[$skip..$skip + $limit] | {project}] AS items",
-            ids=ids, skip=page[0], limit=page[1], **params,
+            f"UNWIND $keys AS key {match} CALL ({scope}) {{ {body} }} WITH key, collect(item) AS items "
+            f"RETURN key, size(items) AS total, [item IN items[$skip..$skip + $limit] | {project}] AS items",
+            keys=keys, skip=page[0], limit=page[1], **params,
         )
-        return {r["id"]: {"total": r["total"], "items": r["items"]} for r in rows}
+        return {_hashable(r["key"]): {"total": r["total"], "items": r["items"]} for r in rows}
 
     def resolve(self, flt: EntityFilter) -> EntityFilter:
         """Look up the fuzzy names of a filter in the full-text index (one round trip, only if it has any)."""
@@ -444,35 +473,50 @@ class Reads:
         return {r["claim"]["id"]: r["claim"] for r in rows}
 
     # -- questions ------------------------------------------------------------------------------
-    def contacts(self, of: str, linked: EntityFilter) -> list[dict]:
-        """Who dealt directly with `of` or its members, and is linked to something matching `linked`."""
+    def contacts(self, of: str, linked: EntityFilter, skip: int, limit: int) -> tuple[int, list[dict]]:
+        """Who dealt directly with `of` or its members, and is linked to something matching `linked`: how many
+        (contact, linked entity) pairs, and a page of them (their dealings and links are `dealings` and `links`)."""
         params = Params(self.fact_pattern)
-        return self.read(
-            f"CALL () {{ {self.contacts_body(of, self.resolve(linked), params, 'row')} }} "
-            "WITH row, row.contact AS c, row.linked AS x "
-            f"RETURN {entity('c')} AS contact, [d IN row.dealings | {rel('d')}] AS dealings, {entity('x')} AS linked, "
-            f"[l IN row.links | {rel('l')}] AS links",
-            **params.values,
+        rows = self.read(
+            f"WITH COLLECT {{ {self.contacts_body(of, self.resolve(linked), params, 'row')} }} AS rows "
+            "RETURN size(rows) AS total, [row IN rows[$skip..$skip + $limit] | "
+            f"{{contact: [c IN [row.contact] | {entity('c')}][0], linked: [x IN [row.linked] | {entity('x')}][0]}}] "
+            "AS page",
+            skip=skip, limit=limit, **params.values,
         )
+        return rows[0]["total"], rows[0]["page"]
 
     def contacts_body(self, of: str, linked: EntityFilter, p: Params, var: str) -> str:
         """A statement of the contacts of `of` linked to an entity matching `linked` (fuzzy names resolved),
-        by contact and linked entity, each `{contact, dealings, linked, links}`."""
-        org, m, ms, side, s, d, c, x, ln = (f"{var}_{n}" for n in ("org", "m", "ms", "side", "s", "d", "c", "x", "l"))
-        dealings, links = f"{var}_dealings", f"{var}_links"
+        by contact and linked entity, each `{contact, linked, of}` (`of` the organization's node): a contact has
+        a dealing (`dealings_of`) and a link (`links_of`) to the linked entity, listed when asked for."""
+        org, m, ms, side, s, c, x = (f"{var}_{n}" for n in ("org", "m", "ms", "side", "s", "c", "x"))
         where = linked.compile(x, p, var)
-        members = "|".join(self.model.rel_type(t) for t in self.model.membership_types)
-        contact = "|".join(self.model.rel_type(t) for t in self.model.contact_types)
         return (
             f"MATCH ({org}:Entity {{id: {p(var, 'of', of)}}}) "
-            f"CALL ({org}) {{ OPTIONAL MATCH ({m}:Entity)-[:{members}]->({org}) "
+            f"CALL ({org}) {{ OPTIONAL MATCH ({m}:Entity)-[:{self.members}]->({org}) "
             f"  WITH {org}, collect(DISTINCT {m}) AS {ms} RETURN {ms} + [{org}] AS {side} }} "
-            f"UNWIND {side} AS {s} MATCH ({s})-[{d}:{contact}]-({c}:Entity) WHERE NOT {c} IN {side} "
-            f"WITH {org}, {c}, collect(DISTINCT {d}) AS {dealings} "
-            f"MATCH ({c})-[{ln}:{p.facts}]-({x}:Entity) WHERE {x} <> {org} AND {where} "
-            f"WITH {c}, {dealings}, {x}, collect(DISTINCT {ln}) AS {links} ORDER BY {c}.id, {x}.id "
-            f"RETURN {{contact: {c}, dealings: {dealings}, linked: {x}, links: {links}}} AS {var}"
+            f"UNWIND {side} AS {s} MATCH ({s})-[:{self.dealing}]-({c}:Entity) WHERE NOT {c} IN {side} "
+            f"WITH DISTINCT {org}, {c} ORDER BY {c}.id "
+            # each contact's linked entities, a contact at a time: a page cut from this stops expanding contacts
+            f"CALL ({org}, {c}) {{ MATCH ({c})-[:{p.facts}]-({x}:Entity) WHERE {x} <> {org} AND {where} "
+            f"  WITH DISTINCT {x} ORDER BY {x}.id RETURN {x} }} "
+            f"RETURN {{contact: {c}, linked: {x}, of: {org}}} AS {var}"
         )
+
+    def dealings_of(self, c: str, org: str, var: str) -> str:
+        """The dealings of contact `c` with organization `org` or its members, by type, source and target."""
+        d, s, m = f"{var}_d", f"{var}_s", f"{var}_m"
+        return (f"UNWIND [{org}] + COLLECT {{ MATCH ({m}:Entity)-[:{self.members}]->({org}) RETURN {m} }} AS {s} "
+                f"MATCH ({c})-[{d}:{self.dealing}]-({s}) RETURN {d} AS {var} ORDER BY {by_fact(d)}")
+
+    def dealings(self, pairs: list[tuple[str, str]], page: tuple[int, int]) -> dict[tuple[str, str], dict]:
+        """A page of the dealings of each (contact, organization)."""
+        return self._per_pair(pairs, self.dealings_of("a", "b", "item"), page, rel("item"))
+
+    def links(self, pairs: list[tuple[str, str]], page: tuple[int, int]) -> dict[tuple[str, str], dict]:
+        """A page of the fact edges between each (contact, linked entity)."""
+        return self._per_pair(pairs, links_of("a", "b", Params(self.fact_pattern), "item"), page, rel("item"))
 
     def paths(self, source: str, target: str, max_hops: int, shortest: bool, limit: int) -> list[dict]:
         """The shortest paths of typed facts between two entities, or every simple path up to `max_hops`
@@ -546,6 +590,11 @@ class Reads:
 
 
 DOC_FIELDS = ".id, .title, .publisher, .authors, .published, .kind, .url"
+
+
+def _hashable(key: Any) -> Any:
+    """A key as the API's loaders look it up: a list (a pair of ids) as a tuple."""
+    return tuple(key) if isinstance(key, list) else key
 
 
 def claim(var: str) -> str:

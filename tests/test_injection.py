@@ -31,6 +31,7 @@ REACH = {
     "Entity": 'entity(id: "mois") { %s }',
     "Document": f'document(id: "{DOCUMENT}") {{ %s }}',
     "Relationship": 'entity(id: "mois") { relationships(first: 1) { nodes { %s } } }',
+    "ContactLink": 'contacts(of: "mois", linkedTo: {}, first: 1) { nodes { %s } }',
     "Aggregates": "aggregates { %s }",
     "Mutation": "%s",
 }

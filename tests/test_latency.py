@@ -47,8 +47,9 @@ def test_a_different_answer_is_caught(endpoints: latency.Endpoints) -> None:
 def test_the_forms_agree_on_pages_that_cut_the_answer(endpoints: latency.Endpoints) -> None:
     """The bounded questions ask for pages larger than the seeds' answers: ask again for pages of 1 or 2, so
     the three forms must pick the same first items (the same order, the Library's per-field pages merged)."""
-    pages = {"first": 2, "claims": 1, "memberships": 1}
-    literal = {latency.FACTS_PAGE: 2, latency.CONTACTS_PAGE: 2, latency.CLAIMS_PAGE: 1, latency.MEMBERSHIPS_PAGE: 1}
+    pages = {"first": 2, "claims": 1, "memberships": 1, "dealings": 1}
+    literal = {latency.FACTS_PAGE: 2, latency.CONTACTS_PAGE: 2, latency.CLAIMS_PAGE: 1, latency.MEMBERSHIPS_PAGE: 1,
+               latency.DEALINGS_PAGE: 1}
     names = ("facts", "evidence", "contacts", "deep")
     full = [q for q in latency.QUESTIONS if q.name in names]
     tight = tuple(dataclasses.replace(

@@ -103,5 +103,7 @@ def test_entity_filters_compile_to_parameters_only():
     assert hostile not in clause and hostile.lower() in params.values.values()
     assert [hostile] in params.values.values() and "2014" in params.values.values()
     assert " OR " in clause and "NOT (" in clause and "EXISTS { MATCH (e)-[f_r:LEADS|MET_WITH]-(f_o:Entity)" in clause
+    narrow = FactFilter(types=("MET_WITH", hostile)).pattern("r", "e", "o", params)
+    assert narrow == "(e)-[r:MET_WITH]-(o:Entity)"  # only the types asked for are expanded, named by the model
     empty = Params("LEADS")
     assert EntityFilter().compile("e", empty) == "true" and empty.values == {}

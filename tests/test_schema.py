@@ -44,10 +44,10 @@ def test_the_question_mois_contacts_linked_to_kurdish_parties(seeded, model):
     data = run(seeded, model, """{
       contacts(of: "mois", linkedTo: {kinds: ["political_party"], tags: ["kurdish"]}) { nodes {
         contact { id name aliases }
-        contactEvidence { type source { id } target { id }
-                          evidence { nodes { quote document { id } claimedBy { id } } } }
+        contactEvidence { nodes { type source { id } target { id }
+                                  evidence { nodes { quote document { id } claimedBy { id } } } } }
         linkedEntity { id kind tags }
-        link { type source { id } target { id } evidence { nodes { quote document { id } } } }
+        link { nodes { type source { id } target { id } evidence { nodes { quote document { id } } } } }
       }}}""")
     contacts = data["contacts"]["nodes"]
     links = {c["contact"]["id"]: c for c in contacts}
@@ -55,15 +55,15 @@ def test_the_question_mois_contacts_linked_to_kurdish_parties(seeded, model):
     assert "Kaka Hama" in kaka["contact"]["aliases"]
     assert kaka["linkedEntity"]["id"] == "ksdp"
     assert kaka["linkedEntity"]["kind"] == "political_party" and "kurdish" in kaka["linkedEntity"]["tags"]
-    dealings = {d["type"] for d in kaka["contactEvidence"]}
+    dealings = {d["type"] for d in kaka["contactEvidence"]["nodes"]}
     assert "MET_WITH" in dealings
-    quotes = [e["quote"] for d in kaka["contactEvidence"] for e in d["evidence"]["nodes"]]
+    quotes = [e["quote"] for d in kaka["contactEvidence"]["nodes"] for e in d["evidence"]["nodes"]]
     assert any("MOIS officers met with Mahmoud" in q for q in quotes)
-    link_quotes = [e["quote"] for rel in kaka["link"] for e in rel["evidence"]["nodes"]]
+    link_quotes = [e["quote"] for rel in kaka["link"]["nodes"] for e in rel["evidence"]["nodes"]]
     assert any("Mohammed Haji Mahmoud, also known as Kaka Hama" in q for q in link_quotes)
     for c in contacts:
-        assert c["contactEvidence"] and c["link"]
-        assert all(ev["evidence"]["nodes"] for ev in c["contactEvidence"] + c["link"])
+        assert c["contactEvidence"]["nodes"] and c["link"]["nodes"]
+        assert all(ev["evidence"]["nodes"] for ev in c["contactEvidence"]["nodes"] + c["link"]["nodes"])
         assert c["contact"]["id"] != "mois" and c["linkedEntity"]["id"] != "mois"
         assert "kurdish" in c["linkedEntity"]["tags"] and c["linkedEntity"]["kind"] == "political_party"
 
@@ -71,12 +71,72 @@ def test_the_question_mois_contacts_linked_to_kurdish_parties(seeded, model):
 def test_contacts_include_dealings_with_members(seeded, model):
     """Someone who met a member of an organization is that organization's contact."""
     data = run(seeded, model, """{ contacts(of: "quds-force", linkedTo: {family: PERSON}) { nodes {
-        contact { id } contactEvidence { type source { id } target { id } } } } }""")
-    sources = {(d["source"]["id"], d["target"]["id"]) for c in data["contacts"]["nodes"] for d in c["contactEvidence"]}
+        contact { id } contactEvidence { nodes { type source { id } target { id } } } } } }""")
+    sources = {(d["source"]["id"], d["target"]["id"]) for c in data["contacts"]["nodes"]
+               for d in c["contactEvidence"]["nodes"]}
     members = run(seeded, model, """{ entity(id: "quds-force") {
         relationships(types: [MEMBER_OF, LEADS, PART_OF], direction: IN) { nodes { source { id } } } } }""")
     member_ids = {r["source"]["id"] for r in members["entity"]["relationships"]["nodes"]}
     assert member_ids and any(s in member_ids or t in member_ids for s, t in sources)
+
+
+def test_contacts_and_their_dealings_and_links_are_pages(seeded, model):
+    """Each contact's dealings and links come a page at a time, by type, source and target, with their totals;
+    so do the contacts, by contact and linked entity."""
+    whole = """{ contacts(of: "mois", linkedTo: {family: ORGANIZATION}, first: 100) { totalCount nodes {
+        contact { id } linkedEntity { id }
+        contactEvidence(first: 50) { totalCount nodes { type source { id } target { id } } }
+        link(first: 50) { totalCount nodes { type source { id } target { id } } } } } }"""
+    rows = run(seeded, model, whole)["contacts"]
+    assert rows["totalCount"] == len(rows["nodes"]) > 2
+    pairs = [(r["contact"]["id"], r["linkedEntity"]["id"]) for r in rows["nodes"]]
+    assert pairs == sorted(pairs) and len(set(pairs)) == len(pairs)
+
+    def key(r):
+        return r["type"], r["source"]["id"], r["target"]["id"]
+
+    for r in rows["nodes"]:
+        for name in ("contactEvidence", "link"):
+            items = r[name]["nodes"]
+            assert r[name]["totalCount"] == len(items) > 0 and [key(i) for i in items] == sorted(map(key, items))
+    busy = max(rows["nodes"], key=lambda r: r["contactEvidence"]["totalCount"])
+    linked = max(rows["nodes"], key=lambda r: r["link"]["totalCount"])
+    assert busy["contactEvidence"]["totalCount"] > 1 and linked["link"]["totalCount"] > 1
+    q = """query($after: String, $links: String, $skip: String) {
+        contacts(of: "mois", linkedTo: {family: ORGANIZATION}, first: 1, after: $skip) { totalCount nodes {
+        contact { id } linkedEntity { id }
+        contactEvidence(first: 1, after: $after) { totalCount nodes { type source { id } target { id } }
+                                                   pageInfo { hasNextPage endCursor } }
+        link(first: 1, after: $links) { totalCount edges { cursor node { type source { id } target { id } } }
+                                        pageInfo { hasNextPage endCursor } } } } }"""
+    for row, name in ((busy, "contactEvidence"), (linked, "link")):
+        skip = rows["nodes"].index(row)
+        variables = {"skip": encode_cursor(skip - 1) if skip else None}
+        seen = []
+        while True:
+            page = run(seeded, model, q, **variables)["contacts"]
+            assert page["totalCount"] == rows["totalCount"]
+            [got] = page["nodes"]
+            assert (got["contact"]["id"], got["linkedEntity"]["id"]) == pairs[skip]
+            part = got[name]
+            assert part["totalCount"] == row[name]["totalCount"]
+            seen += part["nodes"] if name == "contactEvidence" else [e["node"] for e in part["edges"]]
+            if not part["pageInfo"]["hasNextPage"]:
+                break
+            variables["after" if name == "contactEvidence" else "links"] = part["pageInfo"]["endCursor"]
+        assert seen == row[name]["nodes"]
+    # without totals the compiled statement cuts each page itself: the same second items
+    second = run(seeded, model, """query($after: String) { contacts(of: "mois", linkedTo: {family: ORGANIZATION},
+        first: 100) { nodes { contactEvidence(first: 1, after: $after) { nodes { type source { id } target { id } } }
+        link(first: 1, after: $after) { nodes { type source { id } target { id } } } } } }""",
+                 after=encode_cursor(0))["contacts"]["nodes"]
+    assert second == [{name: {"nodes": r[name]["nodes"][1:2]} for name in ("contactEvidence", "link")}
+                      for r in rows["nodes"]]
+    none = run(seeded, model, """{ contacts(of: "mois", linkedTo: {family: ORGANIZATION}, first: 0) {
+        totalCount nodes { contact { id } } pageInfo { hasNextPage } } }""")["contacts"]
+    assert none == {"totalCount": rows["totalCount"], "nodes": [], "pageInfo": {"hasNextPage": True}}
+    assert "first must be between" in fails(seeded, model, """{ contacts(of: "mois", linkedTo: {}) {
+        nodes { link(first: 201) { totalCount } } } }""")
 
 
 def test_entity_with_relationships_evidence_and_documents(seeded, model):
