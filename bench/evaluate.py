@@ -37,8 +37,10 @@ from schema.model import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"entity_f1": 0.85, "linking_accuracy": 0.90, "fact_precision": 0.80, "fact_recall": 0.50}
-# documents of bench/eval/ the rules were never tuned on (the second held-out set, moved in after scoring)
-CLEAN = ("cable-karbala-2015", "news-tuz-2015", "interrogation-obeidi", "opinion-hashd")
+# documents of bench/eval/ the rules were never tuned on (the second and third held-out sets, moved in after
+# scoring): their misses are not read, only their pooled scores
+CLEAN = ("cable-karbala-2015", "news-tuz-2015", "interrogation-obeidi", "opinion-hashd", "cable-basra-2015",
+         "news-baiji-2015", "interrogation-daraji", "opinion-guards-2019", "brief-kirkuk-2017")
 
 
 @dataclass
