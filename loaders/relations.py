@@ -152,7 +152,7 @@ def _relative_clause(token):
     if token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr"):
         return None
     for _ in range(3):
-        if token.head is token:
+        if token.head.i == token.i:
             return None
         token = token.head
         if token.dep_ == "relcl":
@@ -314,7 +314,7 @@ class _Clause:
         # a subject 'it' may be a country: "Iran armed the Kurds when it needed allies"
         bodies = ("Organization", "Location") if pronoun.dep_ == "nsubj" else ("Organization",)
         for _ in range(6):  # up through the clauses above it, relative clauses included
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
             if node.pos_ not in ("VERB", "AUX"):
@@ -340,7 +340,7 @@ class _Clause:
                     found = self.entities_of(subject, follow=False)
                     return found[0] if found else ""  # a speaker who is no one we know: "" (unknown)
                 return None
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
         return None
@@ -418,7 +418,7 @@ class _Clause:
             m = self.at.get(noun.idx)
             if m is not None and self.families.get(m.entity) == "Person":
                 return [m.entity]
-            if noun.head is noun:
+            if noun.head.i == noun.i:
                 break
             noun = noun.head
         return self._described(noun)
@@ -467,7 +467,7 @@ class _Clause:
         if (known := self._known_as(noun)) is not None:
             named.append(known)
         head = noun.head
-        if named or head is noun:
+        if named or head.i == noun.i:
             return named
         if noun.dep_ == "appos":  # "Brother Javad and Brother Saeed, both officers of ...": a plural fits all
             found = self._described(head, follow=noun.tag_ == "NNS")
