@@ -293,7 +293,7 @@ class _Clause:
             subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
             if subject is None or verb.lemma_.lower() not in ATTRIBUTING or _unasserted(verb):
                 continue
-            aside = verb is not root  # "Hajj Yusuf, he said, took ...": 'he' is not Hajj Yusuf
+            aside = verb != root  # "Hajj Yusuf, he said, took ...": 'he' is not Hajj Yusuf
             avoid = tuple(self.subjects(root)[0]) if aside else ()
             found = [e for e in self.entities_of(subject, follow=False, avoid=avoid)
                      if self.families.get(e) in ("Person", "Organization")]
@@ -336,7 +336,7 @@ class _Clause:
         node = pronoun
         for _ in range(6):
             if node.dep_ == "ccomp" and node.head.lemma_.lower() in SPEECH:
-                for subject in (c for c in node.head.children if c.dep_ == "nsubj" and c is not pronoun):
+                for subject in (c for c in node.head.children if c.dep_ == "nsubj" and c != pronoun):
                     found = self.entities_of(subject, follow=False)
                     return found[0] if found else ""  # a speaker who is no one we know: "" (unknown)
                 return None
@@ -398,7 +398,7 @@ class _Clause:
         verb = next((a for a in pronoun.ancestors if a.pos_ in ("VERB", "AUX")), None)
         if verb is None:
             return []
-        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not pronoun]
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c != pronoun]
         return [e for c in subjects for e in self.entities_of(c, follow=False)
                 if self.families.get(e) == "Person" and e not in avoid]
 
@@ -497,7 +497,7 @@ class _Clause:
         children = [c for t in chain for c in t.children if c not in chain]
         titled = next((c for c in children if c.dep_ == "compound" and f"{c.lower_}-{word}" in ROLE_WORDS), None)
         if titled is not None:  # "secretary general" written as two words
-            word, children = f"{titled.lower_}-{word}", [c for c in children if c is not titled]
+            word, children = f"{titled.lower_}-{word}", [c for c in children if c != titled]
         children += [p for c in children if c.lower_ in RESPONSIBLE for p in c.children]
         entry = HANDLER if word == "officer" and any(c.lower_ == "case" for c in children) else ROLE_WORDS.get(word)
         holders = self.holders(noun) if entry else []
@@ -907,7 +907,7 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     if prep.lower_ in ("in", "around"):
         before = prep.doc[prep.i - 1]
         body = before.lower_ in GROUP_NOUNS or clause.family_at(before) == "Organization"
-        if before is not head and body and before.head.dep_ == "prep":
+        if before != head and body and before.head.dep_ == "prep":
             head = before  # "the names of Badr commanders in Diyala": the nearer noun is in Diyala
         group = head.head.head if head.dep_ == "pobj" and head.head.lower_ == "of" else head  # "a delegation of X"
         if clause.referent(head) or group.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":
