@@ -88,8 +88,8 @@ def names(doc) -> list[Name]:
         if ent.label_ not in LABELS:
             continue
         text = clean(ent.text)
-        if len(text) < 2 or not any(c.isalpha() for c in text) or "\n" in text:
-            continue
+        if len(text) < 2 or not any(c.isupper() for c in text) or "\n" in text:
+            continue  # a name has a capital: spaCy's small model tags a lone "politburo" now and then
         offset = ent.text.find(text)
         start = ent.start_char + offset
         title = TITLE_BEFORE.search(text_all, max(0, start - 10), start)

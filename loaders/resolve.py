@@ -59,6 +59,12 @@ def name_key(name: str) -> str:
     return " ".join(filter(None, (skeleton(p) for p in name_parts(name))))
 
 
+def short_name(name: str) -> str | None:
+    """'the Badr Organization' -> 'Badr': a body's name without the kind of body it is, if it has one."""
+    named = name_parts(name)
+    return named[0] if len(named) == 2 and fold(named[1]) in BODY_WORDS else None
+
+
 def initials(name: str) -> str:
     return "".join(w[0].upper() for w in re.findall(r"[\w’']+", name) if w.lower() not in STOPWORDS and w[0].isalpha())
 
@@ -111,8 +117,7 @@ class Resolver:
             if family == "Person" and len(parts) >= 2:
                 self.surnames[parts[-1]].add(entity_id)
                 self.parts[entity_id].update(p for p in parts if len(p) >= 3)
-            named = name_parts(alias)
-            if family == "Organization" and len(named) == 2 and fold(named[1]) in BODY_WORDS:
+            if family == "Organization" and short_name(alias):
                 self.short[parts[0]].add(entity_id)
 
     def _spelled_alike(self, entity_id: str, word: str) -> bool:
