@@ -29,6 +29,7 @@ from loaders.lexicon import (
     ATTRIBUTION_AFTER,
     ATTRIBUTION_BEFORE,
     BALANCE,
+    BODY_NOUNS,
     COMITATIVE,
     CONTROL,
     CONTROL_VERBS,
@@ -234,6 +235,7 @@ class _Clause:
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+            found = found or self.referent(token)  # "Islamic State militants ... the militants"
         elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
                 found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
                           and self.families.get(m.entity) == "Organization"]):
@@ -275,6 +277,12 @@ class _Clause:
                 or noun.dep_ in ("appos", "attr", "oprd") or noun.dep_ == "pobj" and noun.head.lower_ == "as":
             return []
         found = self.described.latest(noun.lower_, noun.idx)  # "the quarters" are not "a quarter"
+        if found is None and noun.lower_ in BODY_NOUNS and any(c.lower_ in DEFINITE for c in noun.children) \
+                and not any(c.dep_ == "prep" and c.lower_ == "of" for c in noun.children):
+            # "X denied it, said a spokesman for the group": the body named last (not "the militia of X")
+            before = [m.entity for m in self.inside if m.end <= noun.idx
+                      and self.families.get(m.entity) == "Organization"]
+            found = before[-1] if before else self.last_body
         return [found] if found else []
 
     def attribution(self, sent) -> tuple[str | None, set[int]]:
@@ -375,11 +383,15 @@ class _Clause:
         if speaker is not None and self.families.get(speaker) != "Organization":
             return speaker or None
         subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+        unknown = False  # "An ethnic Arab from Khuzestan, Shamkhani commanded ...": the subject that names one
         for subject in subjects:
             found = self.entities_of(subject, follow=False)
             people = [e for e in found if self.families.get(e) == "Person"]
-            if people or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS):
-                return people[0] if people else None
+            if people:
+                return people[0]
+            unknown = unknown or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS)
+        if unknown:
+            return None
         people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
         return people[0] if people and subjects else self.last_person
 
@@ -633,6 +645,7 @@ class _Descriptions:
 
     def __init__(self, text: str, mentions: list[Mention], families: dict[str, str]):
         self.seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.families = families
         for m in mentions:
             words = re.findall(r"[a-z]+", text[m.start:m.end].lower())
             title = re.search(r"([A-Za-z]+)\.?\s+$", text[max(0, m.start - 12):m.start])
@@ -650,6 +663,10 @@ class _Descriptions:
         for token in sent:
             if token.pos_ != "NOUN" or token.idx in at:
                 continue
+            if token.lower_ in GROUP_NOUNS and token.tag_ == "NNS":  # "Islamic State militants": "the militants"
+                self.seen[token.lower_] += [(token.idx, at[c.idx].entity) for c in token.children
+                                            if c.dep_ == "compound" and c.idx in at
+                                            and self.families.get(at[c.idx].entity) == "Organization"]
             if token.dep_ == "appos" and token.head.idx in at:
                 self.seen[token.lower_].append((token.idx, at[token.head.idx].entity))
             for c in token.children:
