@@ -124,3 +124,25 @@ SOURCE = re.compile(r"\bSource (?:No\.\s*)?(?:\d+|[A-Z][a-z]+)\b")
 
 def numbered_sources(text: str) -> list[Name]:
     return [Name(m.start(), m.end(), m.group(), "Person", "informant", "SOURCE") for m in SOURCE.finditer(text)]
+
+
+# an event named by its place: "the Tikrit offensive", "the Karbala raid", "the battle for Jalawla"
+EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|siege|assault|battle)\b")
+EVENT_BEFORE = re.compile(r"\b(?:[Bb]attle|[Ss]iege|[Oo]ffensive) (?:of|for|on) $")
+
+
+def place_events(doc) -> list[Name]:
+    """Events spaCy's small model sees only the place of: a place name with an event noun after it (after
+    "the": "a Karbala raid" is one of several), or a battle or siege "of" or "for" it."""
+    text, out = doc.text, []
+    for ent in doc.ents:
+        if ent.label_ not in ("GPE", "LOC", "FAC") or "\n" in ent.text:
+            continue
+        start, end = ent.start_char + len(ent.text) - len(LEADING.sub("", ent.text)), ent.end_char
+        after, before = EVENT_AFTER.match(text, end), EVENT_BEFORE.search(text, max(0, start - 14), start)
+        if after and re.search(r"\bthe\s+$", text[max(0, start - 5):start], re.IGNORECASE):
+            out.append(Name(start, after.end(), text[start:after.end()], "Operation", "event", "EVENT"))
+        elif before:
+            out.append(Name(before.start(), end, text[before.start():end], "Operation", "event", "EVENT"))
+    return out
+
