@@ -151,11 +151,13 @@ def extract(
     mentions = {k: list(v) for k, v in found.items()}
     surfaces: dict[str, set[str]] = {}  # each name spaCy found, and whom it named
     names = ner.numbered_sources(text) + [n for name in ner.names(doc) for n in _coordinated(name, resolver)]
-    names += ner.titled_names(text) + ner.place_events(doc)
+    places = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("GPE", "LOC", "FAC", "ORG")]
+    places += [span for k, spans in found.items() if families.get(k) == "Location" for span in spans]
+    names += ner.titled_names(text) + ner.kind_names(doc, sorted(set(places)))
     for name in sorted(names, key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
         if inner and not overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
-                and (_longer_name(text, name, inner) or name.family == "Operation"):
+                and (_longer_name(text, name, inner) or name.label == "KIND"):  # "the Tikrit offensive"
             # "Kataib Hezbollah" is not "Hezbollah", nor "Kurdistan Toilers Party" "Kurdistan"
             for k in mentions:
                 mentions[k] = [sp for sp in mentions[k] if sp not in inner]

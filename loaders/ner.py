@@ -126,23 +126,31 @@ def numbered_sources(text: str) -> list[Name]:
     return [Name(m.start(), m.end(), m.group(), "Person", "informant", "SOURCE") for m in SOURCE.finditer(text)]
 
 
-# an event named by its place: "the Tikrit offensive", "the Karbala raid", "the battle for Jalawla"
+# names spaCy's small model sees only the proper part of, the kind of thing following in lower case: an event
+# ("the Tikrit offensive", "the battle for Jalawla"), a council ("the Babil provincial council") named by its place
 EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|siege|assault|battle)\b")
 EVENT_BEFORE = re.compile(r"\b(?:[Bb]attle|[Ss]iege|[Oo]ffensive) (?:of|for|on) $")
+COUNCIL_AFTER = re.compile(r"\s+(?:(?:district|provincial|province|municipal|city|town|local)\s+)?council\b")
+# a tribe ("the Janabi tribe"), and a place spaCy missed before the kind of place it is ("the Bakrajo quarter")
+PROPER = r"[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
+TRIBE = re.compile(rf"\bthe\s+({PROPER}\s+(?:tribe|clan))\b")
+QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|suburb|village)\b")
 
 
-def place_events(doc) -> list[Name]:
-    """Events spaCy's small model sees only the place of: a place name with an event noun after it (after
-    "the": "a Karbala raid" is one of several), or a battle or siege "of" or "for" it."""
+def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:
+    """Names whose kind follows them in lower case (after "the": "a Karbala raid" is one of several), and
+    events "of" or "for" a place; `places`: the spans of the place names found so far."""
     text, out = doc.text, []
-    for ent in doc.ents:
-        if ent.label_ not in ("GPE", "LOC", "FAC") or "\n" in ent.text:
+    for start, end in places:
+        if "\n" in text[start:end] or not re.search(r"\bthe\s+$", text[max(0, start - 5):start], re.IGNORECASE):
+            before = EVENT_BEFORE.search(text, max(0, start - 14), start)
+            if before:  # "the battle for Jalawla"
+                out.append(Name(before.start(), end, text[before.start():end], "Operation", "event", "KIND"))
             continue
-        start, end = ent.start_char + len(ent.text) - len(LEADING.sub("", ent.text)), ent.end_char
-        after, before = EVENT_AFTER.match(text, end), EVENT_BEFORE.search(text, max(0, start - 14), start)
-        if after and re.search(r"\bthe\s+$", text[max(0, start - 5):start], re.IGNORECASE):
-            out.append(Name(start, after.end(), text[start:after.end()], "Operation", "event", "EVENT"))
-        elif before:
-            out.append(Name(before.start(), end, text[before.start():end], "Operation", "event", "EVENT"))
+        if after := EVENT_AFTER.match(text, end):
+            out.append(Name(start, after.end(), text[start:after.end()], "Operation", "event", "KIND"))
+        elif after := COUNCIL_AFTER.match(text, end):
+            out.append(Name(start, after.end(), text[start:after.end()], "Organization", "organization", "KIND"))
+    out += [Name(*m.span(1), m.group(1), "Organization", "organization", "KIND") for m in TRIBE.finditer(text)]
+    out += [Name(*m.span(1), m.group(1), "Location", "place", "KIND") for m in QUARTER.finditer(text)]
     return out
-
