@@ -192,7 +192,8 @@ def extract(
                 families[entity_id] = name.family
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
-            context = None if is_source else _context(text, name)  # a numbered source is an informant
+            # a numbered source is an informant; "the Babil provincial council" says what it is
+            context = None if is_source or name.label == "KIND" else _context(text, name)
             if context is not None:
                 votes[entity_id][context[0]] += context[1]
         local.note(entity_id)

@@ -128,8 +128,9 @@ def numbered_sources(text: str) -> list[Name]:
 
 # names spaCy's small model sees only the proper part of, the kind of thing following in lower case: an event
 # ("the Tikrit offensive", "the battle for Jalawla"), a council ("the Babil provincial council") named by its place
-EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|siege|assault|battle)\b")
-EVENT_BEFORE = re.compile(r"\b(?:[Bb]attle|[Ss]iege|[Oo]ffensive) (?:of|for|on) $")
+# (a siege or an offensive "of" or "on" a place is an attack on it: loaders.relations reads those)
+EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|assault|battle)\b")
+EVENT_BEFORE = re.compile(r"\b[Bb]attle (?:of|for) $")
 COUNCIL_AFTER = re.compile(r"\s+(?:(?:district|provincial|province|municipal|city|town|local)\s+)?council\b")
 # a tribe ("the Janabi tribe"), and a place spaCy missed before the kind of place it is ("the Bakrajo quarter")
 PROPER = r"[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
@@ -139,7 +140,7 @@ QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|
 
 def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:
     """Names whose kind follows them in lower case (after "the": "a Karbala raid" is one of several), and
-    events "of" or "for" a place; `places`: the spans of the place names found so far."""
+    a battle "of" or "for" a place; `places`: the spans of the place names found so far."""
     text, out = doc.text, []
     for start, end in places:
         if "\n" in text[start:end] or not re.search(r"\bthe\s+$", text[max(0, start - 5):start], re.IGNORECASE):
