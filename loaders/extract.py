@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from graph.write import ClaimRecord, EntityRecord
 from loaders import lexicon, ner, relations
 from loaders.aliases import normalize, overlaps, slug
-from loaders.resolve import Resolution, Resolver, name_key, short_name
+from loaders.resolve import Resolution, Resolver, name_key, name_parts, short_name
 from schema.model import Model
 
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
@@ -156,6 +156,10 @@ def extract(
     names += ner.titled_names(text) + ner.kind_names(doc, sorted(set(places)))
     for name in sorted(names, key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
+        if name.family == "Person" and len(inner) == 1 and inner[0][0] == name.start \
+                and len(name_parts(text[inner[0][0]:inner[0][1]])) >= 2 \
+                and any(families.get(k) == "Person" and inner[0] in spans for k, spans in mentions.items()):
+            continue  # "Ali Musa Daqduq al-Musawi": a person named in full, with more of his names after
         if inner and not overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
                 and (_longer_name(text, name, inner) or name.label == "KIND"):  # "the Tikrit offensive"
             # "Kataib Hezbollah" is not "Hezbollah", nor "Kurdistan Toilers Party" "Kurdistan"

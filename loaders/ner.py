@@ -31,6 +31,7 @@ PLACE_NAME = re.compile(r"\b(?:camp|base|province|governorate|district|village|m
                         re.IGNORECASE)
 # "Operation Ashura", "the Battle of Mosul", "the Tikrit offensive": the name says it is an operation
 OPERATION_NAME = re.compile(r"^(?:Operation|Battle (?:of|for))\b|\b(?:[Oo]ffensive|[Cc]ampaign|[Ss]iege)$")
+FIELD_LABEL = re.compile(r"[A-Z]+:")
 # a title just before a name belongs to it: "Brother Saeed", "Sheikh Adnan al-Janabi"
 TITLE_BEFORE = re.compile(r"(?:Brother|Sister|Sheikh|Shaykh|Hajj?|Sayyid|Mullah|Dr\.|Mr\.|Gen\.|Col\.|Brig\.)\s$")
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
@@ -92,6 +93,8 @@ def names(doc) -> list[Name]:
             continue  # a name has a capital: spaCy's small model tags a lone "politburo" now and then
         offset = ent.text.find(text)
         start = ent.start_char + offset
+        if FIELD_LABEL.match(text_all, start) and (start == 0 or text_all[start - 1] == "\n"):
+            continue  # a report header's field label ("DETAINEE: ...") is no name
         title = TITLE_BEFORE.search(text_all, max(0, start - 10), start)
         if title and ent.label_ == "PERSON":
             text, start = text_all[title.start():start] + text, title.start()

@@ -129,3 +129,10 @@ def test_names_whose_kind_follows_in_lower_case(resolver, model, text, entity, s
                                                                                        "Organization")
     assert {e.id: e.family for e in out.entities}[entity] == family
 
+
+
+def test_a_known_person_with_more_of_his_names_and_no_header_label(resolver, model):
+    text = "DETAINEE: Ali Musa Daqduq al-Musawi\n\nThe detainee met Qais al-Khazali in Basra."
+    out = extract("d", text, [], resolver, model)
+    assert surfaces(out, text)["ali-musa-daqduq"] == ["Ali Musa Daqduq"]
+    assert not out.entities, out.entities  # neither "DETAINEE" nor "Ali Musa Daqduq al-Musawi" is someone new
