@@ -192,10 +192,11 @@ class _Clause:
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
                  families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
-                 claimant: str | None, last_body: str | None = None):
+                 claimant: str | None, last_body: str | None = None, commands: dict[str, str] | None = None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
         self.last_body = last_body
+        self.commands = commands or {}  # who leads which body, as the text said so far
         self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
@@ -234,7 +235,8 @@ class _Clause:
             owners = [self.at[t.idx].entity for c in token.children if c.dep_ in ("compound", "nmod")
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
-            found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+            found += [self.commands.get(e, e) if lower in PARTITIVE else e for c in token.children if c.dep_ == "poss"
+                      for e in self.entities_of(c, depth + 1)]  # "his fighters": those of the body he leads
             found = found or self.referent(token)  # "Islamic State militants ... the militants"
         elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
                 found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
@@ -585,6 +587,7 @@ def extract(
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
     last_body: str | None = None
+    commands: dict[str, str] = {}
     described = _Descriptions(text, ordered, families)
     cursor = 0
     for sent in doc.sents:
@@ -600,7 +603,8 @@ def extract(
         date, precision = find_date(sentence)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
         named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
-        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body)
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body,
+                         commands)
         speaker, reported = clause.attribution(sent)
         named_here = {m.entity for m in inside}
         if speaker is None:
@@ -628,6 +632,8 @@ def extract(
                         proposed.pop((s, predicate, o), None)  # the last token to state it is the one kept
                         proposed[(s, predicate, o)] = Fact(s, predicate, o, round(weight, 3), token.i)
         facts = (decide or by_rules)(sent, clause, list(proposed.values()))
+        commands.update((f.subject, f.object) for f in facts
+                        if f.predicate == "LEADS" and families.get(f.object) == "Organization")
         for fact in facts:
             cid = claim_id(doc_id, fact.predicate, fact.subject, fact.object, quote)
             claims[cid] = ClaimRecord(

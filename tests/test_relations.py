@@ -125,6 +125,9 @@ def test_role_nouns_and_pronouns(resolver, model):
          ("karim-baqiri", "MEMBER_OF", "asaib-ahl-al-haq")),
         ("Islamic State militants shelled Erbil. The Peshmerga drove the militants out of Makhmour.",
          ("peshmerga", "OPPOSED", "isis")),
+        # 'his fighters' are those of the body the text said he leads
+        ("Muhandis founded Kataib Hezbollah in 2003. Years later his fighters took Tikrit.",
+         ("kataib-hezbollah", "CONTROLS", "tikrit")),
         # definite descriptions refer back to what the text last called that
         ("The Jurf al-Sakhar operation began in October. Asaib Ahl al-Haq fought in the operation.",
          ("asaib-ahl-al-haq", "PARTICIPATED_IN", "battle-of-jurf-al-sakhar")),
