@@ -26,7 +26,7 @@ import yaml
 from bench.evaluate import ROOT, align, fact_key, gold_entities
 from graph.write import DocumentRecord
 from loaders.curated import read_catalogue
-from loaders.factmodel import NONE, WEIGHTS, Candidate, FactModel, allowed_classes, candidates, label
+from loaders.factmodel import NONE, WEIGHTS, Candidate, FactModel, allowed_classes, anchors, candidates, label
 from loaders.pipeline import Preparer
 from loaders.readers import SourceText, read_text
 from loaders.relations import Fact
@@ -50,6 +50,7 @@ class Sample:
     record: DocumentRecord  # with the rules' facts
     candidates: list[Candidate]
     labels: list[list[str]]
+    sentences: list[tuple[int, int, frozenset[str]]]  # each parsed sentence's span and the entities standing in it
 
     def gold_keys(self) -> set[tuple[str, str, str]]:
         """The gold facts, with the entities the extraction aligned to them (fact_key, as the scorer)."""
@@ -59,14 +60,21 @@ class Sample:
 
 
 class Recorder:
-    """A `decide` for relations.extract that keeps the rules' facts and records each sentence's candidates."""
+    """A `decide` for relations.extract that keeps the rules' facts and records each sentence's candidates
+    and the entities that stand in it (named, referred to, or in a rule's fact)."""
 
     def __init__(self, model: Model):
         self.table = allowed_classes(model)
         self.found: list[Candidate] = []
+        self.sentences: list[tuple[int, int, frozenset[str]]] = []
+
+    def start(self) -> None:
+        self.found, self.sentences = [], []
 
     def __call__(self, sent, clause, proposed: list[Fact]) -> list[Fact]:
         self.found += candidates(sent, clause, proposed, self.table)
+        standing = set(anchors(sent, clause)) | {e for f in proposed for e in (f.subject, f.object)}
+        self.sentences.append((sent.start_char, sent.end_char, frozenset(standing)))
         return proposed
 
 
@@ -107,10 +115,10 @@ def read_set(folder: Path, model: Model | None = None) -> list[Sample]:
         doc = folder / "docs" / f"{gold_path.stem}.txt"
         text = read_text(doc)
         gold = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
-        recorder.found = []
+        recorder.start()
         record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
         samples.append(Sample(doc.stem, text, gold, record, recorder.found,
-                              labels(text, gold_stated(text, gold, record), recorder.found)))
+                              labels(text, gold_stated(text, gold, record), recorder.found), recorder.sentences))
     return samples
 
 
@@ -125,12 +133,44 @@ def read_seeds(folder: Path = ROOT / "seeds", model: Model | None = None) -> lis
     for doc in sorted(folder.glob("*.txt")):
         text = read_text(doc)
         curated = yaml.safe_load(doc.with_suffix(".yaml").read_text(encoding="utf-8"))
-        recorder.found = []
+        recorder.start()
         record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
         stated = [(f["subject"], f["predicate"], f["object"], f["quote"]) for f in curated.get("facts") or ()]
         samples.append(Sample(doc.stem, text, {"entities": [], "facts": []}, record, recorder.found,
-                              labels(text, stated, recorder.found)))
+                              labels(text, stated, recorder.found), recorder.sentences))
     return samples
+
+
+def candidate_losses(sample: Sample) -> list[tuple[str, dict]]:
+    """Each gold fact of a sample and whether it reaches the fact model as a candidate labelled with its
+    class ("candidate"), else where it is lost: an endpoint the extraction never found as an entity
+    ("no entity"), an endpoint that no parsed sentence of the gold's sentence names or refers to ("no
+    subject", "no object", "neither"), the two standing in different parsed sentences of it ("split"), or
+    a pair whose families allow no such fact ("families")."""
+    mapping = align(gold_entities(sample.text, sample.gold), sample.record)
+    out = []
+    for fact in sample.gold["facts"]:
+        s, o = mapping.get(fact["subject"]), mapping.get(fact["object"])
+        passage = fact.get("sentence", "")
+        spans, start = [], sample.text.find(passage) if passage else -1
+        while start >= 0:
+            spans.append((start, start + len(passage)))
+            start = sample.text.find(passage, start + 1)
+        if s is None or o is None:
+            out.append(("no entity", fact))
+            continue
+        classes = {label(fact["predicate"], True), label(fact["predicate"], False)}
+        if any(cand.first in (s, o) and cand.second in (s, o) and set(found) & classes
+               and any(a <= min(cand.anchors) and max(cand.anchors) < b for a, b in spans)
+               for cand, found in zip(sample.candidates, sample.labels, strict=True)):
+            out.append(("candidate", fact))
+            continue
+        parsed = [names for lo, hi, names in sample.sentences if any(lo < b and a < hi for a, b in spans)]
+        together = any({s, o} <= names for names in parsed)
+        has_s, has_o = (any(e in names for names in parsed) for e in (s, o))
+        out.append(("families" if together else "split" if has_s and has_o else
+                    "no object" if has_s else "no subject" if has_o else "neither", fact))
+    return out
 
 
 def fit(samples: list[Sample], c: float = C, keep: float = KEEP, add: float = ADD, rules: bool = True,

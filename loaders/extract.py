@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from graph.write import ClaimRecord, EntityRecord
 from loaders import lexicon, ner, relations
 from loaders.aliases import normalize, overlaps, slug
-from loaders.resolve import Resolution, Resolver, name_key
+from loaders.resolve import Resolution, Resolver, name_key, name_parts, short_name
 from schema.model import Model
 
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
@@ -32,6 +32,8 @@ ROLE_AFTER = re.compile(
 ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 # "Jalawla, a mixed Kurdish and Arab town": a place
 PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{lexicon.PLACE_WORD}\b")
+# a name that runs into common nouns: "PUK politburo", "Badr commanders"
+TRAILING_NOUNS = re.compile(r"^(.*[A-Z][\w’'-]*)(?:\s+[a-z][\w-]*)+$")
 Span = tuple[int, int]
 CONTEXT_WEIGHT = 3  # a title or "in" before a name outweighs a label spaCy gave it twice
 DEFINITION_WEIGHT = 10  # what the text says a name is ("X, a farming town") outweighs any number of labels
@@ -66,6 +68,32 @@ def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, li
             new[owner.id] = replace(owner, family="Person", kind="person" if owner.family != "Person" else owner.kind,
                                     aliases=[*owner.aliases, short.name])
             del new[short.id]
+
+
+def _body_before_nouns(name: ner.Name, local, acronyms: dict[str, str], families: dict[str, str]) -> ner.Name:
+    """'two PUK politburo members', 'the Badr commanders': spaCy may run a body's name into the common nouns
+    after it; when the name resolves to nothing and its capitalised words alone name a body, the mention is
+    that body's (the nouns say which of its parts or people, as role nouns do)."""
+    m = TRAILING_NOUNS.match(name.text)
+    if m is None or local.resolve(acronyms.get(name.text, name.text)).entity is not None:
+        return name
+    head = m.group(1)
+    entity = local.resolve(acronyms.get(head, head)).entity
+    if entity is None or families.get(entity) != "Organization":
+        return name
+    return replace(name, end=name.start + len(head), text=head, family="Organization", kind="organization")
+
+
+def _coordinated(name: ner.Name, resolver: Resolver) -> list[ner.Name]:
+    """'the Badr Organization and Turkmen units': spaCy may run two names joined by "and" into one; a name
+    nobody knows whose first part ends in the kind of body or place it is ("Organization", "province") is
+    two names (not "the Ministry of Intelligence and Security")."""
+    first, sep, second = name.text.partition(" and ")
+    if not sep or not second[:1].isupper() or first.split()[-1].lower() not in lexicon.NAME_CLASSES \
+            or resolver.resolve(name.text).entity is not None:
+        return [name]
+    right = name.start + len(first) + len(sep)
+    return [replace(name, end=name.start + len(first), text=first), replace(name, start=right, text=second)]
 
 
 def _context(text: str, name: ner.Name) -> tuple[tuple[str, str], int] | None:
@@ -122,11 +150,18 @@ def extract(
     votes: dict[str, Counter] = defaultdict(Counter)  # spaCy may label one name differently each time
     mentions = {k: list(v) for k, v in found.items()}
     surfaces: dict[str, set[str]] = {}  # each name spaCy found, and whom it named
-    names = ner.numbered_sources(text) + ner.names(doc) + ner.titled_names(text)
+    names = ner.numbered_sources(text) + [n for name in ner.names(doc) for n in _coordinated(name, resolver)]
+    places = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("GPE", "LOC", "FAC", "ORG")]
+    places += [span for k, spans in found.items() if families.get(k) == "Location" for span in spans]
+    names += ner.titled_names(text) + ner.kind_names(doc, sorted(set(places)))
     for name in sorted(names, key=lambda n: (n.start, -n.end)):
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
+        if name.family == "Person" and len(inner) == 1 and inner[0][0] == name.start \
+                and len(name_parts(text[inner[0][0]:inner[0][1]])) >= 2 \
+                and any(families.get(k) == "Person" and inner[0] in spans for k, spans in mentions.items()):
+            continue  # "Ali Musa Daqduq al-Musawi": a person named in full, with more of his names after
         if inner and not overlaps(name.start, name.end, [t for t in taken if t not in inner]) \
-                and _longer_name(text, name, inner):
+                and (_longer_name(text, name, inner) or name.label == "KIND"):  # "the Tikrit offensive"
             # "Kataib Hezbollah" is not "Hezbollah", nor "Kurdistan Toilers Party" "Kurdistan"
             for k in mentions:
                 mentions[k] = [sp for sp in mentions[k] if sp not in inner]
@@ -137,6 +172,8 @@ def extract(
             continue
         # a numbered or code-named source is this report's own, never someone known elsewhere
         is_source = name.label == "SOURCE"
+        if not is_source:
+            name = _body_before_nouns(name, local, acronyms, families)
         resolution = Resolution(None, 0.0) if is_source else local.resolve(acronyms.get(name.text, name.text))
         entity_id = resolution.entity
         if entity_id is None:
@@ -159,7 +196,8 @@ def extract(
                 families[entity_id] = name.family
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
-            context = None if is_source else _context(text, name)  # a numbered source is an informant
+            # a numbered source is an informant; "the Babil provincial council" says what it is
+            context = None if is_source or name.label == "KIND" else _context(text, name)
             if context is not None:
                 votes[entity_id][context[0]] += context[1]
         local.note(entity_id)
@@ -175,6 +213,13 @@ def extract(
         resolved = local.resolve(long).entity
         if resolved is not None:
             surfaces.setdefault(acronym, set()).add(resolved)
+    named = [(text[s:e], k) for k, spans in found.items() for s, e in spans]
+    named += [(surface, next(iter(ids))) for surface, ids in surfaces.items() if len(ids) == 1]
+    for surface, entity_id in named:  # "the Badr Organization ... the Badr commanders": its short name
+        short = short_name(surface)
+        if short and families.get(entity_id) == "Organization" and surface.startswith(short) \
+                and local.resolve(short).entity in (None, entity_id):
+            surfaces.setdefault(short, set()).add(entity_id)
     for entity_id, span, inner in _elsewhere(text, surfaces, taken, noise):
         for k in mentions:
             mentions[k] = [sp for sp in mentions[k] if sp not in inner]

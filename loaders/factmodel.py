@@ -91,7 +91,7 @@ class Candidate:
     rules: dict[str, Fact] = field(default_factory=dict)  # class -> the rules' fact
 
 
-def _anchors(sent, clause: _Clause) -> dict[str, list[tuple[object, bool]]]:
+def anchors(sent, clause: _Clause) -> dict[str, list[tuple[object, bool]]]:
     """Each entity of the sentence and the tokens that stand for it: the head word of each mention, and
     each pronoun, relative pronoun or definite description the rules resolve to it (flagged)."""
     out: dict[str, list[tuple[object, bool]]] = defaultdict(list)
@@ -254,18 +254,18 @@ def candidates(sent, clause: _Clause, proposed: list[Fact], table: dict[tuple[st
                ) -> list[Candidate]:
     """The pairs of entities of a sentence that some fact type allows, with the rules' facts on each; an
     entity a rule found where no token of the sentence stands for it is placed at the rule's token."""
-    anchors = _anchors(sent, clause)
+    standing = anchors(sent, clause)
     doc = sent.doc
     for fact in proposed:
         for e in (fact.subject, fact.object):
-            if e not in anchors:
-                anchors[e].append((doc[fact.token], True))
+            if e not in standing:
+                standing[e].append((doc[fact.token], True))
     families = clause.families
     hedged = bool(HEDGE.search(sent.text))
     named = {t.i for t in sent if t.idx in clause.at}
     found: dict[tuple[str, str], Candidate] = {}
-    for e1, e2 in combinations(sorted(anchors), 2):
-        best = min(((x, y) for x in anchors[e1] for y in anchors[e2]),
+    for e1, e2 in combinations(sorted(standing), 2):
+        best = min(((x, y) for x in standing[e1] for y in standing[e2]),
                    key=lambda p: (sum(map(len, _path(p[0][0], p[1][0]))), p[0][1] + p[1][1], p[0][0].i, p[1][0].i))
         (a, ana_a), (b, ana_b) = best
         if (a.i, a.idx) > (b.i, b.idx) or a.i == b.i and e1 > e2:

@@ -231,4 +231,6 @@ TITLE_CLASSES = {"gen": "general", "general": "general", "maj": "major", "major"
                  "ayatollah": "ayatollah", "source": "source"}
 # "the Badr militia" is Badr itself ("the UN refugee agency" is another body)
 SELF_NOUNS = {"militia", "group", "party", "movement", "organization", "organisation", "leadership"}
+# "the group", "the organization": a body the text has named (not "the party": a person's, as often as not)
+BODY_NOUNS = {"group", "organization", "organisation", "militia", "movement", "network"}
 DEFINITE = {"the", "this", "that"}  # and a possessive pronoun: "his party"

@@ -31,6 +31,7 @@ PLACE_NAME = re.compile(r"\b(?:camp|base|province|governorate|district|village|m
                         re.IGNORECASE)
 # "Operation Ashura", "the Battle of Mosul", "the Tikrit offensive": the name says it is an operation
 OPERATION_NAME = re.compile(r"^(?:Operation|Battle (?:of|for))\b|\b(?:[Oo]ffensive|[Cc]ampaign|[Ss]iege)$")
+FIELD_LABEL = re.compile(r"[A-Z]+:")
 # a title just before a name belongs to it: "Brother Saeed", "Sheikh Adnan al-Janabi"
 TITLE_BEFORE = re.compile(r"(?:Brother|Sister|Sheikh|Shaykh|Hajj?|Sayyid|Mullah|Dr\.|Mr\.|Gen\.|Col\.|Brig\.)\s$")
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
@@ -88,10 +89,12 @@ def names(doc) -> list[Name]:
         if ent.label_ not in LABELS:
             continue
         text = clean(ent.text)
-        if len(text) < 2 or not any(c.isalpha() for c in text) or "\n" in text:
-            continue
+        if len(text) < 2 or not any(c.isupper() for c in text) or "\n" in text:
+            continue  # a name has a capital: spaCy's small model tags a lone "politburo" now and then
         offset = ent.text.find(text)
         start = ent.start_char + offset
+        if FIELD_LABEL.match(text_all, start) and (start == 0 or text_all[start - 1] == "\n"):
+            continue  # a report header's field label ("DETAINEE: ...") is no name
         title = TITLE_BEFORE.search(text_all, max(0, start - 10), start)
         if title and ent.label_ == "PERSON":
             text, start = text_all[title.start():start] + text, title.start()
@@ -124,3 +127,34 @@ SOURCE = re.compile(r"\bSource (?:No\.\s*)?(?:\d+|[A-Z][a-z]+)\b")
 
 def numbered_sources(text: str) -> list[Name]:
     return [Name(m.start(), m.end(), m.group(), "Person", "informant", "SOURCE") for m in SOURCE.finditer(text)]
+
+
+# names spaCy's small model sees only the proper part of, the kind of thing following in lower case: an event
+# ("the Tikrit offensive", "the battle for Jalawla"), a council ("the Babil provincial council") named by its place
+# (a siege or an offensive "of" or "on" a place is an attack on it: loaders.relations reads those)
+EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|assault|battle)\b")
+EVENT_BEFORE = re.compile(r"\b[Bb]attle (?:of|for) $")
+COUNCIL_AFTER = re.compile(r"\s+(?:(?:district|provincial|province|municipal|city|town|local)\s+)?council\b")
+# a tribe ("the Janabi tribe"), and a place spaCy missed before the kind of place it is ("the Bakrajo quarter")
+PROPER = r"[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
+TRIBE = re.compile(rf"\bthe\s+({PROPER}\s+(?:tribe|clan))\b")
+QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|suburb|village)\b")
+
+
+def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:
+    """Names whose kind follows them in lower case (after "the": "a Karbala raid" is one of several), and
+    a battle "of" or "for" a place; `places`: the spans of the place names found so far."""
+    text, out = doc.text, []
+    for start, end in places:
+        if "\n" in text[start:end] or not re.search(r"\bthe\s+$", text[max(0, start - 5):start], re.IGNORECASE):
+            before = EVENT_BEFORE.search(text, max(0, start - 14), start)
+            if before:  # "the battle for Jalawla"
+                out.append(Name(before.start(), end, text[before.start():end], "Operation", "event", "KIND"))
+            continue
+        if after := EVENT_AFTER.match(text, end):
+            out.append(Name(start, after.end(), text[start:after.end()], "Operation", "event", "KIND"))
+        elif after := COUNCIL_AFTER.match(text, end):
+            out.append(Name(start, after.end(), text[start:after.end()], "Organization", "organization", "KIND"))
+    out += [Name(*m.span(1), m.group(1), "Organization", "organization", "KIND") for m in TRIBE.finditer(text)]
+    out += [Name(*m.span(1), m.group(1), "Location", "place", "KIND") for m in QUARTER.finditer(text)]
+    return out

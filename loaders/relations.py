@@ -29,6 +29,7 @@ from loaders.lexicon import (
     ATTRIBUTION_AFTER,
     ATTRIBUTION_BEFORE,
     BALANCE,
+    BODY_NOUNS,
     COMITATIVE,
     CONTROL,
     CONTROL_VERBS,
@@ -152,7 +153,7 @@ def _relative_clause(token):
     if token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "poss", "attr"):
         return None
     for _ in range(3):
-        if token.head is token:
+        if token.head.i == token.i:
             return None
         token = token.head
         if token.dep_ == "relcl":
@@ -191,10 +192,11 @@ class _Clause:
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
                  families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
-                 claimant: str | None, last_body: str | None = None):
+                 claimant: str | None, last_body: str | None = None, commands: dict[str, str] | None = None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
         self.last_body = last_body
+        self.commands = commands or {}  # who leads which body, as the text said so far
         self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
@@ -233,7 +235,9 @@ class _Clause:
             owners = [self.at[t.idx].entity for c in token.children if c.dep_ in ("compound", "nmod")
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
-            found += [e for c in token.children if c.dep_ == "poss" for e in self.entities_of(c, depth + 1)]
+            found += [self.commands.get(e, e) if lower in PARTITIVE else e for c in token.children if c.dep_ == "poss"
+                      for e in self.entities_of(c, depth + 1)]  # "his fighters": those of the body he leads
+            found = found or self.referent(token)  # "Islamic State militants ... the militants"
         elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
                 found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
                           and self.families.get(m.entity) == "Organization"]):
@@ -275,6 +279,12 @@ class _Clause:
                 or noun.dep_ in ("appos", "attr", "oprd") or noun.dep_ == "pobj" and noun.head.lower_ == "as":
             return []
         found = self.described.latest(noun.lower_, noun.idx)  # "the quarters" are not "a quarter"
+        if found is None and noun.lower_ in BODY_NOUNS and any(c.lower_ in DEFINITE for c in noun.children) \
+                and not any(c.dep_ == "prep" and c.lower_ == "of" for c in noun.children):
+            # "X denied it, said a spokesman for the group": the body named last (not "the militia of X")
+            before = [m.entity for m in self.inside if m.end <= noun.idx
+                      and self.families.get(m.entity) == "Organization"]
+            found = before[-1] if before else self.last_body
         return [found] if found else []
 
     def attribution(self, sent) -> tuple[str | None, set[int]]:
@@ -293,7 +303,7 @@ class _Clause:
             subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
             if subject is None or verb.lemma_.lower() not in ATTRIBUTING or _unasserted(verb):
                 continue
-            aside = verb is not root  # "Hajj Yusuf, he said, took ...": 'he' is not Hajj Yusuf
+            aside = verb != root  # "Hajj Yusuf, he said, took ...": 'he' is not Hajj Yusuf
             avoid = tuple(self.subjects(root)[0]) if aside else ()
             found = [e for e in self.entities_of(subject, follow=False, avoid=avoid)
                      if self.families.get(e) in ("Person", "Organization")]
@@ -314,7 +324,7 @@ class _Clause:
         # a subject 'it' may be a country: "Iran armed the Kurds when it needed allies"
         bodies = ("Organization", "Location") if pronoun.dep_ == "nsubj" else ("Organization",)
         for _ in range(6):  # up through the clauses above it, relative clauses included
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
             if node.pos_ not in ("VERB", "AUX"):
@@ -336,11 +346,11 @@ class _Clause:
         node = pronoun
         for _ in range(6):
             if node.dep_ == "ccomp" and node.head.lemma_.lower() in SPEECH:
-                for subject in (c for c in node.head.children if c.dep_ == "nsubj" and c is not pronoun):
+                for subject in (c for c in node.head.children if c.dep_ == "nsubj" and c != pronoun):
                     found = self.entities_of(subject, follow=False)
                     return found[0] if found else ""  # a speaker who is no one we know: "" (unknown)
                 return None
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
         return None
@@ -375,11 +385,15 @@ class _Clause:
         if speaker is not None and self.families.get(speaker) != "Organization":
             return speaker or None
         subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+        unknown = False  # "An ethnic Arab from Khuzestan, Shamkhani commanded ...": the subject that names one
         for subject in subjects:
             found = self.entities_of(subject, follow=False)
             people = [e for e in found if self.families.get(e) == "Person"]
-            if people or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS):
-                return people[0] if people else None
+            if people:
+                return people[0]
+            unknown = unknown or not found and (subject.pos_ == "PROPN" or subject.lower_ in REPORTED_PRONOUNS)
+        if unknown:
+            return None
         people = [m.entity for m in self.inside if self.families.get(m.entity) == "Person"]
         return people[0] if people and subjects else self.last_person
 
@@ -398,7 +412,7 @@ class _Clause:
         verb = next((a for a in pronoun.ancestors if a.pos_ in ("VERB", "AUX")), None)
         if verb is None:
             return []
-        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c is not pronoun]
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c != pronoun]
         return [e for c in subjects for e in self.entities_of(c, follow=False)
                 if self.families.get(e) == "Person" and e not in avoid]
 
@@ -418,7 +432,7 @@ class _Clause:
             m = self.at.get(noun.idx)
             if m is not None and self.families.get(m.entity) == "Person":
                 return [m.entity]
-            if noun.head is noun:
+            if noun.head.i == noun.i:
                 break
             noun = noun.head
         return self._described(noun)
@@ -467,7 +481,7 @@ class _Clause:
         if (known := self._known_as(noun)) is not None:
             named.append(known)
         head = noun.head
-        if named or head is noun:
+        if named or head.i == noun.i:
             return named
         if noun.dep_ == "appos":  # "Brother Javad and Brother Saeed, both officers of ...": a plural fits all
             found = self._described(head, follow=noun.tag_ == "NNS")
@@ -497,7 +511,7 @@ class _Clause:
         children = [c for t in chain for c in t.children if c not in chain]
         titled = next((c for c in children if c.dep_ == "compound" and f"{c.lower_}-{word}" in ROLE_WORDS), None)
         if titled is not None:  # "secretary general" written as two words
-            word, children = f"{titled.lower_}-{word}", [c for c in children if c is not titled]
+            word, children = f"{titled.lower_}-{word}", [c for c in children if c != titled]
         children += [p for c in children if c.lower_ in RESPONSIBLE for p in c.children]
         entry = HANDLER if word == "officer" and any(c.lower_ == "case" for c in children) else ROLE_WORDS.get(word)
         holders = self.holders(noun) if entry else []
@@ -573,6 +587,7 @@ def extract(
     claims: dict[str, ClaimRecord] = {}
     last_person: str | None = None
     last_body: str | None = None
+    commands: dict[str, str] = {}
     described = _Descriptions(text, ordered, families)
     cursor = 0
     for sent in doc.sents:
@@ -588,7 +603,8 @@ def extract(
         date, precision = find_date(sentence)
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
         named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
-        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body)
+        clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body,
+                         commands)
         speaker, reported = clause.attribution(sent)
         named_here = {m.entity for m in inside}
         if speaker is None:
@@ -616,6 +632,8 @@ def extract(
                         proposed.pop((s, predicate, o), None)  # the last token to state it is the one kept
                         proposed[(s, predicate, o)] = Fact(s, predicate, o, round(weight, 3), token.i)
         facts = (decide or by_rules)(sent, clause, list(proposed.values()))
+        commands.update((f.subject, f.object) for f in facts
+                        if f.predicate == "LEADS" and families.get(f.object) == "Organization")
         for fact in facts:
             cid = claim_id(doc_id, fact.predicate, fact.subject, fact.object, quote)
             claims[cid] = ClaimRecord(
@@ -633,6 +651,7 @@ class _Descriptions:
 
     def __init__(self, text: str, mentions: list[Mention], families: dict[str, str]):
         self.seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.families = families
         for m in mentions:
             words = re.findall(r"[a-z]+", text[m.start:m.end].lower())
             title = re.search(r"([A-Za-z]+)\.?\s+$", text[max(0, m.start - 12):m.start])
@@ -650,6 +669,10 @@ class _Descriptions:
         for token in sent:
             if token.pos_ != "NOUN" or token.idx in at:
                 continue
+            if token.lower_ in GROUP_NOUNS and token.tag_ == "NNS":  # "Islamic State militants": "the militants"
+                self.seen[token.lower_] += [(token.idx, at[c.idx].entity) for c in token.children
+                                            if c.dep_ == "compound" and c.idx in at
+                                            and self.families.get(at[c.idx].entity) == "Organization"]
             if token.dep_ == "appos" and token.head.idx in at:
                 self.seen[token.lower_].append((token.idx, at[token.head.idx].entity))
             for c in token.children:
@@ -907,7 +930,7 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     if prep.lower_ in ("in", "around"):
         before = prep.doc[prep.i - 1]
         body = before.lower_ in GROUP_NOUNS or clause.family_at(before) == "Organization"
-        if before is not head and body and before.head.dep_ == "prep":
+        if before != head and body and before.head.dep_ == "prep":
             head = before  # "the names of Badr commanders in Diyala": the nearer noun is in Diyala
         group = head.head.head if head.dep_ == "pobj" and head.head.lower_ == "of" else head  # "a delegation of X"
         if clause.referent(head) or group.lower_ in MOBILE or head.dep_ == "pobj" and head.head.dep_ == "agent":

@@ -33,7 +33,7 @@ BODY_WORDS = {"organization", "organisation", "alliance", "party", "movement", "
               "brigades", "corps", "league", "union"}
 SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
 ACRONYM_DEFINITION = re.compile(
-    r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8})\)"
+    r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8}(?:-[A-Z]{1,4})?)\)"
 )
 
 
@@ -59,6 +59,12 @@ def name_key(name: str) -> str:
     return " ".join(filter(None, (skeleton(p) for p in name_parts(name))))
 
 
+def short_name(name: str) -> str | None:
+    """'the Badr Organization' -> 'Badr': a body's name without the kind of body it is, if it has one."""
+    named = name_parts(name)
+    return named[0] if len(named) == 2 and fold(named[1]) in BODY_WORDS else None
+
+
 def initials(name: str) -> str:
     return "".join(w[0].upper() for w in re.findall(r"[\w’']+", name) if w.lower() not in STOPWORDS and w[0].isalpha())
 
@@ -80,6 +86,7 @@ class Resolver:
     skeletons: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     acronyms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     surnames: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    heads: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # "Abu Hafs" of "Abu Hafs al-Jiburi"
     tails: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     parts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # person -> name-part skeletons
     words: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # entity -> folded name parts
@@ -110,9 +117,10 @@ class Resolver:
                 self.tails[" ".join(parts[-k:])].add(entity_id)
             if family == "Person" and len(parts) >= 2:
                 self.surnames[parts[-1]].add(entity_id)
+                for k in range(2, len(parts)):
+                    self.heads[" ".join(parts[:k])].add(entity_id)
                 self.parts[entity_id].update(p for p in parts if len(p) >= 3)
-            named = name_parts(alias)
-            if family == "Organization" and len(named) == 2 and fold(named[1]) in BODY_WORDS:
+            if family == "Organization" and short_name(alias):
                 self.short[parts[0]].add(entity_id)
 
     def _spelled_alike(self, entity_id: str, word: str) -> bool:
@@ -147,6 +155,9 @@ class Resolver:
         by_tail = self.tails.get(key, set())
         if len(by_tail) == 1:
             return Resolution(next(iter(by_tail)), SCORE_SURNAME)
+        earlier = [e for e in dict.fromkeys(reversed(seen)) if e in self.heads.get(key, ())]
+        if len(earlier) == 1:  # "Abu Hafs" after "Abu Hafs al-Jiburi": the first names of one person named before
+            return Resolution(earlier[0], SCORE_SURNAME)
         if len(parts) == 1:
             owners = self.surnames.get(parts[0], set())
             earlier = [e for e in dict.fromkeys(reversed(seen)) if e in owners]
@@ -171,7 +182,8 @@ class DocumentResolver:
         self.seen: list[str] = []
 
     def define_acronyms(self, text: str) -> dict[str, str]:
-        """'Kurdistan Socialist Democratic Party (KSDP)': the acronym means the long name here."""
+        """'Kurdistan Socialist Democratic Party (KSDP)', 'Islamic Revolutionary Guard Corps – Qods Force
+        (IRGC-QF)': the acronym means the long name here (the Qods Force, named last)."""
         return {acr: long for long, acr in ACRONYM_DEFINITION.findall(text) if initials(long).endswith(acr[-2:])}
 
     def resolve(self, name: str) -> Resolution:

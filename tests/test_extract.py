@@ -88,3 +88,51 @@ def test_a_name_found_once_names_the_same_entity_everywhere(resolver, model):
     assert len(out.mentions["sulaimaniyah-station"]) == 2 and "sulaimaniyah" not in out.mentions
     assert ("farhad-zamani", "LEADS", "sulaimaniyah-station") in {(c.subject, c.predicate, c.object)
                                                                    for c in out.claims}
+
+
+def surfaces(out, text: str) -> dict[str, list[str]]:
+    return {k: [text[s:e] for s, e in spans] for k, spans in out.mentions.items()}
+
+
+def test_two_names_joined_by_and_and_a_bodys_short_name(resolver, model):
+    text = "Fighters of the Hamza Organization and Shabak units shelled Bartella. Two Hamza commanders visited Tehran."
+    found = surfaces(extract("d", text, [], resolver, model), text)
+    assert found["hamza-organization"] == ["Hamza Organization", "Hamza"] and found["shabak"] == ["Shabak"]
+
+
+def test_a_name_is_not_a_lone_common_noun(model):
+    from spacy.tokens import Span
+
+    from loaders import ner
+
+    doc = ner.nlp()("The politburo met the Peshmerga.")
+    doc.ents = [Span(doc, 1, 2, label="ORG"), Span(doc, 4, 5, label="ORG")]
+    assert [n.text for n in ner.names(doc)] == ["Peshmerga"]
+
+
+@pytest.mark.parametrize("text, entity, surface", [
+    ("Soleimani directed the battle for Jalawla and later the Tikrit offensive.", "battle-for-jalawla",
+     "battle for Jalawla"),
+    ("Soleimani directed the battle for Jalawla and later the Tikrit offensive.", "tikrit-offensive",
+     "Tikrit offensive"),
+    ("Raad Jabbar, head of the Babil provincial council, met an elder of the Janabi tribe in the Bakrajo quarter of "
+     "Sulaimaniyah.", "babil-provincial-council", "Babil provincial council"),
+    ("Raad Jabbar, head of the Babil provincial council, met an elder of the Janabi tribe in the Bakrajo quarter of "
+     "Sulaimaniyah.", "janabi-tribe", "Janabi tribe"),
+    ("Raad Jabbar, head of the Babil provincial council, met an elder of the Janabi tribe in the Bakrajo quarter of "
+     "Sulaimaniyah.", "bakrajo", "Bakrajo"),
+])
+def test_names_whose_kind_follows_in_lower_case(resolver, model, text, entity, surface):
+    out = extract("d", text, [], resolver, model)
+    assert surfaces(out, text).get(entity) == [surface], surfaces(out, text)
+    family = {"battle": "Operation", "tikrit": "Operation", "bakrajo": "Location"}.get(entity.split("-")[0],
+                                                                                       "Organization")
+    assert {e.id: e.family for e in out.entities}[entity] == family
+
+
+
+def test_a_known_person_with_more_of_his_names_and_no_header_label(resolver, model):
+    text = "DETAINEE: Ali Musa Daqduq al-Musawi\n\nThe detainee met Qais al-Khazali in Basra."
+    out = extract("d", text, [], resolver, model)
+    assert surfaces(out, text)["ali-musa-daqduq"] == ["Ali Musa Daqduq"]
+    assert not out.entities, out.entities  # neither "DETAINEE" nor "Ali Musa Daqduq al-Musawi" is someone new

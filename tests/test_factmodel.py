@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from bench.train import fit, read_set
+from bench.train import candidate_losses, fit, read_set
 from loaders.curated import read_catalogue
 from loaders.factmodel import NONE, SYMMETRIC, WEIGHTS, FactModel, allowed_classes, unlabel
 from loaders.pipeline import Preparer
@@ -90,3 +90,17 @@ def test_training_on_a_tiny_set_makes_a_model_that_finds_facts_in_new_sentences(
     again = FactModel.from_dict(json.loads(json.dumps(fm.to_dict())), model)
     cands = samples[0].candidates
     assert np.allclose(again.probabilities(cands), fm.probabilities(cands), atol=1e-3)
+
+
+def test_candidate_losses_say_where_a_gold_fact_is_lost(tiny_set, model):
+    one = read_set(tiny_set, model)[0]
+    assert [outcome for outcome, _ in candidate_losses(one)] == ["candidate"] * 3
+    facts = [
+        # Baghdad is in the gold, Hezbollah is not named in this sentence; Halabja is no gold entity here
+        {"subject": "hezbollah", "predicate": "VISITED", "object": "baghdad", "sentence": "Muhandis visited Baghdad."},
+        {"subject": "peshmerga", "predicate": "VISITED", "object": "halabja",
+         "sentence": "The Peshmerga met Kaka Hama in Halabja."},
+    ]
+    one.gold = {**one.gold, "facts": facts}
+    assert [outcome for outcome, _ in candidate_losses(one)] == ["no subject", "no entity"]
+

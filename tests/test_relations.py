@@ -117,6 +117,17 @@ def test_role_nouns_and_pronouns(resolver, model):
         ("Khazali told his interrogators that Muhandis had met him in Tehran.",
          ("abu-mahdi-al-muhandis", "MET_WITH", "qayis-khazali")),
         ("Khazali met Muhandis in Baghdad. He later visited Tehran.", ("qayis-khazali", "VISITED", "tehran")),
+        # the subject that names a person is the next sentence's 'he', whichever subject the parser put first
+        ("A Shia Arab from Basra, Muhandis commanded a brigade in the war. He later visited Tehran.",
+         ("abu-mahdi-al-muhandis", "VISITED", "tehran")),
+        # 'the group' is the body named last; 'the militants' the body whose militants the text named
+        ("Asaib Ahl al-Haq denied the charge, said Karim Baqiri, a spokesman for the group.",
+         ("karim-baqiri", "MEMBER_OF", "asaib-ahl-al-haq")),
+        ("Islamic State militants shelled Erbil. The Peshmerga drove the militants out of Makhmour.",
+         ("peshmerga", "OPPOSED", "isis")),
+        # 'his fighters' are those of the body the text said he leads
+        ("Muhandis founded Kataib Hezbollah in 2003. Years later his fighters took Tikrit.",
+         ("kataib-hezbollah", "CONTROLS", "tikrit")),
         # definite descriptions refer back to what the text last called that
         ("The Jurf al-Sakhar operation began in October. Asaib Ahl al-Haq fought in the operation.",
          ("asaib-ahl-al-haq", "PARTICIPATED_IN", "battle-of-jurf-al-sakhar")),

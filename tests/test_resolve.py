@@ -85,3 +85,20 @@ def test_the_short_name_of_a_body_needs_an_earlier_full_mention():
     assert doc.resolve("Fatah").entity == "fatah-alliance"
     doc.note("dawa-party")
     assert doc.resolve("Dawa").entity is None  # three words: "Dawa" alone is not its short name
+
+
+def test_first_names_of_a_person_named_before():
+    r = Resolver.build([("abu-bakr-al-tikriti", "Person", ["Abu Bakr al-Tikriti"]),
+                        ("abu-bakr-al-anbari", "Person", ["Abu Bakr al-Anbari"])])
+    doc = r.for_document()
+    assert doc.resolve("Abu Bakr").entity is None
+    doc.note("abu-bakr-al-tikriti")
+    assert doc.resolve("Abu Bakr").entity == "abu-bakr-al-tikriti"
+    doc.note("abu-bakr-al-anbari")
+    assert doc.resolve("Abu Bakr").entity is None  # two named before: either
+
+
+def test_a_hyphenated_acronym_names_the_body_named_last():
+    doc = Resolver.build([]).for_document()
+    text = "officers of the Kurdistan Security Council – Counter Terrorism (KSC-CT) said"
+    assert doc.define_acronyms(text) == {"KSC-CT": "Counter Terrorism"}
