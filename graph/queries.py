@@ -507,8 +507,8 @@ class Reads:
     def dealings_of(self, c: str, org: str, var: str) -> str:
         """The dealings of contact `c` with organization `org` or its members, by type, source and target."""
         d, s, m = f"{var}_d", f"{var}_s", f"{var}_m"
-        return (f"UNWIND [{org}] + COLLECT {{ MATCH ({m}:Entity)-[:{self.members}]->({org}) RETURN {m} }} AS {s} "
-                f"MATCH ({c})-[{d}:{self.dealing}]-({s}) RETURN {d} AS {var} ORDER BY {by_fact(d)}")
+        return (f"UNWIND [{org}] + COLLECT {{ MATCH ({m}:Entity)-[:{self.members}]->({org}) RETURN DISTINCT {m} }} "
+                f"AS {s} MATCH ({c})-[{d}:{self.dealing}]-({s}) RETURN {d} AS {var} ORDER BY {by_fact(d)}")
 
     def dealings(self, pairs: list[tuple[str, str]], page: tuple[int, int]) -> dict[tuple[str, str], dict]:
         """A page of the dealings of each (contact, organization)."""

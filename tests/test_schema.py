@@ -456,3 +456,25 @@ def test_the_readme_example_of_a_fuzzy_related_filter(seeded, model):
     data = run(seeded, model, """{ entities(filter: {family: PERSON, related: {types: [MET_WITH], from: "2014-12",
         to: "2014-12", other: {nameFuzzy: "Ministry Inteligence"}}}) { totalCount nodes { name } } }""")
     assert "Mohammed Haji Mahmoud" in {n["name"] for n in data["entities"]["nodes"]}
+
+
+def test_a_member_with_two_memberships_deals_once(empty_graph, model):
+    """A member joined to the organization by two membership types (a member who also leads it) is one member:
+    each dealing with them is listed once, as in the contacts question's plain Cypher."""
+    from conftest import SEEDS, load
+
+    load(empty_graph, model, SEEDS)
+    pair = empty_graph.read(  # someone who dealt with a contact linked to an organization; made a member twice over
+        f"MATCH (p:Person)-[:{'|'.join(model.contact_types)}]-(c:Entity)-[]-(:Organization) "
+        "WHERE NOT 'mois' IN [p.id, c.id] AND NOT (c)--(:Entity {id: 'mois'}) "
+        "RETURN p.id AS member, c.id AS contact ORDER BY p.id, c.id LIMIT 1")[0]
+    empty_graph.run("MATCH (p:Entity {id: $p}), (o:Entity {id: 'mois'}) MERGE (p)-[:MEMBER_OF]->(o) "
+                    "MERGE (p)-[:LEADS]->(o)", p=pair["member"])
+    q = """{ contacts(of: "mois", linkedTo: {family: ORGANIZATION}, first: 200) { nodes { contact { id }
+        contactEvidence(first: 200) { totalCount nodes { type source { id } target { id } } } } } }"""
+    rows = [r for r in run(empty_graph, model, q)["contacts"]["nodes"] if r["contact"]["id"] == pair["contact"]]
+    assert rows
+    for row in rows:
+        items = [(d["type"], d["source"]["id"], d["target"]["id"]) for d in row["contactEvidence"]["nodes"]]
+        assert pair["member"] in {x for _, *ends in items for x in ends}
+        assert len(items) == len(set(items)) == row["contactEvidence"]["totalCount"]
