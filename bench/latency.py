@@ -682,9 +682,10 @@ def _wait(url: str, body: dict | None, process: subprocess.Popen, log_file: Path
 
 
 @contextmanager
-def servers(settings: Settings, workdir: Path) -> Iterator[Endpoints]:
-    """Our API (`cablegraph serve`) and the Library's server, both on the Neo4j `settings` name."""
-    if not (LIBRARY / "node_modules").is_dir():
+def servers(settings: Settings, workdir: Path, library: bool = True) -> Iterator[Endpoints]:
+    """Our API (`cablegraph serve`) and (unless not `library`) the Library's server, both on the Neo4j
+    `settings` name."""
+    if library and not (LIBRARY / "node_modules").is_dir():
         raise RuntimeError(f"{LIBRARY}/node_modules is missing: run `npm ci --prefix {LIBRARY}` (make bench does)")
     password = LocalServer(settings).password() if settings.local else settings.neo4j_password or ""
     env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_USER": settings.neo4j_user,
@@ -697,6 +698,8 @@ def servers(settings: Settings, workdir: Path) -> Iterator[Endpoints]:
                  "--port", str(ours_port)],
         "library": ["node", str(LIBRARY / "server.mjs"), str(typedefs), str(library_port)],
     }
+    if not library:
+        del commands["library"]
     processes: list[subprocess.Popen] = []
     try:
         for name, command in commands.items():
@@ -704,8 +707,9 @@ def servers(settings: Settings, workdir: Path) -> Iterator[Endpoints]:
             with log_file.open("w") as log:
                 processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
         _wait(f"http://127.0.0.1:{ours_port}/health", None, processes[0], workdir / "ours.log")
-        _wait(f"http://127.0.0.1:{library_port}/graphql", {"query": "{ __typename }"}, processes[1],
-              workdir / "library.log")
+        if library:
+            _wait(f"http://127.0.0.1:{library_port}/graphql", {"query": "{ __typename }"}, processes[1],
+                  workdir / "library.log")
         yield Endpoints(ours=f"http://127.0.0.1:{ours_port}/graphql",
                         library=f"http://127.0.0.1:{library_port}/graphql",
                         bolt=settings.bolt_uri, auth=(settings.neo4j_user, password),
@@ -739,6 +743,21 @@ def load_corpus(settings: Settings, size: str, log: Callable[[str], None]) -> tu
         return params, Reads(graph, MODEL).stats()
 
 
+@contextmanager
+def loaded(size: str, workdir: Path) -> Iterator[tuple[Settings, Parameters, dict]]:
+    """A throwaway local Neo4j under `workdir` with one corpus loaded: its settings, what to ask about, and the
+    graph's totals."""
+    settings = Settings(neo4j_uri=None, neo4j_password=None, cablegraph_data=workdir / "neo4j",
+                        neo4j_bolt_port=free_port(), neo4j_http_port=free_port())
+    server = LocalServer(settings)
+    server.start()
+    try:
+        params, totals = load_corpus(settings, size, print)
+        yield settings, params, totals
+    finally:
+        server.stop()
+
+
 async def check_all(endpoints: Endpoints, params: Parameters) -> dict[str, int | str]:
     async with endpoints:
         return await check(endpoints, params, QUESTIONS)
@@ -748,22 +767,13 @@ def corpus_run(size: str, requests: int, budget: float, levels: list[int], check
     """A throwaway Neo4j with one corpus, the two GraphQL servers on it, and every question timed (or,
     with `check_only`, only checked: the size of each of our answers)."""
     print(f"corpus {size}", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        settings = Settings(neo4j_uri=None, neo4j_password=None, cablegraph_data=workdir / "neo4j",
-                            neo4j_bolt_port=free_port(), neo4j_http_port=free_port())
-        server = LocalServer(settings)
-        server.start()
-        try:
-            params, totals = load_corpus(settings, size, print)
-            print(f"  {totals}", flush=True)
-            load_before = os.getloadavg()[0]
-            with servers(settings, workdir) as endpoints:
-                if check_only:
-                    return {"graph": totals, "answer_bytes": asyncio.run(check_all(endpoints, params))}
-                questions = asyncio.run(time_questions(endpoints, params, QUESTIONS, requests, budget, levels, print))
-        finally:
-            server.stop()
+    with tempfile.TemporaryDirectory() as tmp, loaded(size, Path(tmp)) as (settings, params, totals):
+        print(f"  {totals}", flush=True)
+        load_before = os.getloadavg()[0]
+        with servers(settings, Path(tmp)) as endpoints:
+            if check_only:
+                return {"graph": totals, "answer_bytes": asyncio.run(check_all(endpoints, params))}
+            questions = asyncio.run(time_questions(endpoints, params, QUESTIONS, requests, budget, levels, print))
     # the machine's load average before and after: other work on it slows every form alike
     return {"graph": totals, "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             "questions": questions}

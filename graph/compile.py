@@ -243,7 +243,8 @@ class _Statement:
                 return (f"[{v} IN COLLECT {{ MATCH ({v}_n:{label} {{id: {self.value(a['id'])}}}) RETURN {v}_n }} "
                         f"| {self.object(label, v, f.fields)}][0]")
             case "entities":
-                total, body = entities_body(self.reads.resolve(a["filter"]), a["order"], self.params, v)
+                flt = self.reads.resolve(a["filter"])
+                total, body = entities_body(flt, a["order"], self.reads.families, self.params, v)
                 return self.page("Entity", body, f, total)
             case "documents":
                 return self.page("Document", documents_body(v), f, DOCUMENTS)

@@ -324,14 +324,16 @@ def common_body(a: str, b: str, p: Params, var: str) -> str:
     )
 
 
-def entities_body(flt: EntityFilter, order: str, p: Params, var: str) -> tuple[str, str]:
+def entities_body(flt: EntityFilter, order: str, families: list[str], p: Params, var: str) -> tuple[str, str]:
     """How many entities match (an expression) and a statement of them in `order`, to be cut into a page
-    (append SKIP and LIMIT); the entity is `var`. `flt` has its fuzzy names resolved."""
+    (append SKIP and LIMIT); the entity is `var`. `flt` has its fuzzy names resolved. A family asked for at the
+    top of the filter (one of the model's `families`) is matched as a label, so Neo4j scans that label only."""
     e = var
     where = flt.compile(e, p, var)
+    node = f"({e}:Entity:{flt.family})" if flt.family in families else f"({e}:Entity)"
     degree = f"COUNT {{ ({e})-[:{p.facts}]-() }}" if order == "DEGREE" else "0"
-    return (f"COUNT {{ MATCH ({e}:Entity) WHERE {where} }}",
-            f"MATCH ({e}:Entity) WHERE {where} WITH {e}, {degree} AS {e}_degree "
+    return (f"COUNT {{ MATCH {node} WHERE {where} }}",
+            f"MATCH {node} WHERE {where} WITH {e}, {degree} AS {e}_degree "
             f"ORDER BY {ORDERS[order].format(e=e)} RETURN {e}")
 
 
@@ -419,7 +421,7 @@ class Reads:
 
     def entities_page(self, flt: EntityFilter, skip: int, limit: int, order: str = "ID") -> tuple[int, list[dict]]:
         params = Params(self.fact_pattern)
-        total, page = entities_body(self.resolve(flt), order, params, "e")
+        total, page = entities_body(self.resolve(flt), order, self.families, params, "e")
         rows = self.read(
             f"RETURN {total} AS total, [e IN COLLECT {{ {page} SKIP $skip LIMIT $limit }} | {entity('e')}] AS page",
             skip=skip, limit=limit, **params.values,

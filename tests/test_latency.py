@@ -1,5 +1,6 @@
-"""The query-latency benchmark compares like with like: on the seeds, our API, the hand-written Cypher
-and the Neo4j GraphQL Library give the same answer to each of its questions."""
+"""The query-latency benchmarks compare like with like: on the seeds, our API, the hand-written Cypher
+and the Neo4j GraphQL Library give the same answer to each of its questions, and so does each layer of our
+API that bench.overhead times."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import latency
+from bench import latency, overhead
 from graph.db import Graph
 from graph.settings import Settings
 
@@ -58,3 +59,12 @@ def test_the_forms_agree_on_pages_that_cut_the_answer(endpoints: latency.Endpoin
     ) for q in full)
     full_sizes, tight_sizes = agree(endpoints, tuple(full)), agree(endpoints, tight)
     assert all(tight_sizes[n] < full_sizes[n] for n in names), (full_sizes, tight_sizes)  # the pages cut
+
+
+def test_each_layer_of_our_api_gives_the_same_answer_and_is_timed(endpoints: latency.Endpoints, seeded: Graph,
+                                                                    settings: Settings) -> None:
+    results = asyncio.run(overhead.measure(seeded, settings, latency.SEEDS, endpoints.ours, rounds=2))
+    assert list(results) == [q.name for q in latency.QUESTIONS if q.name != "aggregates"]
+    for timed in results.values():
+        assert list(timed["p50_ms"]) == list(overhead.LAYERS)
+        assert all(ms > 0 for ms in timed["p50_ms"].values())
