@@ -711,7 +711,7 @@ def servers(settings: Settings, workdir: Path, library: bool = True) -> Iterator
             _wait(f"http://127.0.0.1:{library_port}/graphql", {"query": "{ __typename }"}, processes[1],
                   workdir / "library.log")
         yield Endpoints(ours=f"http://127.0.0.1:{ours_port}/graphql",
-                        library=f"http://127.0.0.1:{library_port}/graphql",
+                        library=f"http://127.0.0.1:{library_port}/graphql" if library else "",
                         bolt=settings.bolt_uri, auth=(settings.neo4j_user, password),
                         database=settings.neo4j_database)
     finally:

@@ -107,3 +107,16 @@ def test_entity_filters_compile_to_parameters_only():
     assert narrow == "(e)-[r:MET_WITH]-(o:Entity)"  # only the types asked for are expanded, named by the model
     empty = Params("LEADS")
     assert EntityFilter().compile("e", empty) == "true" and empty.values == {}
+
+
+def test_a_family_filter_matches_the_family_label_and_nothing_else_is_interpolated():
+    from graph.queries import EntityFilter, Params, entities_body
+
+    families = ["Person", "Organization"]
+    total, body = entities_body(EntityFilter(family="Organization"), "ID", families, Params("LEADS"), "e")
+    assert "MATCH (e:Entity:Organization) WHERE" in body and "MATCH (e:Entity:Organization) WHERE" in total
+    hostile = "Organization) DETACH DELETE e //"
+    total, body = entities_body(EntityFilter(family=hostile), "ID", families, Params("LEADS"), "e")
+    assert hostile not in total + body and "MATCH (e:Entity) WHERE" in body
+    nested = EntityFilter(any_of=(EntityFilter(family="Person"),))  # only the top level's family is a label
+    assert "MATCH (e:Entity) WHERE" in entities_body(nested, "ID", families, Params("LEADS"), "e")[1]
