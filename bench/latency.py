@@ -690,16 +690,13 @@ def servers(settings: Settings, workdir: Path, library: bool = True) -> Iterator
     password = LocalServer(settings).password() if settings.local else settings.neo4j_password or ""
     env = {**os.environ, "NEO4J_URI": settings.bolt_uri, "NEO4J_USER": settings.neo4j_user,
            "NEO4J_PASSWORD": password, "NEO4J_DATABASE": settings.neo4j_database}
-    typedefs = workdir / "typedefs.graphql"
-    typedefs.write_text(library_typedefs())
     ours_port, library_port = free_port(), free_port()
-    commands = {
-        "ours": [str(Path(sys.executable).with_name("cablegraph")), "serve", "--host", "127.0.0.1",
-                 "--port", str(ours_port)],
-        "library": ["node", str(LIBRARY / "server.mjs"), str(typedefs), str(library_port)],
-    }
-    if not library:
-        del commands["library"]
+    commands = {"ours": [str(Path(sys.executable).with_name("cablegraph")), "serve", "--host", "127.0.0.1",
+                         "--port", str(ours_port)]}
+    if library:
+        typedefs = workdir / "typedefs.graphql"
+        typedefs.write_text(library_typedefs())
+        commands["library"] = ["node", str(LIBRARY / "server.mjs"), str(typedefs), str(library_port)]
     processes: list[subprocess.Popen] = []
     try:
         for name, command in commands.items():

@@ -492,12 +492,10 @@ class Reads:
         """A statement of the contacts of `of` linked to an entity matching `linked` (fuzzy names resolved),
         by contact and linked entity, each `{contact, linked, of}` (`of` the organization's node): a contact has
         a dealing (`dealings_of`) and a link (`links_of`) to the linked entity, listed when asked for."""
-        org, m, ms, side, s, c, x = (f"{var}_{n}" for n in ("org", "m", "ms", "side", "s", "c", "x"))
+        org, side, s, c, x = (f"{var}_{n}" for n in ("org", "side", "s", "c", "x"))
         where = linked.compile(x, p, var)
         return (
-            f"MATCH ({org}:Entity {{id: {p(var, 'of', of)}}}) "
-            f"CALL ({org}) {{ OPTIONAL MATCH ({m}:Entity)-[:{self.members}]->({org}) "
-            f"  WITH {org}, collect(DISTINCT {m}) AS {ms} RETURN {ms} + [{org}] AS {side} }} "
+            f"MATCH ({org}:Entity {{id: {p(var, 'of', of)}}}) WITH {org}, {self.side(org, var)} AS {side} "
             f"UNWIND {side} AS {s} MATCH ({s})-[:{self.dealing}]-({c}:Entity) WHERE NOT {c} IN {side} "
             f"WITH DISTINCT {org}, {c} ORDER BY {c}.id "
             # each contact's linked entities, a contact at a time: a page cut from this stops expanding contacts
@@ -506,11 +504,16 @@ class Reads:
             f"RETURN {{contact: {c}, linked: {x}, of: {org}}} AS {var}"
         )
 
+    def side(self, org: str, var: str) -> str:
+        """A list of organization `org` and its members, each once (a member may belong in several ways)."""
+        m = f"{var}_m"
+        return f"[{org}] + COLLECT {{ MATCH ({m}:Entity)-[:{self.members}]->({org}) RETURN DISTINCT {m} }}"
+
     def dealings_of(self, c: str, org: str, var: str) -> str:
         """The dealings of contact `c` with organization `org` or its members, by type, source and target."""
-        d, s, m = f"{var}_d", f"{var}_s", f"{var}_m"
-        return (f"UNWIND [{org}] + COLLECT {{ MATCH ({m}:Entity)-[:{self.members}]->({org}) RETURN DISTINCT {m} }} "
-                f"AS {s} MATCH ({c})-[{d}:{self.dealing}]-({s}) RETURN {d} AS {var} ORDER BY {by_fact(d)}")
+        d, s = f"{var}_d", f"{var}_s"
+        return (f"UNWIND {self.side(org, var)} AS {s} MATCH ({c})-[{d}:{self.dealing}]-({s}) "
+                f"RETURN {d} AS {var} ORDER BY {by_fact(d)}")
 
     def dealings(self, pairs: list[tuple[str, str]], page: tuple[int, int]) -> dict[tuple[str, str], dict]:
         """A page of the dealings of each (contact, organization)."""
