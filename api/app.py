@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -70,7 +72,7 @@ class CablegraphGraphQL(GraphQL):
             self.compiled.warm(plan, request_data.variables)
         elif plan is not None:
             try:
-                data = await off_thread(self.compiled.answer, plan, request_data.variables)
+                data = await self.compiled.aanswer(plan, request_data.variables)
             except GraphUnavailable as exc:
                 return ExecutionResult(data=None, errors=[GraphQLError(str(exc))])
             except Exception:  # a defect of the compiler: log it, and let the resolvers answer
@@ -133,7 +135,13 @@ def create_app(graph: Graph, settings: Settings | None = None) -> Starlette:
     async def home(request: Request) -> FileResponse:
         return FileResponse(DASHBOARD / "index.html")
 
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await graph.aclose()  # the async driver of the server's event loop, made by the compiled reads
+
     app = Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", home),
             Mount("/static/dashboard", StaticFiles(directory=DASHBOARD)),

@@ -12,11 +12,13 @@ exactly as they always do.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -51,6 +53,7 @@ from graph.settings import Settings
 
 log = logging.getLogger("cablegraph.api")
 PLANS = 256  # query texts kept, most recently used
+PREPARED = 16  # statements kept per query text, by its variables, most recently used
 MAX_LISTS = 16  # lists (connections and lists of objects) in a compiled selection: planning grows fast with them
 
 
@@ -95,6 +98,9 @@ class Plan:
     fragments: dict[str, FragmentDefinitionNode]
     ready: bool = False  # its statement has run once (Neo4j has planned it)
     refused: bool = False  # it failed to: the resolvers answer it
+    # the prepared selections and statements of the last variables it was asked with, by their JSON
+    prepared: OrderedDict[str, tuple[tuple[Select, ...], Any]] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # the warmer's thread prepares too
 
 
 class Compiled:
@@ -160,16 +166,38 @@ class Compiled:
     def answer(self, plan: Plan, variables: dict[str, Any] | None) -> dict[str, Any] | None:
         """The `data` of the answer (one round trip), or None when the resolvers must report what is wrong
         with the variables or arguments. Raises GraphUnavailable when Neo4j cannot answer."""
+        prepared = self.prepare(plan, variables)
+        return None if prepared is None else ordered(prepared[0], self.compiler.run(prepared[1]))
+
+    async def aanswer(self, plan: Plan, variables: dict[str, Any] | None) -> dict[str, Any] | None:
+        """`answer`, on the event loop (Graph.aread)."""
+        prepared = self.prepare(plan, variables)
+        return None if prepared is None else ordered(prepared[0], await self.compiler.arun(prepared[1]))
+
+    def prepare(self, plan: Plan, variables: dict[str, Any] | None) -> tuple[tuple[Select, ...], Any] | None:
+        """The selection with its arguments checked and converted, and its statement (kept for the plan's
+        last PREPARED sets of variables: they depend on nothing else); None when the variables or arguments
+        are wrong."""
+        key = json.dumps(variables, sort_keys=True, default=repr) if variables else ""
+        with plan.lock:
+            prepared = plan.prepared.get(key)
+            if prepared is not None:
+                plan.prepared.move_to_end(key)
+                return prepared
         coerced = get_variable_values(self.schema._schema, plan.operation.variable_definitions or (),
                                       variables or {})
         if isinstance(coerced, list):
             return None
         try:
             fields = self.selects(self.schema._schema.query_type, plan.operation.selection_set, plan, coerced)
-            statement = self.compiler.statement(fields)
+            prepared = fields, self.compiler.statement(fields)
         except ValueError:
             return None
-        return ordered(fields, self.compiler.run(statement))
+        with plan.lock:
+            plan.prepared[key] = prepared
+            if len(plan.prepared) > PREPARED:
+                plan.prepared.popitem(last=False)
+        return prepared
 
     def selects(self, parent: GraphQLObjectType, selection_set: SelectionSetNode, plan: Plan,
                 variables: Any) -> tuple[Select, ...]:

@@ -6,9 +6,10 @@ timed layer by layer, beside their hand-written Cypher, one request at a time on
 The layers, each including the one before:
 - `cypher`: bench.latency's hand-written statement, through the neo4j driver (`execute_query`);
 - `statement`: the one statement our API compiles the query into (api/compiled.py), through `Graph.read`;
-- `answer`: `Compiled.answer`: variables coerced, arguments checked, the statement built and run, keys ordered;
-- `app`: the whole Starlette app, called in-process (key check, Strawberry's HTTP handling, a worker thread
-  for the driver, JSON);
+- `answer`: `Compiled.answer`: the statement prepared for these variables (arguments checked and converted, the
+  statement built: once, then kept with the query's plan) and run, keys ordered;
+- `app`: the whole Starlette app, called in-process on uvloop, as `cablegraph serve` runs it (key check,
+  Strawberry's HTTP handling, the same answer through the async driver, JSON);
 - `http`: `cablegraph serve`, another process, over HTTP/1.1 with keep-alive (Python's http.client).
 Each round asks every layer once, in turn, so the machine's drift falls on all of them alike; p50 over the
 rounds. Writes bench/results/overhead.json.
@@ -30,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import neo4j
+import uvloop
 from graphql.execution.values import get_variable_values
 from starlette.applications import Starlette
 
@@ -151,6 +153,7 @@ async def measure(graph: Graph, settings: Settings, params: latency.Parameters, 
             print(f"  {q.name:13} " + "  ".join(f"{k} {v:6.2f} ms" for k, v in p50.items()), flush=True)
     finally:
         connection.close()
+        await graph.aclose()
     return out
 
 
@@ -170,7 +173,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, latency.loaded(args.size, Path(tmp)) as (settings, params, totals):
         with latency.servers(settings, Path(tmp), library=False) as endpoints, connect(settings) as graph:
-            questions = asyncio.run(measure(graph, settings, params, endpoints.ours, args.requests))
+            questions = uvloop.run(measure(graph, settings, params, endpoints.ours, args.requests))
     results = {"size": args.size, "graph": totals, "rounds": args.requests, "questions": questions}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")

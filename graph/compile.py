@@ -114,6 +114,10 @@ class Compiler:
         cypher, params = statement
         return self.reads.read(cypher, **params)[0]["data"]
 
+    async def arun(self, statement: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+        cypher, params = statement
+        return (await self.reads.aread(cypher, **params))[0]["data"]
+
 
 class _Statement:
     def __init__(self, compiler: Compiler):

@@ -7,12 +7,14 @@ while it stays down, and works again when it is back (the driver opens fresh con
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import GraphDatabase
+from neo4j import AsyncGraphDatabase, GraphDatabase
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -40,11 +42,15 @@ class GraphUnavailable(RuntimeError):
 
 
 class Graph:
-    """One driver for one database. `reads` counts round trips, so tests can bound them."""
+    """One driver for one database. `reads` counts round trips, so tests can bound them. `async_driver`, when
+    given, makes the same driver for asyncio (`aread`), one per event loop."""
 
     def __init__(self, driver: neo4j.Driver, database: str, timeout: float, uri: str | None = None,
-                 hint: str = "check NEO4J_URI"):
+                 hint: str = "check NEO4J_URI", async_driver: Callable[[], neo4j.AsyncDriver] | None = None):
         self.driver = driver
+        self.async_driver = async_driver
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, neo4j.AsyncDriver] = (
+            weakref.WeakKeyDictionary())
         self.database = database
         self.timeout = timeout
         self.where = f" at {uri}" if uri else ""
@@ -85,6 +91,13 @@ class Graph:
             raise self._unavailable(exc) from exc
         self.down = False
 
+    def _failure(self, exc: Exception) -> GraphUnavailable | None:
+        """What a driver error means when it means that Neo4j cannot answer now; None for any other error."""
+        if isinstance(exc, (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError)) or (
+                isinstance(exc, ClientError) and (exc.code or "").startswith(TIMED_OUT)):
+            return self._unavailable(exc)
+        return None
+
     @contextmanager
     def _answering(self) -> Iterator[None]:
         """Driver errors that mean Neo4j cannot answer now, as GraphUnavailable."""
@@ -92,12 +105,11 @@ class Graph:
             self.ping()
         try:
             yield
-        except (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError) as exc:
-            raise self._unavailable(exc) from exc
-        except ClientError as exc:
-            if not (exc.code or "").startswith(TIMED_OUT):
+        except Exception as exc:
+            failure = self._failure(exc)
+            if failure is None:
                 raise
-            raise self._unavailable(exc) from exc
+            raise failure from exc
 
     @contextmanager
     def _session(self, access: str = neo4j.WRITE_ACCESS) -> Iterator[neo4j.Session]:
@@ -114,6 +126,37 @@ class Graph:
                 routing_=neo4j.RoutingControl.READ, bookmark_manager_=None,
             )
         return [dict(r) for r in records]  # values are plain: every statement returns maps, not nodes
+
+    async def aread(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        """`read` on the running event loop, with no worker thread: through the async driver of this loop (made
+        on first use, closed by `aclose`), or, without `async_driver`, `read` in a worker thread."""
+        if self.async_driver is None:
+            return await asyncio.to_thread(self.read, cypher, **params)
+        loop = asyncio.get_running_loop()
+        driver = self._async.get(loop)
+        if driver is None:
+            driver = self._async[loop] = self.async_driver()
+        self.reads += 1
+        try:
+            if self.down:
+                await driver.verify_connectivity()
+                self.down = False
+            records, _, _ = await driver.execute_query(
+                neo4j.Query(cypher, timeout=self.timeout), params, database_=self.database,
+                routing_=neo4j.RoutingControl.READ, bookmark_manager_=None,
+            )
+        except Exception as exc:
+            failure = self._failure(exc)
+            if failure is None:
+                raise
+            raise failure from exc
+        return [dict(r) for r in records]
+
+    async def aclose(self) -> None:
+        """Close the async driver of the running event loop, if `aread` made one."""
+        driver = self._async.pop(asyncio.get_running_loop(), None)
+        if driver is not None:
+            await driver.close()
 
     def version(self) -> str:
         """Where the database's history stands: the bookmark a read ends with, which moves whenever a
@@ -146,13 +189,12 @@ def connect(settings: Settings, verify: bool = True) -> Graph:
     """A Graph for NEO4J_URI, or for the local server. With `verify`, fail now if Neo4j does not
     answer; without, the Graph says so on each use until it does (the API starts either way)."""
     password = settings.neo4j_password if not settings.local else LocalServer(settings).password()
-    driver = GraphDatabase.driver(
-        settings.bolt_uri, auth=(settings.neo4j_user, password or ""),
-        max_connection_pool_size=settings.neo4j_max_connections,
-        notifications_min_severity="OFF", max_transaction_retry_time=settings.neo4j_retry_time,
-    )
+    options = dict(auth=(settings.neo4j_user, password or ""), max_connection_pool_size=settings.neo4j_max_connections,
+                   notifications_min_severity="OFF", max_transaction_retry_time=settings.neo4j_retry_time)
+    driver = GraphDatabase.driver(settings.bolt_uri, **options)
     hint = "run `cablegraph neo4j start`" if settings.local else "check NEO4J_URI"
-    graph = Graph(driver, settings.neo4j_database, settings.cablegraph_query_timeout, settings.bolt_uri, hint)
+    graph = Graph(driver, settings.neo4j_database, settings.cablegraph_query_timeout, settings.bolt_uri, hint,
+                  async_driver=lambda: AsyncGraphDatabase.driver(settings.bolt_uri, **options))
     if verify:
         try:
             graph.ping()

@@ -376,6 +376,9 @@ class Reads:
     def read(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         return self.graph.read(cypher, families=self.families, **params)
 
+    async def aread(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        return await self.graph.aread(cypher, families=self.families, **params)
+
     def _per_id(self, label: str, var: str, ids: list[str], body: str, page: tuple[int, int],
                 project: str = "item", **params: Any) -> dict[str, dict]:
         """One round trip for many nodes: `body` runs per node (bound to `var`) and returns ordered `item`

@@ -8,10 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from neo4j import GraphDatabase
+from neo4j import AsyncGraphDatabase, GraphDatabase
 from starlette.testclient import TestClient
 
 from api.app import VENDOR, VENDOR_URL, allowed_hosts, create_app
+from api.compiled import PREPARED
 from graph.compile import Compiler
 from graph.db import Graph
 from graph.settings import Settings
@@ -73,6 +74,21 @@ def test_reads_are_one_statement_once_planned_and_the_rest_goes_to_the_resolvers
     assert "first must be between 0 and 200" in ask_twice(client, bad, id="mois")["errors"][0]["message"]
 
 
+def test_a_compiled_statement_is_kept_for_the_last_variables_and_answers_each_as_the_resolvers_do(client):
+    query = """query($id: ID!) { entity(id: $id) { id relationships(first: 3) { nodes { type target { id } } } } }"""
+    gated = query.replace("query($id: ID!) { entity(id: $id)",
+                          "query($id: ID!, $on: Boolean!) { entity(id: $id) @include(if: $on)")
+    compiled = client.app.state.compiled
+    for id_ in ("mois", "ksdp", "mois", "qassem-soleimani"):
+        assert ask_twice(client, query, id=id_) == ask_twice(client, gated, id=id_, on=True)  # compiled == resolvers
+    plan = compiled.plan(query, None)
+    assert plan.ready and list(plan.prepared) == [json.dumps({"id": i}) for i in ("ksdp", "mois", "qassem-soleimani")]
+    for i in range(PREPARED + 2):
+        assert client.post("/graphql", json={"query": query, "variables": {"id": f"nobody-{i}"}}).json() == {
+            "data": {"entity": None}}
+    assert len(plan.prepared) == PREPARED and json.dumps({"id": "mois"}) not in plan.prepared
+
+
 def test_a_compiler_defect_is_logged_and_the_resolvers_answer(client, monkeypatch, caplog):
     ready = '{ entity(id: "mois") { name relationships(first: 3) { nodes { type } } } }'
     expected = ask_twice(client, ready)
@@ -81,7 +97,11 @@ def test_a_compiler_defect_is_logged_and_the_resolvers_answer(client, monkeypatc
     def broken(self, statement):
         raise RuntimeError("Invalid input in generated Cypher")
 
-    monkeypatch.setattr(Compiler, "run", broken)
+    async def abroken(self, statement):
+        broken(self, statement)
+
+    monkeypatch.setattr(Compiler, "run", broken)  # the warm-up's first run, in a thread
+    monkeypatch.setattr(Compiler, "arun", abroken)  # a request's, on the event loop
     assert client.post("/graphql", json={"query": ready}).json() == expected
     assert "compiled query failed" in caplog.text
     assert ask_twice(client, fresh)["data"]["entity"]["documents"]["nodes"]
@@ -118,14 +138,20 @@ def test_health(client):
     assert body["status"] == "ok" and body["documents"] == 5
 
 
-def test_health_and_queries_say_when_neo4j_is_down():
-    driver = GraphDatabase.driver("bolt://127.0.0.1:9", auth=("neo4j", "x"), max_transaction_retry_time=1)
-    dead = Graph(driver, "neo4j", 2.0)
+def test_health_and_queries_say_when_neo4j_is_down(caplog):
+    options = {"auth": ("neo4j", "x"), "max_transaction_retry_time": 1}
+    dead = Graph(GraphDatabase.driver("bolt://127.0.0.1:9", **options), "neo4j", 2.0,
+                 async_driver=lambda: AsyncGraphDatabase.driver("bolt://127.0.0.1:9", **options))
     with TestClient(create_app(dead), base_url="http://localhost") as c:
         health = c.get("/health")
         assert health.status_code == 503 and health.json()["status"] == "unavailable"
-        result = c.post("/graphql", json={"query": "{ stats { documents } }"}).json()
+        query = "{ stats { documents } }"
+        result = c.post("/graphql", json={"query": query}).json()  # the resolvers (its statement never ran)
         assert result["data"] is None and "not reachable" in result["errors"][0]["message"]
+        c.app.state.compiled.plan(query, None).ready = True  # as if it had: the compiled read, on the event loop
+        result = c.post("/graphql", json={"query": query}).json()
+        assert result["data"] is None and "not reachable" in result["errors"][0]["message"]
+        assert len(dead._async) == 1 and "compiled query failed" not in caplog.text  # said by the compiled read
 
 
 def test_graphql_over_http_audit_has_no_failing_must(live_api):

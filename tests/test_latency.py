@@ -68,3 +68,35 @@ def test_each_layer_of_our_api_gives_the_same_answer_and_is_timed(endpoints: lat
     for timed in results.values():
         assert list(timed["p50_ms"]) == list(overhead.LAYERS)
         assert all(ms > 0 for ms in timed["p50_ms"].values())
+
+
+def test_the_benchmark_http_client_reads_chunked_answers_and_replaces_a_connection_the_server_closed() -> None:
+    async def exchange() -> tuple[list, list[bytes]]:
+        requests: list[bytes] = []
+
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"Content-Length: (\d+)", head)[1])
+            requests.append(await reader.readexactly(length))
+            body = b'{"n": %d}' % len(requests)
+            if len(requests) == 1:  # kept alive by HTTP/1.1's default, then closed while idle
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            else:
+                writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n"
+                             % (body[:3], len(body) - 3, body[3:]))
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/graphql"
+        client = latency.HTTP()
+        answers = [await client.post(url, {"query": "{ a }"})]
+        await asyncio.sleep(0.1)
+        answers.append(await client.post(url, {"query": "{ b }"}))
+        await client.aclose()
+        server.close()
+        return answers, requests
+
+    answers, requests = asyncio.run(exchange())
+    assert answers == [(200, {"n": 1}), (200, {"n": 2})]
+    assert requests == [b'{"query": "{ a }"}', b'{"query": "{ b }"}']
