@@ -230,7 +230,7 @@ def _serve(s: Settings, graph: Graph, host: str | None, port: int | None) -> Non
     if s.cablegraph_anonymous != "none" and not is_loopback(host):
         console.print(f"[yellow]warning:[/] {host} is not loopback and requests without a key may read everything; "
                       "set CABLEGRAPH_ANONYMOUS=none to require API keys (cablegraph keys add)", soft_wrap=True)
-    uvicorn.run(create_app(graph, here), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(graph, here), host=host, port=port, log_level="info", access_log=s.cablegraph_access_log)
 
 
 @app.command()

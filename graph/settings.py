@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     )
     cablegraph_host: str = Field("127.0.0.1", description="Address the API listens on.")
     cablegraph_port: int = Field(8000, description="Port the API listens on.")
+    cablegraph_access_log: bool = Field(
+        False, description="Whether the API logs a line for every HTTP request (uvicorn's access log)."
+    )
     cablegraph_allowed_hosts: str = Field(
         "", description="Host names the API answers to, comma-separated. Empty: localhost, 127.0.0.1 and ::1 when it "
         "listens on loopback (so a web page cannot reach it by DNS rebinding), any name otherwise.",
