@@ -210,10 +210,12 @@ def by_fact(r: str) -> str:
 
 
 def facts_of(e: str, facts: FactFilter, p: Params, var: str) -> str:
-    """The fact edges of entity `e` that `facts` asks for, by type, source and target."""
+    """The fact edges of entity `e` that `facts` asks for, by type, source and target. In one direction one end
+    is `e` itself, so the other end's id gives the same order, read once per edge rather than both ends' ids."""
     r, o = f"{var}_r", f"{var}_o"
+    order = f"type({r}), {o}.id" if facts.direction in ("OUT", "IN") else by_fact(r)
     return (f"MATCH {facts.pattern(r, e, o, p)} WHERE {facts.compile(r, o, p, var)} "
-            f"RETURN {r} AS {var} ORDER BY {by_fact(r)}")
+            f"RETURN {r} AS {var} ORDER BY {order}")
 
 
 def links_of(a: str, b: str, p: Params, var: str) -> str:

@@ -478,3 +478,13 @@ def test_a_member_with_two_memberships_deals_once(empty_graph, model):
         items = [(d["type"], d["source"]["id"], d["target"]["id"]) for d in row["contactEvidence"]["nodes"]]
         assert pair["member"] in {x for _, *ends in items for x in ends}
         assert len(items) == len(set(items)) == row["contactEvidence"]["totalCount"]
+
+
+def test_an_entitys_facts_in_each_direction_come_by_type_source_and_target(seeded, model):
+    for direction in ("OUT", "IN", "BOTH"):
+        nodes = run(seeded, model, f"""{{ entity(id: "mois") {{ relationships(direction: {direction}, first: 200) {{
+            nodes {{ type source {{ id }} target {{ id }} }} }} }} }}""")["entity"]["relationships"]["nodes"]
+        keys = [(n["type"], n["source"]["id"], n["target"]["id"]) for n in nodes]
+        assert len(keys) > 3 and len(set(n["type"] for n in nodes)) > 1 and keys == sorted(keys), direction
+        assert all(("mois" == k[1]) if direction == "OUT" else ("mois" == k[2]) if direction == "IN" else "mois" in k
+                   for k in keys)
