@@ -121,11 +121,15 @@ class Graph:
         the driver's execute_query, which costs less per call than a session of our own."""
         self.reads += 1
         with self._answering():
-            records, _, _ = self.driver.execute_query(
-                neo4j.Query(cypher, timeout=self.timeout), params, database_=self.database,
-                routing_=neo4j.RoutingControl.READ, bookmark_manager_=None,
-            )
+            args, options = self._read_call(cypher, params)
+            records, _, _ = self.driver.execute_query(*args, **options)
         return [dict(r) for r in records]  # values are plain: every statement returns maps, not nodes
+
+    def _read_call(self, cypher: str, params: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+        """How `read` and `aread` pass a read to execute_query: the statement with its timeout, to a reader of
+        this database, with no causal chaining."""
+        return ((neo4j.Query(cypher, timeout=self.timeout), params),
+                {"database_": self.database, "routing_": neo4j.RoutingControl.READ, "bookmark_manager_": None})
 
     async def aread(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         """`read` on the running event loop, with no worker thread: through the async driver of this loop (made
@@ -141,10 +145,8 @@ class Graph:
             if self.down:
                 await driver.verify_connectivity()
                 self.down = False
-            records, _, _ = await driver.execute_query(
-                neo4j.Query(cypher, timeout=self.timeout), params, database_=self.database,
-                routing_=neo4j.RoutingControl.READ, bookmark_manager_=None,
-            )
+            args, options = self._read_call(cypher, params)
+            records, _, _ = await driver.execute_query(*args, **options)
         except Exception as exc:
             failure = self._failure(exc)
             if failure is None:
