@@ -34,6 +34,9 @@ ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{lexicon.PLACE_WORD}\b")
 # a name that runs into common nouns: "PUK politburo", "Badr commanders"
 TRAILING_NOUNS = re.compile(r"^(.*[A-Z][\w’'-]*)(?:\s+[a-z][\w-]*)+$")
+# between a name and another name for the same one: ", also known as", " (alias", ", nicknamed"
+ALIAS_GAP = re.compile(r",\s+(?:also |better |more commonly )?(?:known as|nicknamed|a\.k\.a\.?|alias)\s+"
+                       r"|\s+\((?:alias|a\.k\.a\.?|aka|also known as|known as)\s+")
 Span = tuple[int, int]
 CONTEXT_WEIGHT = 3  # a title or "in" before a name outweighs a label spaCy gave it twice
 DEFINITION_WEIGHT = 10  # what the text says a name is ("X, a farming town") outweighs any number of labels
@@ -68,6 +71,26 @@ def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, li
             new[owner.id] = replace(owner, family="Person", kind="person" if owner.family != "Person" else owner.kind,
                                     aliases=[*owner.aliases, short.name])
             del new[short.id]
+
+
+def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[str, list[Span]],
+                      families: dict[str, str]) -> None:
+    """'Ismail Hamid Sultan, known as Abu Younis', 'Ismail Hamid Sultan (alias Abu Younis)': the second name
+    is the first one's, and its mentions are that entity's. A name nobody knew goes to the other one; two
+    known entities stay apart (the text does not override the catalogue)."""
+    at = sorted((span, k) for k, spans in mentions.items() for span in spans)
+    for ((_, end), first), ((start, _), second) in zip(at, at[1:], strict=False):
+        if first == second or not ALIAS_GAP.fullmatch(text[end:start]) \
+                or families.get(first) not in ("Person", "Organization") or first in new and second in new \
+                and new[second].family != new[first].family:
+            continue
+        keep, gone = (first, second) if second in new else (second, first) if first in new else (None, None)
+        if keep is None or gone not in mentions or keep not in mentions:
+            continue
+        mentions[keep] = sorted(mentions[keep] + mentions.pop(gone))
+        if keep in new:
+            new[keep] = replace(new[keep], aliases=[*new[keep].aliases, *new[gone].aliases])
+        del new[gone]
 
 
 def _body_before_nouns(name: ner.Name, local, acronyms: dict[str, str], families: dict[str, str]) -> ner.Name:
@@ -225,6 +248,7 @@ def extract(
             mentions[k] = [sp for sp in mentions[k] if sp not in inner]
         mentions.setdefault(entity_id, []).append(span)
     mentions = {k: v for k, v in mentions.items() if v}
+    _declared_aliases(text, new, mentions, families)
     _surnames_to_full_names(new, mentions)
     families.update((k, e.family) for k, e in new.items())
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]

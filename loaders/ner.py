@@ -23,7 +23,7 @@ ORGANIZATION_WORDS = re.compile(
     r"\b(?:party|organi[sz]ation|movement|front|brigades?|forces?|army|council|union|group|ministry|agency|corps|"
     r"battalions?|committee|coalition|alliance|bloc|league|kataib|katai'?b|asa'?ib|hezbollah|hizballah|saraya|"
     r"harakat|jaish|militia|directorate|office|government|police|guard|station|command|institute|company|forum|"
-    r"press|wire)\b",
+    r"press|wire|diwan|wilayat|bayt al-mal|liwa|hizb|majlis|jabhat|tanzim|faylaq)\b",
     re.IGNORECASE,
 )
 # "the Imam Ali camp", "Diyala province": the last word says it is a place
@@ -134,6 +134,7 @@ def numbered_sources(text: str) -> list[Name]:
 # (a siege or an offensive "of" or "on" a place is an attack on it: loaders.relations reads those)
 EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|assault|battle)\b")
 EVENT_BEFORE = re.compile(r"\b[Bb]attle (?:of|for) $")
+STATION_AFTER = re.compile(r" Station\b")  # an intelligence service's post in a place: "Najaf Station"
 COUNCIL_AFTER = re.compile(r"\s+(?:(?:district|provincial|province|municipal|city|town|local)\s+)?council\b")
 # a tribe ("the Janabi tribe"), and a place spaCy missed before the kind of place it is ("the Bakrajo quarter")
 PROPER = r"[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
@@ -142,10 +143,14 @@ QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|
 
 
 def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:
-    """Names whose kind follows them in lower case (after "the": "a Karbala raid" is one of several), and
-    a battle "of" or "for" a place; `places`: the spans of the place names found so far."""
+    """Names whose kind follows them in lower case (after "the": "a Karbala raid" is one of several), a
+    battle "of" or "for" a place, and a place's station ("Najaf Station"); `places`: the spans of the place
+    names found so far."""
     text, out = doc.text, []
     for start, end in places:
+        if station := STATION_AFTER.match(text, end):
+            out.append(Name(start, station.end(), text[start:station.end()], "Organization", "organization", "KIND"))
+            continue
         if "\n" in text[start:end] or not re.search(r"\bthe\s+$", text[max(0, start - 5):start], re.IGNORECASE):
             before = EVENT_BEFORE.search(text, max(0, start - 14), start)
             if before:  # "the battle for Jalawla"

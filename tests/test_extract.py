@@ -121,6 +121,8 @@ def test_a_name_is_not_a_lone_common_noun(model):
      "Sulaimaniyah.", "janabi-tribe", "Janabi tribe"),
     ("Raad Jabbar, head of the Babil provincial council, met an elder of the Janabi tribe in the Bakrajo quarter of "
      "Sulaimaniyah.", "bakrajo", "Bakrajo"),
+    ("Ministry of Intelligence and Security\nNajaf Station\n\nBrother Rahimi met Kaka Hama in Najaf.",
+     "najaf-station", "Najaf Station"),
 ])
 def test_names_whose_kind_follows_in_lower_case(resolver, model, text, entity, surface):
     out = extract("d", text, [], resolver, model)
@@ -128,6 +130,37 @@ def test_names_whose_kind_follows_in_lower_case(resolver, model, text, entity, s
     family = {"battle": "Operation", "tikrit": "Operation", "bakrajo": "Location"}.get(entity.split("-")[0],
                                                                                        "Organization")
     assert {e.id: e.family for e in out.entities}[entity] == family
+
+
+@pytest.mark.parametrize("text", [
+    "The detainee, Ismail Hamid Sultan, known as Abu Younis, was captured. Abu Younis said he joined Daesh.",
+    "Detainee: Ismail Hamid Sultan (alias Abu Younis)\n\nAbu Younis said he joined Daesh.",
+    "Ismail Hamid Sultan, also known as Abu Younis, joined Daesh. Abu Younis was captured.",
+])
+def test_a_name_the_text_declares_another_name_of_is_one_entity(resolver, model, text):
+    out = extract("d", text, [], resolver, model)
+    assert "abu-younis" not in out.mentions and "abu-younis" not in {e.id for e in out.entities}
+    assert surfaces(out, text)["ismail-hamid-sultan"] == ["Ismail Hamid Sultan", "Abu Younis", "Abu Younis"]
+    [person] = [e for e in out.entities if e.id == "ismail-hamid-sultan"]
+    assert person.aliases == ["Ismail Hamid Sultan", "Abu Younis"]
+
+
+def test_a_declared_name_of_a_known_entity_and_two_known_ones(resolver, model):
+    text = "The commander Karim Dulaimi, known as Kaka Hama, met Qassem Soleimani, known as Hajj Qassem."
+    out = extract("d", text, [], resolver, model)
+    assert out.entities == []
+    assert surfaces(out, text)["mohammed-haji-mahmoud"] == ["Karim Dulaimi", "Kaka Hama"]
+    assert surfaces(out, text)["qassem-soleimani"] == ["Qassem Soleimani", "Hajj Qassem"]
+    text = "An adviser of the Quds Force known as Abu Zeinab met Hadi al-Amiri, known as Abu Hassan."
+    out = extract("d", text, [], resolver, model)  # no comma: the adviser is known as Abu Zeinab, not the Force
+    assert "abu-zeinab" in out.mentions and "Abu Zeinab" not in surfaces(out, text)["quds-force"]
+
+
+@pytest.mark.parametrize("name", ["Diwan al-Rikaz", "Wilayat Dijla", "Liwa Abu al-Fadl al-Abbas"])
+def test_an_arabic_name_of_a_body_is_an_organization(resolver, model, name):
+    text = f"He said that his cousin, Khalid Sultan, a commander in the group's {name}, persuaded him to join."
+    out = extract("d", text, [], resolver, model)
+    assert [e.family for e in out.entities if e.name == name] == ["Organization"]
 
 
 
