@@ -456,6 +456,8 @@ class _Clause:
                     return self._person_above(verb.head), passive
                 return self._described(verb.head), passive
             return [e for c in own for e in self.entities_of(c)], passive
+        if (fronted := self._fronted_subject(verb)) is not None:
+            return [fronted], passive
         if verb.dep_ == "acl":  # "a trader based in Koya": the noun it describes
             return self._described(verb.head), True
         if verb.dep_ == "pcomp" and depth < 3:  # "thanked Iran for supporting": Iran; "after meeting": the subject
@@ -472,6 +474,21 @@ class _Clause:
             found, shared = self.subjects(verb.head, depth + 1)  # "is funded and armed by X": both passive
             return found, passive or shared and verb.dep_ == "conj" and verb.tag_ == "VBN"
         return [], passive
+
+    def _fronted_subject(self, verb) -> str | None:
+        """'During the meeting of 9 Ordibehesht, Brother Hosseini paid ...': spaCy's small model may hang the
+        subject after an opening phrase on that phrase, leaving the verb without one; a name set off by a
+        comma just before a verb without a subject, inside a phrase that depends on that verb, is its subject."""
+        if verb.i == 0 or verb.dep_ not in ("ROOT", "ccomp"):
+            return None
+        before = verb.doc[verb.i - 1]
+        m = self.at.get(before.idx)
+        if m is None or self.families.get(m.entity) not in ("Person", "Organization") \
+                or before.dep_ not in ("appos", "pobj", "conj", "npadvmod") \
+                or not any(a.dep_ == "prep" and a.head.i == verb.i for a in before.ancestors):
+            return None
+        first = next((t for t in before.sent if t.idx >= m.start), before)
+        return m.entity if first.i > 0 and verb.doc[first.i - 1].text == "," else None
 
     def holders(self, noun, depth: int = 0) -> list[str]:
         """Who holds the role a noun names: 'X, the leader of Y', 'the Badr leader, X', 'his brother X',

@@ -293,6 +293,11 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
         ("Source 4 is a major in the Peshmerga.", ("t-source-4", "MEMBER_OF", "peshmerga")),
         ("Source 4 has been run by Brother Karim since May.", ("t-source-4", "HANDLED_BY", "brother-karim")),
         ("The Revolutionary Guards' Quds Force trained the Mahdi Army.", ("quds-force", "PART_OF", "irgc")),
+        # a subject the parser hung on an opening phrase
+        ("During the meeting of 9 Ordibehesht, Brother Hosseini paid Source Karrar three million dinars and tasked "
+         "him with a survey.", ("brother-hosseini", "FUNDED", "t-source-karrar")),
+        ("During the meeting of 9 Ordibehesht, Brother Hosseini paid Source Karrar three million dinars and tasked "
+         "him with a survey.", ("t-source-karrar", "HANDLED_BY", "brother-hosseini")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
