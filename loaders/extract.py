@@ -173,7 +173,8 @@ def extract(
     votes: dict[str, Counter] = defaultdict(Counter)  # spaCy may label one name differently each time
     mentions = {k: list(v) for k, v in found.items()}
     surfaces: dict[str, set[str]] = {}  # each name spaCy found, and whom it named
-    names = ner.numbered_sources(text) + [n for name in ner.names(doc) for n in _coordinated(name, resolver)]
+    names = ner.numbered_sources(text) + ner.units(text)
+    names += [n for name in ner.names(doc) for n in _coordinated(name, resolver)]
     places = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("GPE", "LOC", "FAC", "ORG")]
     places += [span for k, spans in found.items() if families.get(k) == "Location" for span in spans]
     names += ner.titled_names(text) + ner.kind_names(doc, sorted(set(places)))

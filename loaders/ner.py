@@ -129,6 +129,16 @@ def numbered_sources(text: str) -> list[Name]:
     return [Name(m.start(), m.end(), m.group(), "Person", "informant", "SOURCE") for m in SOURCE.finditer(text)]
 
 
+# a numbered unit, which spaCy's small model runs into what follows ("Division of the Iraqi army") or misses
+UNIT = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth)"
+                  r"(?:\s+(?:Infantry|Armou?red|Mechani[sz]ed|Special Forces))?"
+                  r"\s+(?:Division|Brigade|Battalion|Regiment)\b")
+
+
+def units(text: str) -> list[Name]:
+    return [Name(m.start(), m.end(), m.group(), "Organization", "armed_force", "KIND") for m in UNIT.finditer(text)]
+
+
 # names spaCy's small model sees only the proper part of, the kind of thing following in lower case: an event
 # ("the Tikrit offensive", "the battle for Jalawla"), a council ("the Babil provincial council") named by its place
 # (a siege or an offensive "of" or "on" a place is an attack on it: loaders.relations reads those)

@@ -123,6 +123,7 @@ def test_a_name_is_not_a_lone_common_noun(model):
      "Sulaimaniyah.", "bakrajo", "Bakrajo"),
     ("Ministry of Intelligence and Security\nNajaf Station\n\nBrother Rahimi met Kaka Hama in Najaf.",
      "najaf-station", "Najaf Station"),
+    ("Soldiers of the 7th Division of the Iraqi army attacked the town.", "7th-division", "7th Division"),
 ])
 def test_names_whose_kind_follows_in_lower_case(resolver, model, text, entity, surface):
     out = extract("d", text, [], resolver, model)

@@ -293,6 +293,8 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
         ("Source 4 is a major in the Peshmerga.", ("t-source-4", "MEMBER_OF", "peshmerga")),
         ("Source 4 has been run by Brother Karim since May.", ("t-source-4", "HANDLED_BY", "brother-karim")),
         ("The Revolutionary Guards' Quds Force trained the Mahdi Army.", ("quds-force", "PART_OF", "irgc")),
+        ("Soldiers of the 7th Division of the Iraqi army attacked the town.",
+         ("7th-division", "PART_OF", "iraqi-army")),
         # a subject the parser hung on an opening phrase
         ("During the meeting of 9 Ordibehesht, Brother Hosseini paid Source Karrar three million dinars and tasked "
          "him with a survey.", ("brother-hosseini", "FUNDED", "t-source-karrar")),
