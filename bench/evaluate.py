@@ -42,9 +42,15 @@ from schema.model import load_model
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"entity_f1": 0.85, "linking_accuracy": 0.90, "fact_precision": 0.80, "fact_recall": 0.50}
 # documents of bench/eval/ the rules were never tuned on (the second and third held-out sets, moved in after
-# scoring): their misses are not read, only their pooled scores
+# scoring, and the twenty documents of five annotators added in session 13): their misses are not read, only their
+# pooled scores
 CLEAN = ("cable-karbala-2015", "news-tuz-2015", "interrogation-obeidi", "opinion-hashd", "cable-basra-2015",
-         "news-baiji-2015", "interrogation-daraji", "opinion-guards-2019", "brief-kirkuk-2017")
+         "news-baiji-2015", "interrogation-daraji", "opinion-guards-2019", "brief-kirkuk-2017",
+         "cable-erbil-kdp-2014", "news-mosul-2014", "interrogation-hawiji-2015", "analysis-kurdish-oil-2015",
+         "cable-umm-qasr-2015", "news-basra-2018", "interrogation-karbala-2007", "opinion-fatah-2018",
+         "cable-anbar-2015", "news-fallujah-2016", "interrogation-trabelsi-2015", "analysis-anbar-tribes",
+         "cable-najaf-2014", "news-aleppo-2016", "interrogation-saadi", "opinion-axis-2017",
+         "cable-baghdad-2014", "news-baghdad-airport-2020", "interrogation-green-zone-2020", "analysis-badr-diyala")
 
 
 @dataclass
