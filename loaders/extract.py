@@ -67,10 +67,18 @@ def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, li
                   and "Person" in (e.family, short.family) and mentions[e.id][0] < mentions[short.id][0]]
         if len(owners) == 1:
             owner = owners[0]
-            mentions[owner.id] = sorted(mentions[owner.id] + mentions.pop(short.id))
-            new[owner.id] = replace(owner, family="Person", kind="person" if owner.family != "Person" else owner.kind,
-                                    aliases=[*owner.aliases, short.name])
-            del new[short.id]
+            _merge(new, mentions, owner.id, short.id, family="Person",
+                   kind="person" if owner.family != "Person" else owner.kind)
+
+
+def _merge(new: dict[str, EntityRecord], mentions: dict[str, list[Span]], keep: str, gone: str, **changes: str
+           ) -> None:
+    """New entity `gone` is `keep`: its mentions become `keep`'s, and a new `keep` takes its names as aliases
+    (and `changes`)."""
+    mentions[keep] = sorted(mentions[keep] + mentions.pop(gone))
+    if keep in new:
+        new[keep] = replace(new[keep], aliases=[*new[keep].aliases, *new[gone].aliases], **changes)
+    del new[gone]
 
 
 def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[str, list[Span]],
@@ -87,10 +95,7 @@ def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[st
         keep, gone = (first, second) if second in new else (second, first) if first in new else (None, None)
         if keep is None or gone not in mentions or keep not in mentions:
             continue
-        mentions[keep] = sorted(mentions[keep] + mentions.pop(gone))
-        if keep in new:
-            new[keep] = replace(new[keep], aliases=[*new[keep].aliases, *new[gone].aliases])
-        del new[gone]
+        _merge(new, mentions, keep, gone)
 
 
 def _body_before_nouns(name: ner.Name, local, acronyms: dict[str, str], families: dict[str, str]) -> ner.Name:
