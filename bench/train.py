@@ -122,25 +122,6 @@ def read_set(folder: Path, model: Model | None = None) -> list[Sample]:
     return samples
 
 
-def read_seeds(folder: Path = ROOT / "seeds", model: Model | None = None) -> list[Sample]:
-    """The curated seed documents, read as if nobody had annotated them, labelled by their curated facts
-    (which name catalogue entities and quote the passage)."""
-    model = model or load_model()
-    catalogue = read_catalogue(folder / "entities.yaml", model)
-    recorder = Recorder(model)
-    preparer = Preparer(model, catalogue, version="train", overrides={}, decide=recorder)
-    samples = []
-    for doc in sorted(folder.glob("*.txt")):
-        text = read_text(doc)
-        curated = yaml.safe_load(doc.with_suffix(".yaml").read_text(encoding="utf-8"))
-        recorder.start()
-        record = preparer.prepare(SourceText(doc.stem, text, {}, doc, str(doc)), None)
-        stated = [(f["subject"], f["predicate"], f["object"], f["quote"]) for f in curated.get("facts") or ()]
-        samples.append(Sample(doc.stem, text, {"entities": [], "facts": []}, record, recorder.found,
-                              labels(text, stated, recorder.found), recorder.sentences))
-    return samples
-
-
 def candidate_losses(sample: Sample) -> list[tuple[str, dict]]:
     """Each gold fact of a sample and whether it reaches the fact model as a candidate labelled with its
     class ("candidate"), else where it is lost: an endpoint the extraction never found as an entity
