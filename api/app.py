@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
@@ -48,6 +49,7 @@ log = logging.getLogger("cablegraph.api")
 VENDOR = Path(__file__).resolve().parent / "static" / "node_modules"
 DASHBOARD = Path(__file__).resolve().parent / "static" / "dashboard"
 VENDOR_URL = "/static/vendor/"
+REQUEST_KEYS = {"query", "variables", "operationName", "extensions"}
 CDN = re.compile(r"https://[^/\s\"]+/(@?[^@\s\"]+)@[0-9][^/\s\"]*/")
 
 
@@ -63,23 +65,56 @@ class CablegraphGraphQL(GraphQL):
         self.editor = editor
         self.compiled = Compiled(self.schema, reads, settings)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A POST of one JSON query whose compiled statement is ready (api/compiled.py) is answered here, in one
+        round trip and without Strawberry's request handling; anything else, or anything wrong with it, goes to
+        Strawberry, which answers or reports it as it always does."""
+        if scope["type"] != "http" or scope["method"] != "POST" or not _plain_json(scope):
+            await super().__call__(scope, receive, send)
+            return
+        read = await _read_body(receive)
+        if read is None:  # the client went away
+            return
+        body, receive = read
+        answer = await self.compiled_answer(body)
+        if answer is None:
+            await super().__call__(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer))]})
+        await send({"type": "http.response.body", "body": answer})
+
+    async def compiled_answer(self, body: bytes) -> bytes | None:
+        """The whole response to a request body, or None when Strawberry must answer it."""
+        try:
+            request = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(request, dict) or not isinstance(request.get("query"), str) \
+                or not isinstance(request.get("variables"), dict | None) \
+                or not isinstance(request.get("operationName"), str | None) \
+                or not isinstance(request.get("extensions"), dict | None) or request.keys() - REQUEST_KEYS:
+            return None
+        plan = self.compiled.plan(request["query"], request.get("operationName"))
+        if plan is None or not plan.ready:
+            return None
+        try:
+            data = await self.compiled.aanswer(plan, request.get("variables"))
+        except GraphUnavailable as exc:  # as the resolvers would say it, without waiting for them to fail again
+            return json.dumps({"data": None, "errors": [{"message": str(exc)}]}).encode()
+        except Exception:  # a defect of the compiler: log it, and let the resolvers answer
+            log.exception("compiled query failed; answering it with the resolvers")
+            return None
+        return None if data is None else json.dumps({"data": data}).encode()
+
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:
-        """A read the compiler handles is one round trip (api/compiled.py); the resolvers answer the rest."""
+        """The resolvers answer; the first time a query text the compiler handles is asked, its statement runs
+        once in the background, and it is compiled from then on (api/compiled.py)."""
         plan = (self.compiled.plan(request_data.query, request_data.operation_name)
                 if request_data.query and request_adapter.method == "POST" else None)
         if plan is not None and not plan.ready:
             self.compiled.warm(plan, request_data.variables)
-        elif plan is not None:
-            try:
-                data = await self.compiled.aanswer(plan, request_data.variables)
-            except GraphUnavailable as exc:
-                return ExecutionResult(data=None, errors=[GraphQLError(str(exc))])
-            except Exception:  # a defect of the compiler: log it, and let the resolvers answer
-                log.exception("compiled query failed; answering it with the resolvers")
-                data = None
-            if data is not None:
-                return ExecutionResult(data=data, errors=None)
         return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                             request_data)
 
@@ -104,6 +139,41 @@ class CablegraphGraphQL(GraphQL):
         principal = request.state.principal  # set by api.auth.Authenticate
         return {"request": request, "response": response, "batches": Batches(self.reads), "principal": principal,
                 "editor": self.editor if principal.role is Role.EDITOR else None}
+
+
+def _plain_json(scope: Scope) -> bool:
+    """A request body of JSON, and an answer wanted as one JSON document (not a stream)."""
+    content_type = accept = b""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value
+        elif name == b"accept":
+            accept = value
+    return content_type.split(b";")[0].strip().lower() == b"application/json" \
+        and b"multipart" not in accept and b"event-stream" not in accept
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive] | None:
+    """The whole request body, and a `receive` that gives it again (then whatever the client sends next); None
+    if the client disconnected first."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, again
 
 
 def allowed_hosts(settings: Settings) -> list[str]:

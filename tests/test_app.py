@@ -11,7 +11,7 @@ import pytest
 from neo4j import AsyncGraphDatabase, GraphDatabase
 from starlette.testclient import TestClient
 
-from api.app import VENDOR, VENDOR_URL, allowed_hosts, create_app
+from api.app import VENDOR, VENDOR_URL, CablegraphGraphQL, allowed_hosts, create_app
 from api.compiled import PREPARED
 from graph.compile import Compiler
 from graph.db import Graph
@@ -87,6 +87,34 @@ def test_a_compiled_statement_is_kept_for_the_last_variables_and_answers_each_as
         assert client.post("/graphql", json={"query": query, "variables": {"id": f"nobody-{i}"}}).json() == {
             "data": {"entity": None}}
     assert len(plan.prepared) == PREPARED and json.dumps({"id": "mois"}) not in plan.prepared
+
+
+def test_a_ready_read_is_answered_before_strawberry_and_anything_unusual_is_left_to_it(client, monkeypatch):
+    query = 'query($id: ID!) { entity(id: $id) { name relationships(first: 2) { nodes { type } } } }'
+    answer = ask_twice(client, query, id="mois")  # its statement has run: the plan is ready
+    strawberry = []
+    run = CablegraphGraphQL.run
+
+    async def counted(self, *args, **kwargs):
+        strawberry.append(1)
+        return await run(self, *args, **kwargs)
+
+    monkeypatch.setattr(CablegraphGraphQL, "run", counted)
+    body = json.dumps({"query": query, "variables": {"id": "mois"}}).encode()
+    for headers, content in [({}, body), ({"content-type": "application/json; charset=utf-8"}, body),
+                             ({}, iter([body[:10], body[10:30], body[30:]]))]:  # a body in three messages
+        posted = client.post("/graphql", content=content, headers={"content-type": "application/json", **headers})
+        assert posted.status_code == 200 and posted.json() == answer and not strawberry
+        assert posted.headers["content-type"] == "application/json"
+    # a stream asked for, or a body Strawberry refuses: Strawberry answers, as it always does
+    streamed = client.post("/graphql", content=body, headers={"content-type": "application/json",
+                                                               "accept": "multipart/mixed, application/json"})
+    assert streamed.status_code == 200 and len(strawberry) == 1
+    for bad in ({"query": query, "variables": ["mois"]}, {"query": query, "variables": {"id": "mois"}, "extensions": 1}):
+        refused = client.post("/graphql", json=bad)
+        assert refused.status_code == 400 and "must be an object" in refused.text
+    assert client.post("/graphql", content=body[:-1], headers={"content-type": "application/json"}).status_code == 400
+    assert len(strawberry) == 4
 
 
 def test_a_compiler_defect_is_logged_and_the_resolvers_answer(client, monkeypatch, caplog):
