@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import ExecutionResult
 from starlette.applications import Starlette
@@ -87,8 +88,8 @@ class CablegraphGraphQL(GraphQL):
     async def compiled_answer(self, body: bytes) -> bytes | None:
         """The whole response to a request body, or None when Strawberry must answer it."""
         try:
-            request = json.loads(body)
-        except (ValueError, RecursionError):
+            request = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return None
         if not isinstance(request, dict) or not isinstance(request.get("query"), str) \
                 or not isinstance(request.get("variables"), dict | None) \
@@ -101,11 +102,11 @@ class CablegraphGraphQL(GraphQL):
         try:
             data = await self.compiled.aanswer(plan, request.get("variables"))
         except GraphUnavailable as exc:  # as the resolvers would say it, without waiting for them to fail again
-            return json.dumps({"data": None, "errors": [{"message": str(exc)}]}).encode()
+            return orjson.dumps({"data": None, "errors": [{"message": str(exc)}]})
         except Exception:  # a defect of the compiler: log it, and let the resolvers answer
             log.exception("compiled query failed; answering it with the resolvers")
             return None
-        return None if data is None else json.dumps({"data": data}).encode()
+        return None if data is None else orjson.dumps({"data": data})
 
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: GraphQLRequestData) -> ExecutionResult:

@@ -10,7 +10,7 @@ The layers, each including the one before:
   statement built: once, then kept with the query's plan) and run, keys ordered;
 - `app`: the whole Starlette app, called in-process on uvloop, as `cablegraph serve` runs it (key check,
   Strawberry's HTTP handling, the same answer through the async driver, JSON);
-- `http`: `cablegraph serve`, another process, over HTTP/1.1 with keep-alive (Python's http.client).
+- `http`: `cablegraph serve`, another process, over HTTP/1.1 with keep-alive (bench.latency's client).
 Each round asks every layer once, in turn, so the machine's drift falls on all of them alike; p50 over the
 rounds. Writes bench/results/overhead.json.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import json
 import statistics
 import sys
@@ -28,7 +27,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import neo4j
 import uvloop
@@ -68,23 +66,23 @@ async def call_app(app: Starlette, body: bytes) -> bytes:
     return b"".join(m.get("body", b"") for m in sent[1:])
 
 
-def post(connection: http.client.HTTPConnection, body: bytes) -> bytes:
-    connection.request("POST", "/graphql", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    out = response.read()
-    if response.status != 200:
-        raise RuntimeError(f"the API answered {response.status}: {out[:300]!r}")
-    return out
+async def post(client: latency.HTTP, endpoint: str, payload: dict) -> Any:
+    """One POST to our API over HTTP: the answer's `data`."""
+    status, answer = await client.post(endpoint, payload)
+    if status != 200:
+        raise RuntimeError(f"the API answered {status}: {json.dumps(answer)[:300]}")
+    return answer["data"]
 
 
 async def layers(q: latency.Question, params: latency.Parameters, app: Starlette,
-                 connection: http.client.HTTPConnection, driver: neo4j.Driver,
+                 client: latency.HTTP, endpoint: str, driver: neo4j.Driver,
                  database: str) -> dict[str, Callable[[], Any]]:
     """One request of each layer for question `q` about `params`, as functions (the app's returns a
     coroutine)."""
     compiled: Compiled = app.state.compiled
     variables = q.variables(params)
-    body = json.dumps({"query": q.ours, "variables": variables}).encode()
+    payload = {"query": q.ours, "variables": variables}
+    body = json.dumps(payload).encode()
     plan = compiled.plan(q.ours, None)
     if plan is None:
         raise RuntimeError(f"{q.name}: our API does not compile this query")
@@ -97,7 +95,7 @@ async def layers(q: latency.Question, params: latency.Parameters, app: Starlette
     hand_params = {**variables, "families": list(latency.MODEL.families), "facts": list(latency.MODEL.fact_types)}
     data = compiled.answer(plan, variables)
     served = {"statement": reads.read(cypher, **values)[0]["data"],
-              "app": json.loads(await call_app(app, body))["data"], "http": json.loads(post(connection, body))["data"]}
+              "app": json.loads(await call_app(app, body))["data"], "http": await post(client, endpoint, payload)}
     for layer, other in served.items():
         if other != data:
             raise latency.Disagreement(f"{q.name}: the {layer} layer answers differently from Compiled.answer:\n"
@@ -108,7 +106,7 @@ async def layers(q: latency.Question, params: latency.Parameters, app: Starlette
         "statement": lambda: reads.read(cypher, **values),
         "answer": lambda: compiled.answer(plan, variables),
         "app": lambda: call_app(app, body),
-        "http": lambda: post(connection, body),
+        "http": lambda: post(client, endpoint, payload),
     }
 
 
@@ -139,20 +137,19 @@ async def measure(graph: Graph, settings: Settings, params: latency.Parameters, 
                   rounds: int) -> dict[str, dict]:
     """Every question but the dashboard's counts: its layers checked to give the same answer, then timed. The
     `cypher` layer goes through the same driver as our own reads."""
-    url = urlsplit(endpoint)
-    connection = http.client.HTTPConnection(url.hostname, url.port)
+    client = latency.HTTP()
     app = create_app(graph, settings)
     out = {}
     try:
         for q in latency.QUESTIONS:
             if q.name == "aggregates":
                 continue
-            asks = await layers(q, params, app, connection, graph.driver, settings.neo4j_database)
+            asks = await layers(q, params, app, client, endpoint, graph.driver, settings.neo4j_database)
             p50 = await time_layers(asks, rounds)
             out[q.name] = {"p50_ms": p50, "over_cypher": {k: round(v / p50["cypher"], 2) for k, v in p50.items()}}
             print(f"  {q.name:13} " + "  ".join(f"{k} {v:6.2f} ms" for k, v in p50.items()), flush=True)
     finally:
-        connection.close()
+        await client.aclose()
         await graph.aclose()
     return out
 
