@@ -85,9 +85,15 @@ def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[st
                       families: dict[str, str]) -> None:
     """'Ismail Hamid Sultan, known as Abu Younis', 'Ismail Hamid Sultan (alias Abu Younis)': the second name
     is the first one's, and its mentions are that entity's. A name nobody knew goes to the other one; two
-    known entities stay apart (the text does not override the catalogue)."""
+    known entities stay apart (the text does not override the catalogue). Declarations chain: in 'A, known as
+    B ... B, also known as C', C is A's too."""
     at = sorted((span, k) for k, spans in mentions.items() for span in spans)
+    merged: dict[str, str] = {}  # each entity folded into another: the one it went to
     for ((_, end), first), ((start, _), second) in zip(at, at[1:], strict=False):
+        while first in merged:
+            first = merged[first]
+        while second in merged:
+            second = merged[second]
         if first == second or not ALIAS_GAP.fullmatch(text[end:start]) \
                 or families.get(first) not in ("Person", "Organization") or first in new and second in new \
                 and new[second].family != new[first].family:
@@ -96,6 +102,7 @@ def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[st
         if keep is None or gone not in mentions or keep not in mentions:
             continue
         _merge(new, mentions, keep, gone)
+        merged[gone] = keep
 
 
 def _body_before_nouns(name: ner.Name, local, acronyms: dict[str, str], families: dict[str, str]) -> ner.Name:

@@ -146,6 +146,15 @@ def test_a_name_the_text_declares_another_name_of_is_one_entity(resolver, model,
     assert person.aliases == ["Ismail Hamid Sultan", "Abu Younis"]
 
 
+def test_declared_names_chain(resolver, model):
+    text = "Ismail Hamid Sultan, known as Abu Younis, joined Daesh. Abu Younis, also known as Abu Hamza, was captured."
+    out = extract("d", text, [], resolver, model)
+    assert surfaces(out, text)["ismail-hamid-sultan"] == ["Ismail Hamid Sultan", "Abu Younis", "Abu Younis",
+                                                           "Abu Hamza"]
+    assert [e.aliases for e in out.entities if e.family == "Person"] == [
+        ["Ismail Hamid Sultan", "Abu Younis", "Abu Hamza"]]
+
+
 def test_a_declared_name_of_a_known_entity_and_two_known_ones(resolver, model):
     text = "The commander Karim Dulaimi, known as Kaka Hama, met Qassem Soleimani, known as Hajj Qassem."
     out = extract("d", text, [], resolver, model)
