@@ -736,15 +736,27 @@ def _ratio(a: dict, b: dict) -> float | None:
 
 
 # -- servers --------------------------------------------------------------------------------------
-def _wait(url: str, body: dict | None, process: subprocess.Popen, log_file: Path, timeout: float = 60) -> None:
+# The dashboard's counts, which our API computes in the background when it starts (graph/overview.py): until they
+# are, that work competes with every request, so timing waits for them.
+SETTLE = {"query": "{ aggregates(first: 1) { current } }"}
+
+
+def settled(answer: dict) -> bool:
+    """Whether an answer to SETTLE has the counts of the graph as it is."""
+    return ((answer.get("data") or {}).get("aggregates") or {}).get("current") is True
+
+
+def _wait(url: str, body: dict | None, process: subprocess.Popen, log_file: Path, timeout: float = 60,
+          ready: Callable[[dict], bool] = lambda answer: True) -> None:
+    """Until the server at `url` answers a GET (or a POST of `body`) with 200, and the answer is `ready`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url}: the server exited ({process.returncode}); see {log_file}:\n"
                                + log_file.read_text()[-2000:])
         try:
-            r = httpx2.post(url, json=body) if body else httpx2.get(url)
-            if r.status_code == 200:
+            r = httpx2.post(url, json=body, timeout=timeout) if body else httpx2.get(url)
+            if r.status_code == 200 and (not body or ready(r.json())):
                 return
         except httpx2.TransportError:
             pass
@@ -775,6 +787,7 @@ def servers(settings: Settings, workdir: Path, library: bool = True) -> Iterator
             with log_file.open("w") as log:
                 processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
         _wait(f"http://127.0.0.1:{ours_port}/health", None, processes[0], workdir / "ours.log")
+        _wait(f"http://127.0.0.1:{ours_port}/graphql", SETTLE, processes[0], workdir / "ours.log", 900, settled)
         if library:
             _wait(f"http://127.0.0.1:{library_port}/graphql", {"query": "{ __typename }"}, processes[1],
                   workdir / "library.log")

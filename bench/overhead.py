@@ -139,6 +139,8 @@ async def measure(graph: Graph, settings: Settings, params: latency.Parameters, 
     `cypher` layer goes through the same driver as our own reads."""
     client = latency.HTTP()
     app = create_app(graph, settings)
+    while not latency.settled(json.loads(await call_app(app, json.dumps(latency.SETTLE).encode()))):
+        await asyncio.sleep(1)
     out = {}
     try:
         for q in latency.QUESTIONS:
