@@ -110,7 +110,8 @@ def test_a_ready_read_is_answered_before_strawberry_and_anything_unusual_is_left
     streamed = client.post("/graphql", content=body, headers={"content-type": "application/json",
                                                                "accept": "multipart/mixed, application/json"})
     assert streamed.status_code == 200 and len(strawberry) == 1
-    for bad in ({"query": query, "variables": ["mois"]}, {"query": query, "variables": {"id": "mois"}, "extensions": 1}):
+    for bad in ({"query": query, "variables": ["mois"]},
+                {"query": query, "variables": {"id": "mois"}, "extensions": 1}):
         refused = client.post("/graphql", json=bad)
         assert refused.status_code == 400 and "must be an object" in refused.text
     assert client.post("/graphql", content=body[:-1], headers={"content-type": "application/json"}).status_code == 400
