@@ -91,25 +91,25 @@ class Graph:
             raise self._unavailable(exc) from exc
         self.down = False
 
-    def _failure(self, exc: Exception) -> GraphUnavailable | None:
-        """What a driver error means when it means that Neo4j cannot answer now; None for any other error."""
-        if isinstance(exc, (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError)) or (
-                isinstance(exc, ClientError) and (exc.code or "").startswith(TIMED_OUT)):
-            return self._unavailable(exc)
-        return None
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Driver errors that mean Neo4j cannot answer now, as GraphUnavailable; any other error as it is."""
+        try:
+            yield
+        except (*UNREACHABLE, AuthError, ConnectionAcquisitionTimeoutError) as exc:
+            raise self._unavailable(exc) from exc
+        except ClientError as exc:
+            if not (exc.code or "").startswith(TIMED_OUT):
+                raise
+            raise self._unavailable(exc) from exc
 
     @contextmanager
     def _answering(self) -> Iterator[None]:
-        """Driver errors that mean Neo4j cannot answer now, as GraphUnavailable."""
+        """`_translated`, after checking that Neo4j is back if it was down."""
         if self.down:
             self.ping()
-        try:
+        with self._translated():
             yield
-        except Exception as exc:
-            failure = self._failure(exc)
-            if failure is None:
-                raise
-            raise failure from exc
 
     @contextmanager
     def _session(self, access: str = neo4j.WRITE_ACCESS) -> Iterator[neo4j.Session]:
@@ -141,17 +141,12 @@ class Graph:
         if driver is None:
             driver = self._async[loop] = self.async_driver()
         self.reads += 1
-        try:
+        with self._translated():
             if self.down:
                 await driver.verify_connectivity()
                 self.down = False
             args, options = self._read_call(cypher, params)
             records, _, _ = await driver.execute_query(*args, **options)
-        except Exception as exc:
-            failure = self._failure(exc)
-            if failure is None:
-                raise
-            raise failure from exc
         return [dict(r) for r in records]
 
     async def aclose(self) -> None:
