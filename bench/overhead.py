@@ -8,8 +8,8 @@ The layers, each including the one before:
 - `statement`: the one statement our API compiles the query into (api/compiled.py), through `Graph.read`;
 - `answer`: `Compiled.answer`: the statement prepared for these variables (arguments checked and converted, the
   statement built: once, then kept with the query's plan) and run, keys ordered;
-- `app`: the whole Starlette app, called in-process on uvloop, as `cablegraph serve` runs it (key check,
-  Strawberry's HTTP handling, the same answer through the async driver, JSON);
+- `app`: the whole Starlette app, called in-process on uvloop, as `cablegraph serve` runs it (host and key
+  checks, the compiled read's own request handling, the same answer through the async driver, JSON);
 - `http`: `cablegraph serve`, another process, over HTTP/1.1 with keep-alive (bench.latency's client).
 Each round asks every layer once, in turn, so the machine's drift falls on all of them alike; p50 over the
 rounds. Writes bench/results/overhead.json.
