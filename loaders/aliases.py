@@ -126,9 +126,8 @@ class AliasMatcher:
         hits: list[tuple[int, int, str]] = []
         folded = text.translate(PUNCTUATION)
         for aliases in (self._upper, self._plain):
-            for m in aliases.finditer(folded):
-                start, end = m.span("core")
-                ids = self.keys.get(normalize(m.group("core")), set())
+            for start, end in aliases.finditer(folded):
+                ids = self.keys.get(normalize(folded[start:end]), set())
                 if len(ids) == 1:
                     hits.append((start, end, next(iter(ids))))
         taken: list[tuple[int, int]] = []
@@ -142,15 +141,18 @@ class AliasMatcher:
 
 
 _RUN = re.compile(r"[^\s\-]*")  # a word up to the next separator
+_GAP = re.compile(r"[\s\-]*")  # what may separate the words of an alias (SEP)
+NEXT = 10  # letters of the words after an alias's first that pick it out among the aliases with that first word
 _OPTIONAL = str.maketrans("", "", APOSTROPHES + ".")  # characters a pattern may skip inside a word
 
 
 class _Aliases:
     """One regex alternation of many aliases (longest first, between `before` and `after`), run the way
-    `re.finditer` would run it (on text whose punctuation is folded to ASCII), but fast for thousands of
-    aliases: at each place a match may start, only the aliases whose first word is there are tried, as
-    one alternation in the same order. A first word may run into the next ("AbdulMahdi"), so every
-    prefix of the text's word is looked up."""
+    `re.finditer` would run it (on text whose punctuation is folded to ASCII), but fast for hundreds of
+    thousands of aliases: at each place a match may start, only the aliases whose first word is there, and
+    whose second word starts as the text goes on, are tried, as one alternation in the same order. A first
+    word may run into the next ("AbdulMahdi"), so every prefix of the text's word is looked up, and the
+    second word may follow an article ("Hadi al-Amiri" for Hadi Amiri)."""
 
     def __init__(self, patterns: dict[str, str], ignore_case: bool, before: str, after: str):
         ordered = sorted(patterns, key=lambda a: (-len(a), a))  # longest alias wins at a position
@@ -158,12 +160,14 @@ class _Aliases:
         self.articles = ignore_case  # only case-insensitive aliases may take "al-"
         self.frame = (before, after)
         self.patterns = [patterns[a] for a in ordered]
-        self.heads: dict[str, list[int]] = defaultdict(list)  # first word -> aliases, as ranks
+        # first word -> the first NEXT letters of the words after it ("" for a one-word alias) -> aliases, as ranks
+        self.heads: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for rank, alias in enumerate(ordered):
-            self.heads[self._head(_parts(alias)[0])].append(rank)
+            parts = _parts(alias)
+            self.heads[self._head(parts[0])][self._letters("".join(parts[1:]))[:NEXT]].append(rank)
         self.lengths = sorted({len(h) for h in self.heads})
         self.longest = self.lengths[-1] if self.lengths else 0
-        self.compiled: dict[tuple[str, ...], re.Pattern] = {}  # the alternation for a set of first words
+        self.compiled: dict[tuple[str, str], tuple[re.Pattern, list[int]]] = {}
         self.openings = {h[:3] for h in self.heads}  # most words in a text start no alias: a quick no
         firsts = {h[0] for h in self.heads if h} | {"'", "."} | ({"a", "e"} if self.articles else set())
         ahead = "" if "" in self.heads else f"[{re.escape(''.join(sorted(firsts)))}]"
@@ -173,23 +177,55 @@ class _Aliases:
     def _head(self, word: str) -> str:
         return word.translate(_OPTIONAL).lower() if self.articles else word.translate(_OPTIONAL)
 
-    def _heads_in(self, word: str) -> list[str]:
-        """The first words of aliases that `word` (the text from a place to the next separator) starts with."""
+    def _letters(self, word: str) -> str:
+        """A word as the aliases' keys spell it: z as s, for -ization / -isation."""
+        return self._head(word).replace("z", "s")
+
+    def _keys_at(self, text: str, at: int, word: str) -> list[tuple[str, str]]:
+        """(first word, start of the rest) of the aliases that may match at `at`, where `word` is the text
+        from there to the next separator."""
         run = self._head(word)
         if run[:3] not in self.openings and run[:2] not in self.openings and run[:1] not in self.openings:
             return []
-        return [run[:n] for n in self.lengths[:bisect_right(self.lengths, len(run))] if run[:n] in self.heads]
+        keys: set[tuple[str, str]] = set()
+        end = _RUN.match(text, at).end()
+        for n in self.lengths[:bisect_right(self.lengths, len(run))]:
+            rests = self.heads.get(run[:n])
+            if rests is not None:  # the rest may start in this word ("AbdulMahdi") or after it
+                keys.update((run[:n], t[:k]) for t in self._tails(text, run[n:], end)
+                            for k in range(NEXT + 1) if t[:k] in rests)
+        return list(keys)
 
-    def _alternation(self, heads: tuple[str, ...]) -> re.Pattern:
-        found = self.compiled.get(heads)
+    def _tails(self, text: str, first: str, at: int) -> set[str]:
+        """The first NEXT letters of `first` and the words of the text from `at`, separators left out, and any
+        word's leading article taken or left out."""
+        tails, word = {""}, first
+        for _ in range(NEXT + 2):
+            if word:
+                letters = self._letters(word)
+                options = {letters, letters[2:]} if self.articles and letters[:2] in ARTICLES else {letters}
+                tails = {(t + o)[:NEXT] for t in tails for o in options}
+            if min(map(len, tails)) >= NEXT:
+                break
+            m = _RUN.match(text, _GAP.match(text, at).end())
+            if not m.group():
+                break
+            word, at = m.group()[:2 * NEXT], m.end()
+        return tails
+
+    def _alternation(self, key: tuple[str, str]) -> tuple[re.Pattern, list[int]]:
+        """The aliases of one (first word, start of the second), in order, each a group of its own: the
+        number of the group that matched says which alias it was."""
+        found = self.compiled.get(key)
         if found is None:
-            ranks = sorted({rank for head in heads for rank in self.heads[head]})
+            ranks = self.heads[key[0]][key[1]]
             before, after = self.frame
-            body = "|".join(self.patterns[rank] for rank in ranks)
-            found = self.compiled[heads] = re.compile(f"{before}(?P<core>{body}){after}", self.flags)
+            body = "|".join(f"({self.patterns[rank]})" for rank in ranks)
+            found = self.compiled[key] = (re.compile(f"{before}(?:{body}){after}", self.flags), ranks)
         return found
 
-    def finditer(self, text: str) -> Iterator[re.Match]:
+    def finditer(self, text: str) -> Iterator[tuple[int, int]]:
+        """The spans of the names, without a trailing possessive."""
         if not self.heads:
             return
         end = 0
@@ -198,15 +234,19 @@ class _Aliases:
             if at < end:
                 continue
             word = start.group(1)
-            heads = self._heads_in(word)
+            keys = self._keys_at(text, at, word)
             if self.articles and word[:2].lower() in ARTICLES:  # "al-Amiri" for Amiri
                 rest = at + 2 + (len(word) == 2 and at + 2 < len(text))  # and the separator after it
-                heads += self._heads_in(_RUN.match(text, rest, rest + 2 * self.longest).group())
-            if heads:
-                m = self._alternation(tuple(sorted(set(heads)))).match(text, at)
-                if m:
-                    yield m
-                    end = m.end()
+                keys += self._keys_at(text, rest, _RUN.match(text, rest, rest + 2 * self.longest).group())
+            best: tuple[int, tuple[int, int]] | None = None  # the first alias in order that matches here
+            for key in set(keys):
+                pattern, ranks = self._alternation(key)
+                m = pattern.match(text, at)
+                if m and (best is None or ranks[m.lastindex - 1] < best[0]):
+                    best = ranks[m.lastindex - 1], m.span(m.lastindex)
+            if best:
+                yield best[1]
+                end = best[1][1]
 
 
 def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
