@@ -4,7 +4,10 @@ Deterministic for a seed, and built from schema/model.yaml: entity families, kin
 fact types and which families each allows at its ends, and who may claim a fact all come from the
 model. Names are Arabic, Persian, Kurdish and English, with the transliteration variants and
 shared aliases real sources have (Qassem / Qasim / Qassim, al-Amiri / Amiri, Abdul Mahdi /
-Abdul-Mahdi; "Abu Ali" and "Oil Ministry" fit several entities, so they are never linked).
+Abdul-Mahdi; "Abu Ali" and "Oil Ministry" fit several entities, so they are never linked). The world
+grows with the corpus, as an archive's does: people, organizations and operations come into the news
+and leave it, a few hubs and every place stay (see `World`), so most entities' facts do not grow with
+the corpus while the hubs' grow with it.
 
     .venv/bin/python -m bench.synthetic --docs 1000 --out /tmp/corpus [--seed 7] [--entities 2000]
 
@@ -19,7 +22,8 @@ writes
     OUT/summary.json                               the counts, and what was asked for (the cache key)
 
 Document i depends only on (seed, i, entities), so a corpus of 1,000 is the first 1,000 documents
-of one of 10,000. Memory stays bounded: each document is written as soon as it is made.
+of one of 10,000 (whose catalogue holds the smaller one's). Memory stays bounded but for the catalogue:
+each document is written as soon as it is made.
 """
 
 from __future__ import annotations
@@ -33,23 +37,29 @@ import random
 import shutil
 import sys
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from itertools import accumulate
+from itertools import accumulate, product
 from pathlib import Path
 
 from loaders.aliases import normalize
 from loaders.curated import claim_id
 from schema.model import Model, RelType, load_model
 
-VERSION = 2  # bump when the output changes, so cached corpora are made again
+VERSION = 3  # bump when the output changes, so cached corpora are made again
 DEFAULT_SEED = 7
-DEFAULT_ENTITIES = 2000
+DEFAULT_ENTITIES = 2000  # the world at the first document
+NEW_PER_DOC = 2  # entities that first appear with each document: 200,000 more by the 100,000th
+NEW_SHARE = {"Person": 0.72, "Organization": 0.2, "Operation": 0.08}  # the places are all there from the start
+HUBS = 0.01  # share of the founding people, organizations and operations that stay in the news throughout
+HUB_DRAWS = 0.1  # share of a document's people, organizations and operations that are hubs
 FACTS_PER_DOC = (6, 14)  # uniform: about 10 a document, a million for 100,000 documents
 CAST_SIZE = (5, 9)  # entities a document is about
 FILLERS_PER_FACT = (0, 1, 1, 2)  # sentences that state no fact between two that do
 RESTATED = 0.2  # share of facts that restate a well-known one (Soleimani leads the Quds Force)
-KNOWN_FACTS = 2  # well-known facts per entity in the world
+KNOWN_FACTS = 2  # well-known facts per perennial entity
+MIDDLE_NAMES = {"arabic": (2, 4, 4), "persian": (5, 3, 2), "kurdish": (4, 4, 2), "english": (6, 4, 0)}  # 0, 1, 2
 FAMILY_SHARE = {"Person": 0.6, "Organization": 0.2, "Location": 0.12, "Operation": 0.08}
 
 # -- names -----------------------------------------------------------------------------------------
@@ -134,6 +144,7 @@ MILITIA_NAME = ["Hezbollah", "Sayyid al-Shuhada", "al-Imam Ali", "Ansar al-Marja
 PARTY_ADJ = ["Kurdistan", "Islamic", "National", "Iraqi", "Socialist", "Democratic", "Patriotic", "Toilers",
              "Unity", "Reform", "Justice", "Wisdom", "Virtue", "Dawa", "Sovereignty", "Progress"]
 PARTY_NOUN = ["Party", "Union", "Movement", "Front", "Alliance", "Coalition", "Council", "Bloc"]
+UNITS = ["Brigade", "Battalion", "Regiment", "Division", "Emergency Battalion", "Police Regiment"]
 BODIES = ["Provincial Council", "Operations Command", "Police Directorate", "Security Committee",
           "Intelligence Directorate", "Governorate", "Border Guard"]
 MINISTRIES = ["Oil", "Interior", "Defense", "Finance", "Water Resources", "Foreign Affairs", "Intelligence",
@@ -209,7 +220,8 @@ class Summary:
 
     docs: int
     seed: int
-    entities: int
+    entities: int  # at the first document
+    catalogue: int = 0  # at the last: the catalogue's entities
     facts: int = 0
     mentions: int = 0  # (document, entity) pairs: MENTIONS relationships
     spans: int = 0  # name occurrences linked to an entity
@@ -237,18 +249,26 @@ def doc_path(out: Path, i: int) -> Path:
 
 # -- the world -------------------------------------------------------------------------------------
 class World:
-    """The entities every document draws on, with how popular each is and which spellings are shared."""
+    """The entities documents draw on: who exists when, how popular each is, which spellings are shared.
+
+    `size` entities exist at the first document, and `NEW_PER_DOC` more appear with each document after it, so
+    the catalogue grows with the corpus, as an archive's does. Each person, organization and operation is in the
+    news for an era of `size / NEW_PER_DOC` documents (so about `size` are current at any time; the founding ones'
+    eras end one after another over the first era) and a document's cast comes from the current ones. A few
+    perennial entities stay current throughout: the most popular 1% of the founding people, organizations and
+    operations (the hubs every report mentions) and every place."""
 
     def __init__(self, model: Model, size: int, seed: int):
         self.model = model
-        rng = random.Random(f"world:{seed}")
+        self.rng = random.Random(f"world:{seed}")
         self.by_family: dict[str, list[Entity]] = {f: [] for f in model.families}
         self._keys: dict[str, set[str]] = {}  # normalised alias -> entity ids
         self._names: set[str] = set()
         self._ids: set[str] = set()
-        makers = {"Person": self._person, "Organization": self._organization, "Location": self._location,
-                  "Operation": self._operation}
-        missing = set(model.families) - set(makers)
+        self._founded = False
+        self._makers = {"Person": self._person, "Organization": self._organization, "Location": self._location,
+                        "Operation": self._operation}
+        missing = set(model.families) - set(self._makers)
         if missing:
             raise SystemExit(f"schema/model.yaml: the generator has no names for families {sorted(missing)}")
         # places first: organisations and operations are named after them
@@ -257,18 +277,59 @@ class World:
             for _ in range(want * 50):
                 if len(self.by_family[family]) >= want:
                     break
-                entity = makers[family](rng)
+                entity = self._makers[family](self.rng)
                 if entity is not None:
                     self._add(entity)
+        self._founded = True
         self.entities = sorted((e for es in self.by_family.values() for e in es), key=lambda e: e.id)
-        self.by_id = {e.id: e for e in self.entities}
+        self.era = size / NEW_PER_DOC
         popularity = random.Random(f"popularity:{seed}")
-        self.weights: dict[str, list[float]] = {}
+        self.perennial: dict[str, list[Entity]] = {}
+        self.eras: dict[str, tuple[float, float]] = {}  # id -> (first, last + 1) document it may be in, but perennials
+        self.perennial_weights: dict[str, list[float]] = {}
+        self._current: dict[str, tuple[list[float], list[Entity], list[float]]] = {}  # starts, entities, weights
         for family, members in self.by_family.items():
-            popularity.shuffle(members)  # rank is popularity: a few entities appear everywhere, most rarely
-            self.weights[family] = list(accumulate(1 / (rank + 5) for rank in range(len(members))))
+            members = list(members)
+            popularity.shuffle(members)  # rank is popularity
+            hubs = len(members) if family == "Location" else max(1, round(len(members) * HUBS))
+            self.perennial[family] = members[:hubs]
+            self.perennial_weights[family] = list(accumulate(1 / (rank + 5) for rank in range(hubs)))
+            rest = members[hubs:][::-1]  # the founding ones' eras end one after another over the first era
+            starts = [-self.era * j / len(rest) for j in reversed(range(len(rest)))]
+            self._current[family] = (starts, rest, [self._popularity(popularity) for _ in rest])
+            self.eras.update((e.id, (start, start + self.era)) for e, start in zip(rest, starts, strict=True))
+        self.hubs = {e.id for f, es in self.perennial.items() if f != "Location" for e in es}
         self.families = [f for f in model.families if self.by_family[f]]
         self.family_weights = list(accumulate(FAMILY_SHARE[f] for f in self.families))
+        self._later = random.Random(f"later:{seed}")
+        self._grown = 0
+        self._new_families = [f for f in NEW_SHARE if f in self.by_family]
+        self._new_weights = list(accumulate(NEW_SHARE[f] for f in self._new_families))
+
+    @staticmethod
+    def _popularity(rng: random.Random) -> float:
+        return 1 / (1 + 9 * rng.random())  # from 0.1 to 1: a draw picks the most popular ten times as often
+
+    def grow(self, docs: int) -> None:
+        """Make the entities that appear before document `docs`, in the order they appear (so a smaller
+        corpus's world is the start of a larger one's)."""
+        while self._grown < NEW_PER_DOC * docs:
+            start = self._grown / NEW_PER_DOC
+            for _ in range(100):
+                family = self._later.choices(self._new_families, cum_weights=self._new_weights)[0]
+                entity = self._makers[family](self._later)
+                if entity is not None:
+                    break
+            else:
+                raise SystemExit(f"the generator ran out of new names after {self._grown} entities")
+            self._add(entity)
+            self.entities.append(entity)
+            starts, members, weights = self._current[family]
+            self.eras[entity.id] = (start, start + self.era)
+            starts.append(start)
+            members.append(entity)
+            weights.append(self._popularity(self._later))
+            self._grown += 1
 
     def unique(self, alias: str) -> bool:
         """Whether the alias names one entity only (a shared one is never linked)."""
@@ -283,8 +344,11 @@ class World:
 
     def _new(self, name: str, family: str, preferred_kind: str, tags: list[str], aliases: list[str],
              rng: random.Random, titles: list[str] | None = None) -> Entity | None:
-        if normalize(name) in self._keys or any(normalize(a) in self._names for a in aliases):
-            return None  # one canonical spelling per entity, never another entity's full name
+        if normalize(name) in self._keys:
+            return None  # one canonical spelling per entity
+        aliases = [a for a in aliases if normalize(a) not in self._names]  # never another entity's full name
+        if self._founded:  # nor a name only one other entity has: that one's mentions stay linked as the world grows
+            aliases = [a for a in aliases if len(self._keys.get(normalize(a), ())) != 1]
         kinds = self.model.nodes[family].kinds
         kind = preferred_kind if preferred_kind in kinds else rng.choice(kinds)
         tags = [t for t in tags if t in self.model.tags]
@@ -299,11 +363,11 @@ class World:
         culture = rng.choices(list(CULTURES), weights=[5, 4, 3, 1])[0]
         firsts, lasts, tag, titles = CULTURES[culture]
         first, last = rng.choice(firsts), rng.choice(lasts)
-        middle = rng.choice(firsts) if culture == "arabic" and rng.random() < 0.3 else None
-        name = " ".join(filter(None, (first[0], middle[0] if middle else None, last[0])))
+        middles = [rng.choice(firsts) for _ in range(rng.choices((0, 1, 2), weights=MIDDLE_NAMES[culture])[0])]
+        name = " ".join([first[0], *(m[0] for m in middles), last[0]])
         spellings = sorted({f"{f} {s}" for f in first for s in last})  # the father's name dropped, if any
-        if middle:
-            spellings += sorted({f"{f} {m} {s}" for f in first for m in middle for s in last})
+        if middles:
+            spellings += sorted({" ".join(p) for p in product(first, *middles, last)})
         aliases = set(rng.sample(spellings, min(3, len(spellings))))
         aliases |= set(last)  # the surname alone: shared by many, so rarely linked
         kind = "militant" if culture == "arabic" and rng.random() < 0.4 else "person"
@@ -313,17 +377,24 @@ class World:
 
     def _organization(self, rng: random.Random) -> Entity | None:
         form = rng.random()
-        if form < 0.3:
+        if form < 0.3:  # a numbered unit of a command: "Basra 12th Brigade", "the 12th Brigade" in passing
+            place, unit, n = rng.choice(self.by_family["Location"] or [None]), rng.choice(UNITS), rng.randint(1, 120)
+            if place is None:
+                return None
+            numbered = f"{n}{'th' if 10 <= n % 100 < 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')} {unit}"
+            return self._new(f"{place.name} {numbered}", "Organization", "armed_force", ["iraqi"],
+                             [f"{place.name} {numbered}", numbered], rng)
+        if form < 0.45:
             head, body = rng.choice(MILITIA_HEAD), rng.choice(MILITIA_NAME)
             name = f"{head[0]} {body}"
             aliases = {f"{h} {body}" for h in head}
             aliases.add(acronym(name))
             return self._new(name, "Organization", "militia", ["militia", "shia"], sorted(aliases), rng)
-        if form < 0.55:
+        if form < 0.63:
             words = rng.sample(PARTY_ADJ, 2)
             name = f"{words[0]} {words[1]} {rng.choice(PARTY_NOUN)}"
             return self._new(name, "Organization", "political_party", [], [acronym(name)], rng)
-        if form < 0.75:
+        if form < 0.8:
             place = rng.choice(self.by_family["Location"] or [None])
             if place is None:
                 return None
@@ -362,10 +433,22 @@ class World:
         aliases = [f"{year} {form.format(p=p)}" for p in place.aliases]
         return self._new(name, "Operation", kind, [], aliases, rng)
 
-    def draw(self, rng: random.Random, family: str | None = None) -> Entity:
+    def draw(self, rng: random.Random, at: int, family: str | None = None) -> Entity:
+        """An entity in the news at document `at`: a perennial one (every place; a hub one time in ten), else a
+        current one, the popular ones more often."""
         if family is None:
             family = rng.choices(self.families, cum_weights=self.family_weights)[0]
-        return rng.choices(self.by_family[family], cum_weights=self.weights[family])[0]
+        starts, members, weights = self._current[family]
+        lo, hi = bisect_right(starts, at - self.era), bisect_right(starts, at)
+        if hi == lo or rng.random() < HUB_DRAWS:
+            return self.draw_perennial(rng, family)
+        while True:
+            k = rng.randrange(lo, hi)
+            if rng.random() < weights[k]:
+                return members[k]
+
+    def draw_perennial(self, rng: random.Random, family: str) -> Entity:
+        return rng.choices(self.perennial[family], cum_weights=self.perennial_weights[family])[0]
 
 
 def acronym(name: str) -> str:
@@ -395,12 +478,13 @@ class DocumentMaker:
         self.claimants = sorted(model.relationships["CLAIMED_BY"].target) if "CLAIMED_BY" in model.relationships \
             else []
         self.doc_kinds = model.nodes["Document"].kinds
+        self.memberships = set(model.membership_types)
         rng = random.Random(f"known:{seed}")
         self.known: list[tuple[RelType, Entity, Entity]] = []
-        while len(self.known) < KNOWN_FACTS * len(world.entities):
+        while len(self.known) < KNOWN_FACTS * sum(map(len, world.perennial.values())):
             rel = rng.choice(self.types)
-            subject = world.draw(rng, rng.choice(sorted(f for f in rel.source if world.by_family.get(f))))
-            obj = world.draw(rng, rng.choice(sorted(f for f in rel.target if world.by_family.get(f))))
+            subject = world.draw_perennial(rng, rng.choice(sorted(f for f in rel.source if world.by_family.get(f))))
+            obj = world.draw_perennial(rng, rng.choice(sorted(f for f in rel.target if world.by_family.get(f))))
             if subject is not obj:
                 self.known.append((rel, subject, obj))
         self.known_weights = list(accumulate(1 / (rank + 20) for rank in range(len(self.known))))
@@ -408,16 +492,16 @@ class DocumentMaker:
     def make(self, i: int) -> tuple[str, dict, list[Fact], dict[str, list[tuple[int, int]]], int]:
         rng = random.Random(f"doc:{self.seed}:{i}")
         world = self.world
-        cast = list({e.id: e for e in (world.draw(rng) for _ in range(rng.randint(*CAST_SIZE)))}.values())
+        cast = list({e.id: e for e in (world.draw(rng, i) for _ in range(rng.randint(*CAST_SIZE)))}.values())
         year = rng.randint(2008, 2019)
         body = _Body(world, rng)
-        station = world.draw(rng, "Location")
+        station = world.draw(rng, i, "Location")
         body.sentence("Report {n} from the {p} station, {m} {y}.", n=str(1000 + i % 9000), p=station,
                       m=rng.choice(MONTHS), y=str(year))
         facts: list[Fact] = []
         quotes: set[str] = set()
         for _ in range(rng.randint(*FACTS_PER_DOC)):
-            fact = self._fact(rng, body, cast, year, quotes)
+            fact = self._fact(rng, i, body, cast, year, quotes)
             if fact:
                 facts.append(fact)
             for _ in range(rng.choice(FILLERS_PER_FACT)):
@@ -428,14 +512,17 @@ class DocumentMaker:
                     "kind": rng.choice(self.doc_kinds), "publisher": rng.choice(PUBLISHERS)}
         return text, metadata, facts, body.spans, body.unlinked
 
-    def _fact(self, rng: random.Random, body: _Body, cast: list[Entity], year: int, quotes: set[str]) -> Fact | None:
+    def _fact(self, rng: random.Random, at: int, body: _Body, cast: list[Entity], year: int,
+              quotes: set[str]) -> Fact | None:
         if rng.random() < RESTATED:  # a few facts are restated everywhere: their edges gather many claims
             rel, subject, obj = rng.choices(self.known, cum_weights=self.known_weights)[0]
             cast.extend((subject, obj))
         else:
             rel = rng.choice(self.types)
-            subject = self._pick(rng, cast, rel.source)
-            obj = self._pick(rng, cast, rel.target, avoid=subject)
+            subject = self._pick(rng, at, cast, rel.source)
+            obj = self._pick(rng, at, cast, rel.target, avoid=subject)
+            if rel.type in self.memberships and subject is not None and subject.id in self.world.hubs:
+                return None  # a hub's memberships are well known: it does not join everything it is seen with
         if subject is None or obj is None:
             return None
         verb = rng.choice(PHRASES.get(rel.type, [rel.type.lower().replace("_", " ")]))
@@ -459,7 +546,7 @@ class DocumentMaker:
         slots = {"s": subject, "o": obj}
         tail = ""
         if self.claimants and rng.random() < 0.2:
-            claimant = self._pick(rng, cast, frozenset(self.claimants), avoid=subject)
+            claimant = self._pick(rng, at, cast, frozenset(self.claimants), avoid=subject)
             if claimant is not None and claimant.id != obj.id:
                 slots["c"] = claimant
                 tail = ", according to {c}"
@@ -472,14 +559,14 @@ class DocumentMaker:
         return Fact(subject=subject.id, predicate=rel.type, object=obj.id, quote=sentence, date=date,
                     confidence=rng.choice(CONFIDENCES), claimed_by=claimant.id if claimant else None)
 
-    def _pick(self, rng: random.Random, cast: list[Entity], families: frozenset[str],
+    def _pick(self, rng: random.Random, at: int, cast: list[Entity], families: frozenset[str],
               avoid: Entity | None = None) -> Entity | None:
         fitting = [e for e in cast if e.family in families and e is not avoid]
         if fitting and rng.random() < 0.8:
             return rng.choice(fitting)
         family = rng.choice(sorted(f for f in families if self.world.by_family.get(f)))
         for _ in range(5):
-            entity = self.world.draw(rng, family)
+            entity = self.world.draw(rng, at, family)
             if entity is not avoid:
                 cast.append(entity)
                 return entity
@@ -581,7 +668,8 @@ def generate(out: Path, docs: int, seed: int = DEFAULT_SEED, entities: int = DEF
     corpus_dir(out).mkdir(parents=True)
     model = load_model()
     world = World(model, entities, seed)
-    summary = Summary(docs=docs, seed=seed, entities=entities)
+    world.grow(docs)
+    summary = Summary(docs=docs, seed=seed, entities=entities, catalogue=len(world.entities))
     maker = DocumentMaker(world, seed)
     with records_path(out).open("w", encoding="utf-8") as records:
         _write_catalogue(out, world, records)
@@ -659,7 +747,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, required=True, help="how many documents")
     parser.add_argument("--out", type=Path, required=True, help="folder to write (emptied first)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--entities", type=int, default=DEFAULT_ENTITIES, help="size of the catalogue")
+    parser.add_argument("--entities", type=int, default=DEFAULT_ENTITIES,
+                        help=f"entities at the first document; {NEW_PER_DOC} more appear with each document")
     args = parser.parse_args(argv)
     summary = generate(args.out, args.docs, args.seed, args.entities)
     print(json.dumps(asdict(summary), indent=2))

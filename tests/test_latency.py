@@ -100,3 +100,28 @@ def test_the_benchmark_http_client_reads_chunked_answers_and_replaces_a_connecti
     answers, requests = asyncio.run(exchange())
     assert answers == [(200, {"n": 1}), (200, {"n": 2})]
     assert requests == [b'{"query": "{ a }"}', b'{"query": "{ b }"}']
+
+
+def test_a_question_slower_than_the_budget_is_timed_once_at_concurrency_one() -> None:
+    calls: list[str] = []
+
+    async def ask(name: str, seconds: float) -> None:
+        calls.append(name)
+        await asyncio.sleep(seconds)
+
+    async def time_it() -> dict:
+        fast, slow = (lambda: ask("fast", 0.001)), (lambda: ask("slow", 0.05))
+        assert 20 <= await latency.requests_for([fast], 100, 1.0) <= 100
+        assert await latency.requests_for([fast, slow], 100, 0.01) == latency.SLOW
+        calls.clear()
+        return await latency.measure(slow, latency.SLOW, 1, warm=1)
+
+    cell = asyncio.run(time_it())
+    assert calls == ["slow"] * (1 + latency.SLOW) and cell["p50_ms"] >= 50
+    results = {"concurrency": [1, 8], "sizes": {size: {"questions": {"aggregates": {
+        "bounded": False, "cells": {"1": {f: {"p50_ms": ms, "requests_per_s": 1.0} for f in latency.FORMS}},
+        "ours_over_cypher_p50": {"1": 1.0}, "ours_over_library_p50": {"1": 1.0}}}} for size, ms in
+        (("1000", 10.0), ("100000", 20.0))}}
+    results["ours_p50_largest_over_smallest"] = latency.growth(results["sizes"])
+    assert results["ours_p50_largest_over_smallest"]["aggregates"]["1"] == 2.0
+    assert "| aggregates * | 20.0 ms |" in latency.table(results)  # no rate at concurrency 8: not timed there

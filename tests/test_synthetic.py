@@ -60,8 +60,29 @@ def test_the_same_seed_gives_the_same_corpus_and_sizes_nest(tmp_path):
     synthetic.generate(tmp_path / "b", docs=20, seed=5, entities=300)
     a = synthetic.records_path(tmp_path / "a").read_text().splitlines()
     b = synthetic.records_path(tmp_path / "b").read_text().splitlines()
-    assert a == b[: len(a)]  # the first 10 documents of 20 are the 10
+    docs_a, docs_b = ([line for line in r if '"type": "document"' in line] for r in (a, b))
+    assert docs_a == docs_b[:10]  # the first 10 documents of 20 are the 10
+    assert set(a) - set(docs_a) < set(b) - set(docs_b)  # and the catalogue grows with the corpus
     assert synthetic.cached(tmp_path / "a", docs=10, seed=5, entities=300) == small  # reused, not remade
     other = synthetic.generate(tmp_path / "c", docs=10, seed=6, entities=300)
     assert synthetic.records_path(tmp_path / "c").read_text() != "\n".join(a) + "\n"
     assert json.loads((tmp_path / "c" / "summary.json").read_text())["seed"] == other.seed == 6
+
+
+def test_the_world_grows_with_the_corpus_and_a_document_names_the_entities_of_its_time(tmp_path, model):
+    summary = synthetic.generate(tmp_path, docs=300, seed=2, entities=200)  # an era is 100 documents
+    world = synthetic.World(model, 200, 2)
+    world.grow(300)
+    assert summary.catalogue == len(world.entities) == 200 + synthetic.NEW_PER_DOC * 300
+    perennial = {e.id for es in world.perennial.values() for e in es}
+    named = 0
+    for i, record in enumerate(r for r in synthetic.read_records(tmp_path) if r["type"] == "document"):
+        for c in record["claims"]:
+            for end in (c["subject"], c["object"]):
+                if end not in perennial:
+                    first, last = world.eras[end]
+                    assert first <= i < last, (i, end, world.eras[end])
+                    named += 1
+        assert not [c for c in record["claims"] if c["subject"] in world.hubs
+                    and c["predicate"] in model.membership_types and c["object"] not in perennial]
+    assert named > summary.facts  # most ends are entities of their era, not perennial ones
