@@ -329,15 +329,19 @@ def common_body(a: str, b: str, p: Params, var: str) -> str:
     )
 
 
-def entities_body(flt: EntityFilter, order: str, families: list[str], p: Params, var: str) -> tuple[str, str]:
-    """How many entities match (an expression) and a statement of them in `order`, to be cut into a page
-    (append SKIP and LIMIT); the entity is `var`. `flt` has its fuzzy names resolved. A family asked for at the
-    top of the filter (one of the model's `families`) is matched as a label, so Neo4j scans that label only."""
+def entities_body(flt: EntityFilter, order: str, families: list[str], p: Params,
+                  var: str) -> tuple[str | None, str]:
+    """How many entities match (an expression, or None when counting them costs what listing them does) and a
+    statement of them in `order`, to be cut into a page (append SKIP and LIMIT); the entity is `var`. `flt`
+    has its fuzzy names resolved. A family asked for at the top of the filter (one of the model's `families`)
+    is matched as a label, so Neo4j scans that label only; with nothing else asked, Neo4j counts them from its
+    count store."""
     e = var
-    where = flt.compile(e, p, var)
-    node = f"({e}:Entity:{flt.family})" if flt.family in families else f"({e}:Entity)"
+    labelled = flt.family in families
+    where = (replace(flt, family=None) if labelled else flt).compile(e, p, var)
+    node = f"({e}:Entity:{flt.family})" if labelled else f"({e}:Entity)"
     degree = f"COUNT {{ ({e})-[:{p.facts}]-() }}" if order == "DEGREE" else "0"
-    return (f"COUNT {{ MATCH {node} WHERE {where} }}",
+    return (f"COUNT {{ {node} }}" if where == "true" else None,
             f"MATCH {node} WHERE {where} WITH {e}, {degree} AS {e}_degree "
             f"ORDER BY {ORDERS[order].format(e=e)} RETURN {e}")
 
@@ -431,7 +435,10 @@ class Reads:
         params = Params(self.fact_pattern)
         total, page = entities_body(self.resolve(flt), order, self.families, params, "e")
         rows = self.read(
-            f"RETURN {total} AS total, [e IN COLLECT {{ {page} SKIP $skip LIMIT $limit }} | {entity('e')}] AS page",
+            f"RETURN {total} AS total, [e IN COLLECT {{ {page} SKIP $skip LIMIT $limit }} | {entity('e')}] AS page"
+            if total else  # counted as they are listed: one pass
+            f"WITH COLLECT {{ {page} }} AS found "
+            f"RETURN size(found) AS total, [e IN found[$skip..$skip + $limit] | {entity('e')}] AS page",
             skip=skip, limit=limit, **params.values,
         )
         return rows[0]["total"], rows[0]["page"]
