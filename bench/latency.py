@@ -70,8 +70,7 @@ RESULTS = ROOT / "bench" / "results" / "latency.json"
 FORMS = ("ours", "cypher", "library")
 PATHS = 10  # graph.queries.Reads.paths answers at most this many
 # Pages, so that every question asks for a bounded answer, the same in the three forms and at any corpus size
-# (our API caps a page at 200). At 1,000 synthetic documents they hold the whole answer: the entity has 16
-# facts with one claim each, the organization 4 contacts, the document's subjects at most 10 memberships.
+# (our API caps a page at 200). In the synthetic corpora the entity's 21 facts fill the page of 20 at every size.
 FACTS_PAGE = 20  # an entity's facts (facts, evidence), in our API's order: type, source id, target id
 CLAIMS_PAGE = 5  # claims behind a fact (evidence, contacts), in our order: document id, start, claim id
 CONTACTS_PAGE = 20  # contacts, by contact id and linked entity id
