@@ -260,7 +260,7 @@ class World:
 
     def __init__(self, model: Model, size: int, seed: int):
         self.model = model
-        self.rng = random.Random(f"world:{seed}")
+        rng = random.Random(f"world:{seed}")
         self.by_family: dict[str, list[Entity]] = {f: [] for f in model.families}
         self._keys: dict[str, set[str]] = {}  # normalised alias -> entity ids
         self._names: set[str] = set()
@@ -277,7 +277,7 @@ class World:
             for _ in range(want * 50):
                 if len(self.by_family[family]) >= want:
                     break
-                entity = self._makers[family](self.rng)
+                entity = self._makers[family](rng)
                 if entity is not None:
                     self._add(entity)
         self._founded = True
@@ -285,7 +285,7 @@ class World:
         self.era = size / NEW_PER_DOC
         popularity = random.Random(f"popularity:{seed}")
         self.perennial: dict[str, list[Entity]] = {}
-        self.eras: dict[str, tuple[float, float]] = {}  # id -> (first, last + 1) document it may be in, but perennials
+        self.eras: dict[str, tuple[float, float]] = {}  # id -> the documents [from, to) it may be in; not perennials
         self.perennial_weights: dict[str, list[float]] = {}
         self._current: dict[str, tuple[list[float], list[Entity], list[float]]] = {}  # starts, entities, weights
         for family, members in self.by_family.items():
