@@ -150,9 +150,9 @@ class _Aliases:
     """One regex alternation of many aliases (longest first, between `before` and `after`), run the way
     `re.finditer` would run it (on text whose punctuation is folded to ASCII), but fast for hundreds of
     thousands of aliases: at each place a match may start, only the aliases whose first word is there, and
-    whose second word starts as the text goes on, are tried, as one alternation in the same order. A first
-    word may run into the next ("AbdulMahdi"), so every prefix of the text's word is looked up, and the
-    second word may follow an article ("Hadi al-Amiri" for Hadi Amiri)."""
+    whose next NEXT letters (separators left out) are the text's next letters, are tried, one alternation per
+    such key, in the same order. A first word may run into the next ("AbdulMahdi"), so every prefix of the
+    text's word is looked up, and any later word may follow an article ("Hadi al-Amiri" for Hadi Amiri)."""
 
     def __init__(self, patterns: dict[str, str], ignore_case: bool, before: str, after: str):
         ordered = sorted(patterns, key=lambda a: (-len(a), a))  # longest alias wins at a position
@@ -214,8 +214,8 @@ class _Aliases:
         return tails
 
     def _alternation(self, key: tuple[str, str]) -> tuple[re.Pattern, list[int]]:
-        """The aliases of one (first word, start of the second), in order, each a group of its own: the
-        number of the group that matched says which alias it was."""
+        """The aliases of one (first word, start of the rest), in order, each a group of its own: the number
+        of the group that matched says which alias it was."""
         found = self.compiled.get(key)
         if found is None:
             ranks = self.heads[key[0]][key[1]]
