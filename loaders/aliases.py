@@ -181,12 +181,12 @@ class _Aliases:
         """A word as the aliases' keys spell it: z as s, for -ization / -isation."""
         return self._head(word).replace("z", "s")
 
-    def _keys_at(self, text: str, at: int, word: str) -> list[tuple[str, str]]:
+    def _keys_at(self, text: str, at: int, word: str) -> set[tuple[str, str]]:
         """(first word, start of the rest) of the aliases that may match at `at`, where `word` is the text
         from there to the next separator."""
         run = self._head(word)
         if run[:3] not in self.openings and run[:2] not in self.openings and run[:1] not in self.openings:
-            return []
+            return set()
         keys: set[tuple[str, str]] = set()
         end = _RUN.match(text, at).end()
         for n in self.lengths[:bisect_right(self.lengths, len(run))]:
@@ -194,7 +194,7 @@ class _Aliases:
             if rests is not None:  # the rest may start in this word ("AbdulMahdi") or after it
                 keys.update((run[:n], t[:k]) for t in self._tails(text, run[n:], end)
                             for k in range(NEXT + 1) if t[:k] in rests)
-        return list(keys)
+        return keys
 
     def _tails(self, text: str, first: str, at: int) -> set[str]:
         """The first NEXT letters of `first` and the words of the text from `at`, separators left out, and any
@@ -237,9 +237,9 @@ class _Aliases:
             keys = self._keys_at(text, at, word)
             if self.articles and word[:2].lower() in ARTICLES:  # "al-Amiri" for Amiri
                 rest = at + 2 + (len(word) == 2 and at + 2 < len(text))  # and the separator after it
-                keys += self._keys_at(text, rest, _RUN.match(text, rest, rest + 2 * self.longest).group())
+                keys |= self._keys_at(text, rest, _RUN.match(text, rest, rest + 2 * self.longest).group())
             best: tuple[int, tuple[int, int]] | None = None  # the first alias in order that matches here
-            for key in set(keys):
+            for key in keys:
                 pattern, ranks = self._alternation(key)
                 m = pattern.match(text, at)
                 if m and (best is None or ranks[m.lastindex - 1] < best[0]):
