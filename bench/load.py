@@ -234,7 +234,7 @@ def run_size(db: Database, model: Model, docs: int, cache: Path, logs: Path) -> 
     summary = synthetic.cached(out, docs)
     planted = {"Document": summary.docs, "Claim": summary.facts, "MENTIONS": summary.mentions}
     result: dict = {"documents": docs, "facts": summary.facts, "characters": summary.characters,
-                    "entities": summary.entities}
+                    "entities": summary.catalogue}
     for name, command in (
         ("cablegraph", [str(Path(sys.executable).with_name("cablegraph")), "load", str(synthetic.corpus_dir(out))]),
         ("bare", [sys.executable, "-m", "bench.load", "--bare", str(out)]),
