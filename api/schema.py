@@ -17,7 +17,7 @@ from strawberry.types import Info
 from api import limits
 from api.batch import Batches, off_thread
 from graph.db import GraphUnavailable
-from graph.queries import MAX_ALL_PATHS_HOPS, MAX_HOPS, MAX_NEIGHBOURHOOD, MAX_PAGE, FactFilter
+from graph.queries import HUB, MAX_ALL_PATHS_HOPS, MAX_HOPS, MAX_NEIGHBOURHOOD, MAX_PAGE, FactFilter
 from graph.queries import EntityFilter as QueryFilter
 from graph.settings import Settings
 from schema.model import load_model, parse_date
@@ -524,7 +524,8 @@ class Query:
                      relationships=relationship_list(r["rels"], r["entities"])) for r in rows]
 
     @strawberry.field(description=f"Entities up to `depth` (at most {MAX_NEIGHBOURHOOD}) fact hops away, nearest "
-                      "first, and the facts among them.")
+                      f"first, and the facts among them. Within a ring, those reached through an entity with at most "
+                      f"{HUB} facts come before those only a hub reaches, then by id.")
     async def neighbourhood(
         self, info: Info, id: strawberry.ID, depth: int = 1, types: list[RelationshipType] | None = None,
         first: First = 50,

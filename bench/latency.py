@@ -57,7 +57,7 @@ from bench import synthetic
 from graph.db import connect
 from graph.migrate import FULLTEXT_INDEX, migrate
 from graph.overview import Overview
-from graph.queries import Reads, lucene_query
+from graph.queries import HUB, Reads, lucene_query
 from graph.server import LocalServer, free_port
 from graph.settings import Settings
 from graph.write import Writer
@@ -241,6 +241,14 @@ FAMILIES_ARG = f"families: {GRAPHQL_LIST} = {json.dumps(list(MODEL.families))}"
 FACTS_ARG = f"facts: {GRAPHQL_LIST} = {json.dumps(list(MODEL.fact_types))}"
 MEMBERSHIP = "[" + ", ".join(MODEL.membership_types) + "]"  # enum values
 
+# the neighbourhood's next ring: the unseen neighbours of the last, those a quiet entity reaches first
+NEXT_RING = (
+    f"CALL (seen, ring) {{ UNWIND ring AS x WITH x, seen, COUNT {{ (x)-[:{FACTS}]-() }} > {HUB} AS hub "
+    f"  MATCH (x)-[:{FACTS}]-(y:Entity) WHERE NOT y IN seen WITH y, min(CASE WHEN hub THEN 1 ELSE 0 END) AS hub "
+    "  ORDER BY hub, y.id LIMIT $first RETURN collect(y) AS found } "
+    "WITH a, seen, near, found[..$first - size(near)] AS next "
+    "WITH a, seen + next AS seen, next AS ring, near + next AS near "
+)
 QUESTIONS = (
     Question(
         "lookup", "one entity by id", True, lambda p: {"id": p.lookup},
@@ -316,10 +324,8 @@ QUESTIONS = (
         lambda p: {"id": p.entity, "first": 50},
         "query($id: ID!, $first: Int!) { neighbourhood(id: $id, depth: 2, first: $first) { entities { id name family } "
         "relationships { type source { id } target { id } } } }",
-        "MATCH (a:Entity {id: $id}) "
-        f"OPTIONAL MATCH p = shortestPath((a)-[:{FACTS}*1..2]-(b:Entity)) WHERE b <> a "
-        "WITH a, b, length(p) AS hops ORDER BY hops, b.id LIMIT $first "
-        "WITH a, collect(b) AS near WITH [a] + near AS nodes "
+        "MATCH (a:Entity {id: $id}) WITH a, [a] AS seen, [a] AS ring, [] AS near "
+        + NEXT_RING * 2 + "WITH [a] + near AS nodes "
         f"CALL (nodes) {{ WITH nodes, [n IN nodes | elementId(n)] AS ids UNWIND nodes AS x "
         f"  MATCH (x)-[r:{FACTS}]->(y) WHERE elementId(y) IN ids "
         "  RETURN collect({type: type(r), source: {id: x.id}, target: {id: y.id}}) AS rels } "

@@ -22,6 +22,7 @@ MAX_HOPS = 6
 MAX_ALL_PATHS_HOPS = 4  # every simple path grows fast with length; shortest ones do not
 MAX_FUZZY = 1000  # full-text hits a fuzzy name or a search considers
 MAX_NEIGHBOURHOOD = 3
+HUB = 100  # an entity with more facts than this is a hub: a neighbourhood walks through it last
 # the dashboard's lists that are the first N of a ranking; the others list every key
 TOP_LISTS = ("claims_by_document", "most_connected", "co_mentions", "most_central")
 LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
@@ -285,22 +286,38 @@ def paths_body(source: str, target: str, max_hops: int, shortest: bool, limit: i
 
 def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limit: int, p: Params,
                        var: str) -> str:
-    """Entities within `depth` fact hops of one, nearest first (then by id), at most `limit`, and the fact edges
-    among them: `{entities, rels}`. A breadth-first walk that stops once it has `limit` entities: the work is
-    bounded by the page, not by how far the graph reaches (a shortest path to every entity in reach is not)."""
+    """Entities within `depth` fact hops of one, at most `limit`, and the fact edges among them:
+    `{entities, rels}`. Nearest first; within a ring, the neighbours of its quiet entities (at most HUB facts)
+    come before those reached only through a hub, then by id. A breadth-first walk that stops once it has
+    `limit` entities, and goes through hubs only when the quiet entities of a ring do not fill the page: the
+    work is bounded by the page and the degree of the quiet entities, not by how far the graph reaches (a
+    shortest path to every entity in reach is not) or how many facts a hub has (an archive's Iraq, or IRGC)."""
     if not 1 <= depth <= MAX_NEIGHBOURHOOD:
         raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
-    a, seen, ring, near, found, nxt, x, r, y, nodes, rels, ids, n = (
-        f"{var}_{v}" for v in "a seen ring near found next x r y nodes rels ids n".split())
+    a, seen, ring, near, todo, quiet, loud, first, second, found, nxt, x, r, y, nodes, rels, ids, more, n = (
+        f"{var}_{v}" for v in
+        "a seen ring near todo quiet loud first second found next x r y nodes rels ids more n".split())
     lim = p(var, "limit", limit)
     typed = "" if types is None else f"AND type({r}) IN {p(var, 'types', types)} "
-    # "is it one of these nodes" asks of their element ids: much cheaper per relationship than of the nodes
-    hop = (  # the next ring: unseen neighbours of the last one, by id, as many as the page still needs
-        f"CALL ({seen}, {ring}, {near}) {{ WITH {seen}, {ring}, {near} WHERE size({near}) < {lim} AND size({ring}) > 0 "
-        f"  WITH {ring}, [{n} IN {seen} | elementId({n})] AS {ids} "
-        f"  UNWIND {ring} AS {x} MATCH ({x})-[{r}:{p.facts}]-({y}:Entity) WHERE true {typed}"
-        f"  WITH DISTINCT {y}, {ids} WHERE NOT elementId({y}) IN {ids} WITH {y} ORDER BY {y}.id LIMIT {lim} "
-        f"  RETURN collect({y}) AS {found} }} "
+
+    def unseen(members: str, exclude: str, out: str) -> str:
+        """The neighbours of `members` whose element ids are not in `exclude`, by id, at most the page.
+        ("Is it one of these nodes" asks of element ids: much cheaper per relationship than of the nodes.)"""
+        return (f"UNWIND {members} AS {x} MATCH ({x})-[{r}:{p.facts}]-({y}:Entity) WHERE true {typed}"
+                f"WITH DISTINCT {y}, {exclude} WHERE NOT elementId({y}) IN {exclude} "
+                f"WITH {y} ORDER BY {y}.id LIMIT {lim} RETURN collect({y}) AS {out}")
+
+    hop = (  # the next ring: unseen neighbours of the last one (none once the page is full), as many as it needs
+        f"CALL ({seen}, {ring}, {near}) {{ "
+        f"  WITH {near}, [{n} IN {seen} | elementId({n})] AS {ids}, "
+        f"  CASE WHEN size({near}) < {lim} THEN {ring} ELSE [] END AS {todo} "
+        f"  WITH {near}, {ids}, {todo}, [{x} IN {todo} WHERE COUNT {{ ({x})-[:{p.facts}]-() }} <= {HUB}] AS {quiet} "
+        f"  CALL ({quiet}, {ids}) {{ {unseen(quiet, ids, first)} }} "
+        f"  CALL ({todo}, {near}, {quiet}, {ids}, {first}) {{ "
+        f"    WITH {todo}, {quiet}, {ids}, {first} WHERE size({near}) + size({first}) < {lim} "
+        f"    WITH [{x} IN {todo} WHERE NOT {x} IN {quiet}] AS {loud}, "
+        f"    {ids} + [{n} IN {first} | elementId({n})] AS {more} {unseen(loud, more, second)} }} "
+        f"  RETURN {first} + {second} AS {found} }} "
         f"WITH {a}, {seen}, {near}, {found}[..{lim} - size({near})] AS {nxt} "
         f"WITH {a}, {seen} + {nxt} AS {seen}, {nxt} AS {ring}, {near} + {nxt} AS {near} "
     )
@@ -572,8 +589,8 @@ class Reads:
         )
 
     def neighbourhood(self, entity_id: str, depth: int, types: list[str] | None, limit: int) -> dict:
-        """Entities within `depth` fact hops, nearest first (then by id), at most `limit`, and the fact edges
-        among them."""
+        """Entities within `depth` fact hops, at most `limit`, in the order of `neighbourhood_body`, and the fact
+        edges among them."""
         params = Params(self.fact_pattern)
         rows = self.read(
             f"CALL () {{ {neighbourhood_body(entity_id, depth, types, limit, params, 'hood')} }} "

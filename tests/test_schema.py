@@ -8,6 +8,7 @@ import pytest
 from api.batch import Batches
 from api.compiled import Compiled
 from api.schema import build_schema, encode_cursor
+from graph import queries
 from graph.queries import Reads
 from graph.settings import Settings
 
@@ -287,6 +288,43 @@ def test_neighbourhood(seeded, model):
     two = run(seeded, model, q, d=2)["neighbourhood"]
     assert set(ids) <= {e["id"] for e in two["entities"]} and len(two["entities"]) > len(ids)
     assert "depth must be between 1 and 3" in fails(seeded, model, q, d=4)
+
+
+def walk(edges: list[tuple[str, str]], start: str, depth: int, limit: int, hub: int) -> list[str]:
+    """The neighbourhood's order, by hand: ring by ring, the unseen neighbours of the ring's quiet entities (at
+    most `hub` facts) by id, then, while the page is not full, those of its hubs by id."""
+    adj: dict[str, list[str]] = {}
+    for a, b in edges:
+        adj.setdefault(a, []).append(b)
+        adj.setdefault(b, []).append(a)
+    seen, ring, near = {start}, [start], []
+    for _ in range(depth):
+        if len(near) >= limit or not ring:
+            break
+        quiet = [x for x in ring if len(adj[x]) <= hub]
+        first = sorted({y for x in quiet for y in adj[x]} - seen)[:limit]
+        second = []
+        if len(near) + len(first) < limit:
+            second = sorted({y for x in ring if x not in quiet for y in adj[x]} - seen - set(first))[:limit]
+        ring = (first + second)[:limit - len(near)]
+        seen |= set(ring)
+        near += ring
+    return [start, *near]
+
+
+@pytest.mark.parametrize("start, depth, first, hub", [
+    ("ksdp", 2, 30, 3), ("ksdp", 3, 60, 5), ("mois", 2, 40, 8), ("mois", 1, 10, 100), ("mois", 3, 4, 8),
+    ("irgc", 2, 25, 0),
+])
+def test_neighbourhood_walks_through_hubs_last(seeded, model, monkeypatch, start, depth, first, hub):
+    """Nearest first; in each ring, what the quiet entities reach before what only a hub reaches."""
+    monkeypatch.setattr(queries, "HUB", hub)
+    edges = [(r["a"], r["b"]) for r in seeded.read(
+        f"MATCH (a:Entity)-[:{Reads(seeded, model).fact_pattern}]->(b:Entity) RETURN a.id AS a, b.id AS b")]
+    hood = run(seeded, model, """query($id: ID!, $depth: Int!, $first: Int!) {
+        neighbourhood(id: $id, depth: $depth, first: $first) { entities { id } } }""",
+               id=start, depth=depth, first=first)["neighbourhood"]
+    assert [e["id"] for e in hood["entities"]] == walk(edges, start, depth, first, hub)
 
 
 def test_neighbourhood_of_some_types(seeded, model):
