@@ -757,6 +757,7 @@ def _ratio(a: dict, b: dict) -> float | None:
 # The dashboard's counts, which our API computes in the background when it starts (graph/overview.py): until they
 # are, that work competes with every request, so timing waits for them.
 SETTLE = {"query": "{ aggregates(first: 1) { current } }"}
+SETTLE_SECONDS = 900  # how long they may take to be computed
 
 
 def settled(answer: dict) -> bool:
@@ -805,7 +806,8 @@ def servers(settings: Settings, workdir: Path, library: bool = True) -> Iterator
             with log_file.open("w") as log:
                 processes.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
         _wait(f"http://127.0.0.1:{ours_port}/health", None, processes[0], workdir / "ours.log")
-        _wait(f"http://127.0.0.1:{ours_port}/graphql", SETTLE, processes[0], workdir / "ours.log", 900, settled)
+        _wait(f"http://127.0.0.1:{ours_port}/graphql", SETTLE, processes[0], workdir / "ours.log", SETTLE_SECONDS,
+              settled)
         if library:
             _wait(f"http://127.0.0.1:{library_port}/graphql", {"query": "{ __typename }"}, processes[1],
                   workdir / "library.log")

@@ -139,7 +139,10 @@ async def measure(graph: Graph, settings: Settings, params: latency.Parameters, 
     `cypher` layer goes through the same driver as our own reads."""
     client = latency.HTTP()
     app = create_app(graph, settings)
+    deadline = time.monotonic() + latency.SETTLE_SECONDS
     while not latency.settled(json.loads(await call_app(app, json.dumps(latency.SETTLE).encode()))):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the dashboard's counts were not computed within {latency.SETTLE_SECONDS} s")
         await asyncio.sleep(1)
     out = {}
     try:

@@ -173,7 +173,7 @@ class _Aliases:
 
     def __init__(self, aliases: Iterable[str], ignore_case: bool):
         self.aliases = sorted(aliases, key=lambda a: (-len(a), a))  # longest alias wins at a position
-        self.articles = self.ignore_case = ignore_case  # only case-insensitive aliases may take "al-"
+        self.ignore_case = ignore_case  # all but acronyms: only these may take an article ("al-")
         # first word -> the first NEXT letters of the words after it ("" for a one-word alias) -> aliases, as ranks
         self.heads: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for rank, alias in enumerate(self.aliases):
@@ -183,7 +183,7 @@ class _Aliases:
         self.longest = self.lengths[-1] if self.lengths else 0
         self.atoms: dict[int, tuple[tuple[int, str], ...]] = {}  # rank -> atoms, for the aliases tried so far
         self.openings = {h[:3] for h in self.heads}  # most words in a text start no alias: a quick no
-        firsts = {h[0] for h in self.heads if h} | {"'", "."} | ({"a", "e"} if self.articles else set())
+        firsts = {h[0] for h in self.heads if h} | {"'", "."} | ({"a", "e"} if self.ignore_case else set())
         ahead = "" if "" in self.heads else f"[{re.escape(''.join(sorted(firsts)))}]"
         # where a match may start (not inside a word), and the word there (looked at, not consumed)
         before = r"(?<!\w)" if ignore_case else r"(?<![A-Z0-9])"
@@ -191,7 +191,7 @@ class _Aliases:
                                  re.IGNORECASE if ignore_case else 0)
 
     def _head(self, word: str) -> str:
-        return word.translate(_OPTIONAL).lower() if self.articles else word.translate(_OPTIONAL)
+        return word.translate(_OPTIONAL).lower() if self.ignore_case else word.translate(_OPTIONAL)
 
     def _letters(self, word: str) -> str:
         """A word as the aliases' keys spell it: z as s, for -ization / -isation."""
@@ -220,7 +220,7 @@ class _Aliases:
         for _ in range(NEXT + 2):
             if word:
                 letters = self._letters(word)
-                options = {letters, letters[2:]} if self.articles and letters[:2] in ARTICLES else {letters}
+                options = {letters, letters[2:]} if self.ignore_case and letters[:2] in ARTICLES else {letters}
                 tails = {(t + o)[:NEXT] for t in tails for o in options}
             if min(map(len, tails)) >= NEXT:
                 break
@@ -294,7 +294,7 @@ class _Aliases:
                 continue
             word = start.group(1)
             ranks = self._ranks_at(text, at, word)
-            if self.articles and word[:2].lower() in ARTICLES:  # "al-Amiri" for Amiri
+            if self.ignore_case and word[:2].lower() in ARTICLES:  # "al-Amiri" for Amiri
                 rest = at + 2 + (len(word) == 2 and at + 2 < len(text))  # and the separator after it
                 ranks |= self._ranks_at(text, rest, _RUN.match(text, rest, rest + 2 * self.longest).group())
             for rank in sorted(ranks):  # the first alias in order that matches here
