@@ -93,6 +93,11 @@ def fact_key(s: str, p: str, o: str) -> tuple[str, str, str]:
     return (p, *sorted((s, o))) if p in SYMMETRIC else (p, s, o)
 
 
+def _by_type(facts: set[tuple[str, str, str]]) -> dict[str, int]:
+    """How many facts of each type, by type name (the same order in every run)."""
+    return dict(sorted(Counter(k[0] for k in facts).items()))
+
+
 def score(catalogue_ids: set[str], text: str, gold: dict, record: DocumentRecord) -> dict:
     entities = gold_entities(text, gold)
     mapping = align(entities, record)
@@ -117,9 +122,9 @@ def score(catalogue_ids: set[str], text: str, gold: dict, record: DocumentRecord
         "linking": {"matched": len(linked), "correct": correct_links},
         "attribution": {"compared": len(attributed), "agreed": sum(g == p for g, p in attributed)},
         "facts": {
-            "gold": Counter(k[0] for k in gold_facts),
-            "predicted": Counter(k[0] for k in predicted_facts),
-            "matched": Counter(k[0] for k in gold_facts & predicted_facts),
+            "gold": _by_type(gold_facts),
+            "predicted": _by_type(predicted_facts),
+            "matched": _by_type(gold_facts & predicted_facts),
         },
         "missed_facts": sorted(" ".join(k) for k in gold_facts - predicted_facts),
         "wrong_facts": sorted(" ".join(k) for k in predicted_facts - gold_facts),

@@ -678,11 +678,30 @@ async def run(ask: Callable[[], Any], requests: int, concurrency: int) -> tuple[
     return latencies, errors, time.perf_counter() - start
 
 
-async def measure(ask: Callable[[], Any], requests: int, concurrency: int, warm: int | None = None) -> dict:
-    """p50, p99 and requests/s of `requests` timed calls, after `warm` untimed ones (by default as many as
-    the concurrency, at least 20 or all of `requests` if fewer) for connections, caches and plans."""
-    await run(ask, max(concurrency, min(20, requests)) if warm is None else warm, concurrency)
-    latencies, errors, seconds = await run(ask, requests, concurrency)
+BLOCKS = 5  # turns each form takes, in rotation, at one concurrency: a drift of the machine falls on every form
+
+
+async def measure(asks: dict[str, Callable[[], Any]], requests: int, concurrency: int,
+                  warm: int | None = None) -> dict[str, dict]:
+    """p50, p99 and requests/s of each form's `requests` timed calls, after `warm` untimed ones (by default as
+    many as the concurrency, at least 20 or all of `requests` if fewer) for connections, caches and plans. The
+    forms take turns, a block of at most BLOCKS-th of their calls (and at least `concurrency`) at a time."""
+    for ask in asks.values():
+        await run(ask, max(concurrency, min(20, requests)) if warm is None else warm, concurrency)
+    block = max(concurrency, -(-requests // BLOCKS))
+    latencies: dict[str, list[float]] = {form: [] for form in asks}
+    errors: dict[str, list[str]] = {form: [] for form in asks}
+    seconds = dict.fromkeys(asks, 0.0)
+    for done in range(0, requests, block):
+        for form, ask in asks.items():
+            answered, failed, took = await run(ask, min(block, requests - done), concurrency)
+            latencies[form] += answered
+            errors[form] += failed
+            seconds[form] += took
+    return {form: _cell(latencies[form], errors[form], seconds[form]) for form in asks}
+
+
+def _cell(latencies: list[float], errors: list[str], seconds: float) -> dict[str, Any]:
     latencies.sort()
     cell: dict[str, Any] = {
         "p50_ms": round(percentile(latencies, 50) * 1000, 2) if latencies else None,
@@ -714,7 +733,7 @@ async def requests_for(asks: list[Callable[[], Any]], requests: int, budget: flo
 
 async def time_questions(endpoints: Endpoints, params: Parameters, questions: tuple[Question, ...], requests: int,
                 budget: float, levels: list[int], log: Callable[[str], None]) -> dict:
-    """Every question at every concurrency, the three forms one after the other. A question that one form
+    """Every question at every concurrency, the three forms in turns (`measure`). A question that one form
     answers slower than the budget allows is timed at concurrency 1 only, `SLOW` requests after one warm-up:
     at 100,000 documents the hand-written dashboard counts take half a minute each, and more at once exhaust
     Neo4j's transaction memory."""
@@ -731,8 +750,7 @@ async def time_questions(endpoints: Endpoints, params: Parameters, questions: tu
             n = await requests_for(list(asks.values()), requests, budget)
             cells = {}
             for c in [1] if n == SLOW else levels:
-                cell = cells[str(c)] = {form: await measure(ask, n, c, 1 if n == SLOW else None)
-                                        for form, ask in asks.items()}
+                cell = cells[str(c)] = await measure(asks, n, c, 1 if n == SLOW else None)
                 log(f"  {q.name:13} c={c:<3} n={n:<4}" + "  ".join(
                     f"{f} p50 {_ms(cell[f]['p50_ms'])} p99 {_ms(cell[f]['p99_ms'])} {cell[f]['requests_per_s']:6.1f}/s"
                     + (f" ({cell[f]['errors']} errors)" if "errors" in cell[f] else "") for f in FORMS))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
 
@@ -102,6 +102,21 @@ def test_the_benchmark_http_client_reads_chunked_answers_and_replaces_a_connecti
     assert requests == [b'{"query": "{ a }"}', b'{"query": "{ b }"}']
 
 
+def test_the_forms_of_a_question_are_timed_in_turns() -> None:
+    calls: list[str] = []
+
+    def asker(name: str) -> Callable[[], Awaitable[None]]:
+        async def ask() -> None:
+            calls.append(name)
+            await asyncio.sleep(0)
+        return ask
+
+    cells = asyncio.run(latency.measure({"a": asker("a"), "b": asker("b")}, 10, 1, warm=3))
+    assert calls == ["a"] * 3 + ["b"] * 3 + (["a"] * 2 + ["b"] * 2) * latency.BLOCKS
+    assert set(cells) == {"a", "b"} and all(c["p50_ms"] is not None and c["requests_per_s"] > 0
+                                            for c in cells.values())
+
+
 def test_a_question_slower_than_the_budget_is_timed_once_at_concurrency_one() -> None:
     calls: list[str] = []
 
@@ -114,7 +129,7 @@ def test_a_question_slower_than_the_budget_is_timed_once_at_concurrency_one() ->
         assert 20 <= await latency.requests_for([fast], 100, 1.0) <= 100
         assert await latency.requests_for([fast, slow], 100, 0.01) == latency.SLOW
         calls.clear()
-        return await latency.measure(slow, latency.SLOW, 1, warm=1)
+        return (await latency.measure({"slow": slow}, latency.SLOW, 1, warm=1))["slow"]
 
     cell = asyncio.run(time_it())
     assert calls == ["slow"] * (1 + latency.SLOW) and cell["p50_ms"] >= 50
