@@ -42,7 +42,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -843,30 +843,42 @@ def servers(settings: Settings, workdir: Path, library: bool = True) -> Iterator
                 p.kill()
 
 
+KEPT = "bench-corpus.json"  # in a kept Neo4j's folder: the synthetic corpus loaded into it, whole
+
+
 def load_corpus(settings: Settings, size: str, log: Callable[[str], None]) -> tuple[Parameters, dict]:
     """seeds/, or `size` synthetic documents (generated once into the cache); returns what to ask about
-    and the graph's totals."""
+    and the graph's totals. A synthetic corpus already loaded whole into this Neo4j's folder (--keep) is
+    not loaded again."""
+    marker = settings.cablegraph_data / KEPT
     if size == "seeds":
-        folder, params = ROOT / "seeds", SEEDS
+        folder, params, corpus = ROOT / "seeds", SEEDS, None
     else:
         out = settings.cablegraph_cache / "synthetic" / str(int(size))
-        synthetic.cached(out, int(size))
-        folder, params = synthetic.corpus_dir(out), SYNTHETIC
+        summary = asdict(synthetic.cached(out, int(size)))
+        folder, params, corpus = synthetic.corpus_dir(out), SYNTHETIC, {**summary, "seconds": None}
     with connect(settings) as graph:
+        if corpus is not None and marker.is_file() and json.loads(marker.read_text()) == corpus:
+            log(f"  {folder} is already loaded in {settings.cablegraph_data}")
+            return params, Reads(graph, MODEL).stats()
+        marker.unlink(missing_ok=True)
         migrate(graph, MODEL)
         start = time.perf_counter()
         report = Pipeline(Writer(graph, MODEL), MODEL, workers=settings.cablegraph_workers).load([folder])
         if report.errors:
             raise RuntimeError(f"{folder} did not load: {[o.error for o in report.errors[:5]]}")
         log(f"  loaded {folder} in {time.perf_counter() - start:.0f} s")
+        if corpus is not None:
+            marker.write_text(json.dumps(corpus))
         return params, Reads(graph, MODEL).stats()
 
 
 @contextmanager
-def loaded(size: str, workdir: Path) -> Iterator[tuple[Settings, Parameters, dict]]:
-    """A throwaway local Neo4j under `workdir` with one corpus loaded: its settings, what to ask about, and the
-    graph's totals."""
-    settings = Settings(neo4j_uri=None, neo4j_password=None, cablegraph_data=workdir / "neo4j",
+def loaded(size: str, workdir: Path, keep: Path | None = None) -> Iterator[tuple[Settings, Parameters, dict]]:
+    """A local Neo4j with one corpus loaded: its settings, what to ask about, and the graph's totals. The
+    Neo4j lives under `workdir` and goes with it, or, with `keep`, in `keep`/<size>, kept for the next run."""
+    settings = Settings(neo4j_uri=None, neo4j_password=None,
+                        cablegraph_data=keep / size if keep else workdir / "neo4j",
                         neo4j_bolt_port=free_port(), neo4j_http_port=free_port())
     server = LocalServer(settings)
     server.start()
@@ -882,11 +894,12 @@ async def check_all(endpoints: Endpoints, params: Parameters) -> dict[str, int |
         return await check(endpoints, params, QUESTIONS)
 
 
-def corpus_run(size: str, requests: int, budget: float, levels: list[int], check_only: bool = False) -> dict:
-    """A throwaway Neo4j with one corpus, the two GraphQL servers on it, and every question timed (or,
+def corpus_run(size: str, requests: int, budget: float, levels: list[int], check_only: bool = False,
+               keep: Path | None = None) -> dict:
+    """A Neo4j with one corpus (`loaded`), the two GraphQL servers on it, and every question timed (or,
     with `check_only`, only checked: the size of each of our answers)."""
     print(f"corpus {size}", flush=True)
-    with tempfile.TemporaryDirectory() as tmp, loaded(size, Path(tmp)) as (settings, params, totals):
+    with tempfile.TemporaryDirectory() as tmp, loaded(size, Path(tmp), keep) as (settings, params, totals):
         print(f"  {totals}", flush=True)
         load_before = os.getloadavg()[0]
         with servers(settings, Path(tmp)) as endpoints:
@@ -957,12 +970,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--check-only", action="store_true",
                         help="only check that the three forms agree on each corpus; time nothing, write nothing")
+    parser.add_argument("--keep", type=Path, help="keep each corpus's Neo4j in KEEP/<size>, and use it again "
+                                                  "(a synthetic corpus loaded whole is not loaded again)")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     if args.check_only:  # check() raises Disagreement at the first question whose forms disagree
         unanswered = 0
         for size in args.sizes.split(","):
-            answers = corpus_run(size, args.requests, args.budget, levels, check_only=True)["answer_bytes"]
+            answers = corpus_run(size, args.requests, args.budget, levels, True, args.keep)["answer_bytes"]
             for name, answer in answers.items():
                 unanswered += isinstance(answer, str)
                 print(f"  {name:13} " + (answer if isinstance(answer, str) else f"agree (ours: {answer} bytes)"))
@@ -972,7 +987,7 @@ def main() -> int:
                                "concurrency": levels, "cores": os.cpu_count(), "sizes": sizes}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for size in args.sizes.split(","):
-        sizes[size] = corpus_run(size, args.requests, args.budget, levels)
+        sizes[size] = corpus_run(size, args.requests, args.budget, levels, keep=args.keep)
         if len(sizes) > 1:
             results["ours_p50_largest_over_smallest"] = growth(sizes)
         args.out.write_text(json.dumps(results, indent=2) + "\n")  # after each size: a long run keeps what it has

@@ -172,8 +172,11 @@ def main() -> int:
     parser.add_argument("--size", default="1000", help="synthetic documents (bench/synthetic.py), or `seeds`")
     parser.add_argument("--requests", type=int, default=300, help="timed rounds per question")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", type=Path, help="keep the corpus's Neo4j in KEEP/<size> and use it again "
+                                                  "(as bench.latency --keep)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, latency.loaded(args.size, Path(tmp)) as (settings, params, totals):
+    with tempfile.TemporaryDirectory() as tmp, latency.loaded(args.size, Path(tmp), args.keep) as loaded:
+        settings, params, totals = loaded
         with latency.servers(settings, Path(tmp), library=False) as endpoints, connect(settings) as graph:
             questions = uvloop.run(measure(graph, settings, params, endpoints.ours, args.requests))
     results = {"size": args.size, "graph": totals, "rounds": args.requests, "questions": questions}

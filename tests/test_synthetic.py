@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import synthetic
+from bench import latency, synthetic
 from loaders.curated import read_catalogue
 from loaders.pipeline import Preparer
 
@@ -86,3 +86,19 @@ def test_the_world_grows_with_the_corpus_and_a_document_names_the_entities_of_it
         assert not [c for c in record["claims"] if c["subject"] in world.hubs
                     and c["predicate"] in model.membership_types and c["object"] not in perennial]
     assert named > summary.facts  # most ends are entities of their era, not perennial ones
+
+
+@pytest.mark.neo4j
+def test_a_corpus_loaded_whole_into_a_kept_neo4j_is_not_loaded_again(empty_graph, settings, tmp_path):
+    kept = settings.model_copy(update={"cablegraph_cache": tmp_path})
+    marker = kept.cablegraph_data / latency.KEPT
+    logs: list[str] = []
+    try:
+        params, totals = latency.load_corpus(kept, "20", logs.append)
+        assert latency.load_corpus(kept, "20", logs.append) == (params, totals)
+        assert "loaded" in logs[0] and "already loaded" not in logs[0] and "already loaded" in logs[1]
+        assert totals["documents"] == 20
+        latency.load_corpus(kept, "21", logs.append)  # another corpus: loaded (the 20 documents are unchanged)
+        assert "already loaded" not in logs[2] and json.loads(marker.read_text())["docs"] == 21
+    finally:
+        marker.unlink(missing_ok=True)
