@@ -134,9 +134,10 @@ async def time_layers(asks: dict[str, Callable[[], Any]], rounds: int) -> dict[s
 
 
 async def measure(graph: Graph, settings: Settings, params: latency.Parameters, endpoint: str,
-                  rounds: int) -> dict[str, dict]:
-    """Every question but the dashboard's counts: its layers checked to give the same answer, then timed. The
-    `cypher` layer goes through the same driver as our own reads."""
+                  rounds: int, warm_seconds: float = latency.WARM_SECONDS) -> dict[str, dict]:
+    """Every question but the dashboard's counts: its layers checked to give the same answer, all of them asked
+    in turn for `warm_seconds` (latency.warm_up), then each timed. The `cypher` layer goes through the same
+    driver as our own reads."""
     client = latency.HTTP()
     app = create_app(graph, settings)
     deadline = time.monotonic() + latency.SETTLE_SECONDS
@@ -146,13 +147,13 @@ async def measure(graph: Graph, settings: Settings, params: latency.Parameters, 
         await asyncio.sleep(1)
     out = {}
     try:
-        for q in latency.QUESTIONS:
-            if q.name == "aggregates":
-                continue
-            asks = await layers(q, params, app, client, endpoint, graph.driver, settings.neo4j_database)
-            p50 = await time_layers(asks, rounds)
-            out[q.name] = {"p50_ms": p50, "over_cypher": {k: round(v / p50["cypher"], 2) for k, v in p50.items()}}
-            print(f"  {q.name:13} " + "  ".join(f"{k} {v:6.2f} ms" for k, v in p50.items()), flush=True)
+        asks = {q.name: await layers(q, params, app, client, endpoint, graph.driver, settings.neo4j_database)
+                for q in latency.QUESTIONS if q.name != "aggregates"}
+        await latency.warm_up(list(asks.values()), warm_seconds)
+        for name, ask in asks.items():
+            p50 = await time_layers(ask, rounds)
+            out[name] = {"p50_ms": p50, "over_cypher": {k: round(v / p50["cypher"], 2) for k, v in p50.items()}}
+            print(f"  {name:13} " + "  ".join(f"{k} {v:6.2f} ms" for k, v in p50.items()), flush=True)
     finally:
         await client.aclose()
         await graph.aclose()

@@ -63,7 +63,7 @@ def test_the_forms_agree_on_pages_that_cut_the_answer(endpoints: latency.Endpoin
 
 def test_each_layer_of_our_api_gives_the_same_answer_and_is_timed(endpoints: latency.Endpoints, seeded: Graph,
                                                                     settings: Settings) -> None:
-    results = asyncio.run(overhead.measure(seeded, settings, latency.SEEDS, endpoints.ours, rounds=2))
+    results = asyncio.run(overhead.measure(seeded, settings, latency.SEEDS, endpoints.ours, rounds=2, warm_seconds=0.1))
     assert list(results) == [q.name for q in latency.QUESTIONS if q.name != "aggregates"]
     for timed in results.values():
         assert list(timed["p50_ms"]) == list(overhead.LAYERS)
@@ -102,19 +102,27 @@ def test_the_benchmark_http_client_reads_chunked_answers_and_replaces_a_connecti
     assert requests == [b'{"query": "{ a }"}', b'{"query": "{ b }"}']
 
 
+def recorder(calls: list[str], name: str, seconds: float = 0.0) -> Callable[[], Awaitable[None]]:
+    """A form of a question that notes each time it is asked."""
+    async def ask() -> None:
+        calls.append(name)
+        await asyncio.sleep(seconds)
+    return ask
+
+
 def test_the_forms_of_a_question_are_timed_in_turns() -> None:
     calls: list[str] = []
-
-    def asker(name: str) -> Callable[[], Awaitable[None]]:
-        async def ask() -> None:
-            calls.append(name)
-            await asyncio.sleep(0)
-        return ask
-
-    cells = asyncio.run(latency.measure({"a": asker("a"), "b": asker("b")}, 10, 1, warm=3))
+    cells = asyncio.run(latency.measure({"a": recorder(calls, "a"), "b": recorder(calls, "b")}, 10, 1, warm=3))
     assert calls == ["a"] * 3 + ["b"] * 3 + (["a"] * 2 + ["b"] * 2) * latency.BLOCKS
     assert set(cells) == {"a", "b"} and all(c["p50_ms"] is not None and c["requests_per_s"] > 0
                                             for c in cells.values())
+
+
+def test_the_warm_up_asks_every_question_in_every_form_in_turn_until_its_time_is_up() -> None:
+    calls: list[str] = []
+    q1, q2 = {"c": recorder(calls, "q1 c", 0.001), "o": recorder(calls, "q1 o", 0.001)}, {"c": recorder(calls, "q2 c")}
+    asyncio.run(latency.warm_up([q1, q2], 0.05))
+    assert len(calls) >= 6 and len(calls) % 3 == 0 and calls[:6] == ["q1 c", "q1 o", "q2 c"] * 2
 
 
 def test_a_question_slower_than_the_budget_is_timed_once_at_concurrency_one() -> None:
