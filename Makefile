@@ -21,7 +21,7 @@ bench: install $(NEO4J_GRAPHQL)  ## extraction quality on both evaluation sets, 
 	$(VENV)/bin/python -m bench.throughput
 	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.load
 	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.latency --requests 100 --budget 5
-	$(VENV)/bin/python -m bench.overhead
+	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.overhead
 
 install: system $(STAMP) $(ASSETS)
 
