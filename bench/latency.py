@@ -719,7 +719,7 @@ WARM_SECONDS = 60  # every question in every form, in turn, before any is timed:
 
 async def warm_up(asks: list[dict[str, Callable[[], Any]]], seconds: float) -> None:
     """Ask each question in each form in turn for `seconds`: without it the first questions timed ran on a
-    cold JVM (the hand-written `lookup`, timed first, took three times what it took when timed last)."""
+    cold JVM (in session 17, the hand-written `lookup`, timed first, took 4.6 times what it took after this)."""
     deadline = time.monotonic() + seconds
     while asks and time.monotonic() < deadline:
         for forms in asks:
