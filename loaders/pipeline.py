@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from graph.write import DocumentRecord, EntityRecord, MentionRecord, Writer, WriteResult
 from loaders import readers
@@ -97,6 +98,15 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+class Names(NamedTuple):
+    """What preparing a document needs of a catalogue entity, as an EntityRecord has it too: its id, family and
+    every name it goes by. Workers get these, not whole records (half the memory and the pickle)."""
+
+    id: str
+    family: str
+    aliases: list[str]
+
+
 @dataclass
 class Preparer:
     """Everything needed to turn a file into document records without touching the database. `decide`
@@ -104,7 +114,7 @@ class Preparer:
     model (loaders.factmodel) judges them."""
 
     model: Model
-    catalogue: list[EntityRecord]
+    catalogue: Sequence[EntityRecord | Names]
     version: str
     overrides: dict[str, Any]
     decisions: Decisions = field(default_factory=Decisions)
@@ -192,7 +202,7 @@ class Preparer:
 _worker: Preparer | None = None
 
 
-def _start_worker(model_path: Path, catalogue: list[EntityRecord], version: str, overrides: dict,
+def _start_worker(model_path: Path, catalogue: list[Names], version: str, overrides: dict,
                   decisions: Decisions) -> None:
     global _worker
     _worker = Preparer(load_model(model_path), catalogue, version, overrides, decisions)
@@ -281,7 +291,8 @@ class Pipeline:
                 yield path, preparer.records(path)
             return
         context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
-        args = (MODEL_PATH, catalogue, version, self.overrides, decisions)
+        names = [Names(e.id, sys.intern(e.family), e.aliases) for e in catalogue]
+        args = (MODEL_PATH, names, version, self.overrides, decisions)
         chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
             for chunk, prepared in zip(chunks, bounded_map(pool, _worker_records, chunks, self.workers * AHEAD),
