@@ -100,7 +100,7 @@ def fingerprint(*parts: object) -> str:
 
 class Names(NamedTuple):
     """What preparing a document needs of a catalogue entity, as an EntityRecord has it too: its id, family and
-    every name it goes by. Workers get these, not whole records (half the memory and the pickle)."""
+    every name it goes by. Preparers get these, not whole records (in a worker, half the memory and the pickle)."""
 
     id: str
     family: str
@@ -283,15 +283,14 @@ class Pipeline:
         self.overrides = read_metadata_overrides(overrides or {}, model)
 
     def _records(
-        self, docs: list[Path], catalogue: list[EntityRecord], version: str, decisions: Decisions
+        self, docs: list[Path], names: list[Names], version: str, decisions: Decisions
     ) -> Iterator[tuple[Path, list]]:
         if self.workers <= 1 or len(docs) < PARALLEL_FROM:
-            preparer = Preparer(self.model, catalogue, version, self.overrides, decisions)
+            preparer = Preparer(self.model, names, version, self.overrides, decisions)
             for path in docs:
                 yield path, preparer.records(path)
             return
         context = multiprocessing.get_context("spawn")  # the driver's threads must not be forked
-        names = [Names(e.id, sys.intern(e.family), e.aliases) for e in catalogue]
         args = (MODEL_PATH, names, version, self.overrides, decisions)
         chunks = [docs[i:i + CHUNK] for i in range(0, len(docs), CHUNK)]
         with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker, initargs=args) as pool:
@@ -313,9 +312,9 @@ class Pipeline:
             catalogue = decisions.apply(read_catalogue(catalogue_paths, self.model), self.model)
         else:  # the graph's reviewed entities already carry the decisions; merged ones linger while cited
             catalogue = [e for e in self.writer.catalogue() if e.id not in decisions.merges]
+        names = [Names(e.id, sys.intern(e.family), e.aliases) for e in catalogue]
         version = fingerprint(
-            MODEL_PATH.read_text(encoding="utf-8"), hashlib.sha256(WEIGHTS.read_bytes()).hexdigest(),
-            [(e.id, e.family, e.aliases) for e in catalogue],
+            MODEL_PATH.read_text(encoding="utf-8"), hashlib.sha256(WEIGHTS.read_bytes()).hexdigest(), names,
             sorted(decisions.rejected_names), sorted(decisions.rejected_claims), decisions.merges,
         )
         if catalogue_paths:
@@ -323,7 +322,7 @@ class Pipeline:
         hashes = self.writer.load_hashes()
         with ThreadPoolExecutor(1, thread_name_prefix="writing") as writing:
             batch = Batch(self.writer, writing, progress, self.batch)
-            self._gather(batch, report, hashes, force, self._records(docs, catalogue, version, decisions))
+            self._gather(batch, report, hashes, force, self._records(docs, names, version, decisions))
             batch.flush()
             batch.wait()
         if report.catalogue and report.catalogue[2]:  # their claims may just have moved to another entity
