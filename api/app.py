@@ -24,7 +24,6 @@ import orjson
 from cross_web import HTTPException
 from graphql import ExecutionResult
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
@@ -188,14 +187,18 @@ def allowed_hosts(settings: Settings) -> list[str]:
 
 
 class API(Starlette):
-    """Starlette, except that a POST to /graphql, nearly all of the traffic, reaches its endpoint through the
-    host check alone rather than through Starlette's error handlers, routing and middleware as well."""
+    """Starlette behind one host check for every request, except that a POST to /graphql, nearly all of the
+    traffic, reaches its endpoint from there directly rather than through Starlette's error handlers and routing."""
 
     def __init__(self, graphql: ASGIApp, allowed: list[str], **kwargs: Any):
-        super().__init__(**kwargs, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed)])
-        self.graphql = TrustedHostMiddleware(graphql, allowed_hosts=allowed)
+        super().__init__(**kwargs)
+        self.graphql = graphql
+        self.checked = TrustedHostMiddleware(self._route, allowed_hosts=allowed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.checked(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == GRAPHQL:
             scope["app"] = self
             await self.graphql(scope, receive, send)
