@@ -17,8 +17,8 @@ from schema.model import Model
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
 # What stands just before a name says more about its family than spaCy's small model often does.
 PLACE_CONTEXT = re.compile(
-    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area|north|south|east|west)"
-    r" of)\s+$", re.IGNORECASE
+    r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area|north|south|east|west"
+    r"|capital|outskirts|governor|mayor) of)\s+$", re.IGNORECASE
 )
 PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
@@ -26,9 +26,12 @@ PERSON_CONTEXT = re.compile(
 )
 # "X, the leader of ...", "X, the Badr Organization’s commander", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
-    rf"^,\s+(?:who\b|(?:the |a |an )?(?:[\w-]+(?:['’]s)? ){{0,2}}"
+    rf"^,\s+(?:(?:the |a |an )?(?:[\w-]+(?:['’]s)? ){{0,2}}"
     rf"(?:{lexicon.LEAD_NOUN}|{lexicon.MEMBER_NOUN}|{lexicon.KIN})\b)"
 )
+# "X, who ...": X is a person, unless X ends a phrase with "of" ("the governor of Salahuddin, who ...")
+WHO_AFTER = re.compile(r"^,\s+who\b")
+OF_BEFORE = re.compile(r"\bof\s+$")
 ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 # "Jalawla, a mixed Kurdish and Arab town": a place
 PLACE_AFTER = re.compile(rf"^,\s+(?:the |a |an )?(?:[\w-]+ ){{0,4}}{lexicon.PLACE_WORD}\b")
@@ -134,7 +137,7 @@ def _coordinated(name: ner.Name, resolver: Resolver) -> list[ner.Name]:
 def _context(text: str, name: ner.Name) -> tuple[tuple[str, str], int] | None:
     """The family and kind the words around a name give it, and how much that weighs."""
     before, after = text[max(0, name.start - 40):name.start], text[name.end:name.end + 60]
-    if ROLE_AFTER.match(after):
+    if ROLE_AFTER.match(after) or WHO_AFTER.match(after) and not OF_BEFORE.search(before):
         return ("Person", "person"), DEFINITION_WEIGHT
     if PLACE_AFTER.match(after):
         return ("Location", "place"), DEFINITION_WEIGHT

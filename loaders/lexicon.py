@@ -13,7 +13,8 @@ LEADER_WORDS = ("head leader chief commander director founder co-founder chairma
 MEMBER_WORDS = ("member officer official operative agent fighter militant spokesman spokeswoman representative deputy "
                 "adviser advisor envoy diplomat minister lawmaker politician employee ambassador secretary engineer "
                 "captain major colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge "
-                "trader activist delegate aide bodyguard figure").split()
+                "trader activist delegate aide bodyguard figure veteran dealer businessman merchant smuggler "
+                "wali").split()
 SOURCE_WORDS = "source informant asset informer spy".split()
 KIN_WORDS = ("son brother father cousin nephew niece uncle aunt wife husband daughter sister mother relative "
              "brother-in-law son-in-law").split()
@@ -51,13 +52,15 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
-    **_verbs("receive host tell contact phone telephone persuade urge convince pressure", {"": ("MET_WITH",)}),
+    **_verbs("receive host tell contact phone telephone persuade urge convince pressure question interrogate interview",
+             {"": ("MET_WITH",)}),
     **_verbs("discuss", {"with": ("MET_WITH",)}),
     **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
     **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
     **_verbs("travel go fly come return drive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
                                                             "in": ("VISITED",)}),
     **_verbs("arrive", {"in": ("VISITED",), "at": ("VISITED",)}),
+    **_verbs("reach", {"": ("VISITED",)}),
     **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
     **_verbs("enter", {"": ("VISITED",)}),
     **_verbs("introduce", {"to": ("MET_WITH",)}),
@@ -71,7 +74,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("work", {"in": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",), "with": ("ALLIED_WITH",)}),
     **_verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
                               "for": ("MEMBER_OF",)}),
-    **_verbs("recruit cultivate enlist co-opt", {"": ("RECRUITED",)}),
+    **_verbs("recruit cultivate enlist co-opt enroll enrol", {"": ("RECRUITED",)}),
     **_verbs("handle task debrief", {"": ("HANDLED_BY",)}, reverse=True),
     **_verbs("train", {"": ("TRAINED",)}),
     **_verbs("fund finance pay bankroll", {"": ("FUNDED",)}),
@@ -83,6 +86,7 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
              "pound hit encircle surround storm",
              {"": ("TARGETED",)}),
+    **_verbs("detain imprison jail intern", {"in": LOC, "at": LOC}),  # "was detained at Camp Bucca": held there
     **_verbs("burn destroy torch loot raze demolish", {"in": ("TARGETED",)}),  # "burned houses in Albu Hassan"
     **_verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
     **_verbs("control hold secure", {"": ("CONTROLS",)}),
@@ -116,6 +120,7 @@ EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = {
                     ({"with", "to"}, ("ALLIED_WITH",))),  # "has a special relationship with"
     **dict.fromkeys(("order", "orders", "instruction", "instructions", "direction", "directions", "guidance"),
                     ({"from"}, ("HANDLED_BY",))),  # "took his orders from"
+    **dict.fromkeys(("sanction", "sanctions", "embargo"), ({"on", "against"}, ("OPPOSED",))),  # "imposed sanctions on"
 }
 # a state a prepositional phrase puts its subject in: "in contact with X", "under the control of X" (held by X),
 # "in Islamic State hands", "under the direction of X" (the noun -> preposition, its object's preposition,
@@ -125,7 +130,8 @@ STATES: dict[tuple[str, str], tuple[str, tuple[str, ...], bool]] = {
                     ("with", ("MET_WITH",), False)),
     ("under", "control"): ("of", ("CONTROLS",), True),
     ("in", "hands"): ("", ("CONTROLS",), True),
-    **dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions")),
+    **dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions"), ("on", "orders"),
+                     ("on", "instructions"), ("at", "behest")),
                     ("of", ("HANDLED_BY",), False)),
 }
 # "gave the Special Groups millions of dollars", "delivered two consignments of rockets to the Peshmerga"
@@ -135,6 +141,10 @@ WEAPON_NOUNS = {"weapon", "arm", "rocket", "missile", "ammunition", "explosive",
                 "equipment", "penetrator", "launcher", "munition"}
 MONEY_NOUNS = {"money", "dollar", "fund", "funding", "payment", "cash", "salary", "stipend", "euro", "toman", "rial",
                "million", "billion"}
+# "the quarrel between X and Y": each opposes the other
+CONFLICT_NOUNS = {"quarrel", "dispute", "feud", "rivalry", "conflict", "clash", "fighting", "war", "enmity",
+                  "hostility"}
+BUDGET_NOUNS = {"budget", "coffers", "treasury", "payroll"}  # "paid from the PMF budget": by the PMF
 # "together with X", "along with X", "alongside X": X does what the subject does
 COMITATIVE = {"together", "along"}
 COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fought alongside X": allies
@@ -164,10 +174,12 @@ ROLE_WORDS: dict[str, tuple[tuple[str, ...], bool]] = {
     **dict.fromkeys(SOURCE_WORDS, (("SOURCE_FOR",), False)),
     **dict.fromkeys(KIN_WORDS, (("RELATIVE_OF",), False)),
     **dict.fromkeys(("ally", "partner", "friend", "associate", "confidant"), (("ALLIED_WITH",), False)),
-    **dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary"), (("OPPOSED",), False)),
+    **dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary", "critic"), (("OPPOSED",), False)),
     **dict.fromkeys(UNIT_NOUNS, (("PART_OF",), False)),
     "handler": (("HANDLED_BY",), True),
+    **dict.fromkeys(("governor", "mayor", "resident"), ((), False)),  # of a place: its holder is there
 }
+OFFICES = {"governor", "mayor", "resident"}
 HANDLER = ROLE_WORDS["handler"]
 TIES = {("RELATIVE_OF",), ("ALLIED_WITH",), ("OPPOSED",)}  # unlike posts, these are held nowhere
 RESPONSIBLE = {"responsible"}  # "the case officer responsible for Source 2 at the station"
@@ -211,7 +223,7 @@ MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought", "
 # "planned to visit", "wished to consult", "promised to rein in": what they want is not what happened
 IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
             "urge", "request", "offer", "propose", "threaten", "refuse", "fail", "decline", "need", "prepare", "vow",
-            "pledge", "agree", "decide", "able", "unable"}
+            "pledge", "agree", "decide", "able", "unable", "demand", "insist", "recommend", "suggest"}
 RELATIVE = {"who", "whom", "whose", "which", "that"}
 PERSONAL_RELATIVE = {"who", "whom", "whose"}
 # What a definite description ("the station", "the operation", "the town", "the general") can call an entity

@@ -30,7 +30,9 @@ from loaders.lexicon import (
     ATTRIBUTION_BEFORE,
     BALANCE,
     BODY_NOUNS,
+    BUDGET_NOUNS,
     COMITATIVE,
+    CONFLICT_NOUNS,
     CONTROL,
     CONTROL_VERBS,
     COOPERATION,
@@ -58,6 +60,7 @@ from loaders.lexicon import (
     MONEY_NOUNS,
     NAME_CLASSES,
     OBJECT_CONTROL,
+    OFFICES,
     PARTITIVE,
     PERCEPTION,
     PERSONAL_RELATIVE,
@@ -543,7 +546,7 @@ class _Clause:
                     if p.dep_ == "prep" and p.lower_ in preps for o in p.children if o.dep_ == "pobj"]
         # "a tribal leader in Ramadi", "the commander of the base": where the holder is (heading a country is not)
         places = [e for prep, named, found in anchors if predicates not in TIES
-                  and (prep in ("in", "at") or prep == "of" and named.lower_ in SITE_WORDS)
+                  and (prep in ("in", "at") or prep == "of" and (named.lower_ in SITE_WORDS or word in OFFICES))
                   for e in found if self.families.get(e) == "Location"]
         if predicates == ("LEADS",) and (
             any(c.lower_ in SUBORDINATE or c.lower_ in ("a", "an") for c in children)
@@ -632,7 +635,7 @@ def extract(
             if token.dep_ == "prep":
                 rules = _noun_prep(token, clause)
             elif token.pos_ in ("NOUN", "PROPN"):
-                rules = clause.role(token) + _assault(token, clause) + _branch(token, clause)
+                rules = clause.role(token) + _assault(token, clause) + _branch(token, clause) + _signature(token, clause)
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
                 rules = clause.stance(token)
             elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
@@ -706,8 +709,8 @@ class _Descriptions:
 
 def _unasserted(verb, depth: int = 0) -> bool:
     """Not said to have happened: 'did not meet', 'had no role in', 'without coordinating with', 'should list',
-    'will visit', 'planned to visit', 'wished first to consult', 'should help them to drive X out' ('would
-    later lead' tells what did happen)."""
+    'will visit', 'planned to visit', 'wished first to consult', 'should help them to drive X out', 'demanded
+    that X be paid' ('would later lead' tells what did happen)."""
     later = any(c.lower_ in ("later", "eventually") for c in verb.children)
     perfect = any(c.dep_ == "aux" and c.lower_ == "have" for c in verb.children)
     return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS
@@ -717,7 +720,9 @@ def _unasserted(verb, depth: int = 0) -> bool:
                for c in verb.children) \
         or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
         or verb.dep_ == "xcomp" and (verb.head.lemma_.lower() in IRREALIS or depth < 2 and _unasserted(verb.head,
-                                                                                                       depth + 1))
+                                                                                                       depth + 1)) \
+        or verb.dep_ == "ccomp" and verb.head.lemma_.lower() in IRREALIS and (  # "demanded that they be paid"
+            verb.tag_ == "VB" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VB" for c in verb.children))
 
 
 def _objects_of(prep, clause: _Clause) -> list[str]:
@@ -807,15 +812,19 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
 
 def _agents(verb, clause: _Clause) -> list[str]:
     """Who did what a passive verb says: 'by X', 'funded and armed by X' (the agent of the verb after it),
-    or 'during a raid by X'."""
+    'during a raid by X', or 'paid from the PMF budget'."""
     found: list[str] = []
     for v in (verb, *(c for c in verb.conjuncts if c.i > verb.i)):
         found = [e for c in v.children if c.dep_ == "agent" for e in _objects_of(c, clause)]
         if found:
             break
-    return found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("during", "in")
-                     for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in EVENT_NOUNS
-                     for p in o.children if p.dep_ == "prep" and p.lower_ == "by" for e in _objects_of(p, clause)]
+    found = found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("during", "in")
+                      for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in EVENT_NOUNS
+                      for p in o.children if p.dep_ == "prep" and p.lower_ == "by" for e in _objects_of(p, clause)]
+    return found or [e for c in verb.children if c.dep_ == "prep" and c.lower_ in ("from", "out", "through")
+                     for o in c.children if o.dep_ == "pobj" and o.lemma_.lower() in BUDGET_NOUNS
+                     for x in o.children if x.dep_ in ("compound", "poss") or x.dep_ == "prep" and x.lower_ == "of"
+                     for e in (_objects_of(x, clause) if x.dep_ == "prep" else clause.entities_of(x))]
 
 
 def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
@@ -921,12 +930,28 @@ def _assault(noun, clause: _Clause) -> list[Rule]:
 
 
 def _branch(name, clause: _Clause) -> list[Rule]:
-    """A body's own body is part of it: 'the Revolutionary Guards’ Quds Force', 'the PUK's Zanyari'."""
+    """A body's own body is part of it: 'the Revolutionary Guards’ Quds Force', 'the PUK's Zanyari'; a
+    person's body is the one he leads: 'Hadi al-Amiri's Fatah Alliance'."""
     m = clause.at.get(name.idx)
     if m is None or name.idx != m.start or clause.families.get(m.entity) != "Organization":
         return []  # once per mention, at its first word
-    owners = [p.entity for p, q in clause.possessed.items() if q is m and clause.families.get(p.entity) == "Organization"]
-    return [(("PART_OF",), [m.entity], owners, NOUN_CONFIDENCE)]
+    owners = [p.entity for p, q in clause.possessed.items() if q is m]
+    return [(("PART_OF",), [m.entity], [e for e in owners if clause.families.get(e) == "Organization"],
+             NOUN_CONFIDENCE),
+            (("LEADS",), [e for e in owners if clause.families.get(e) == "Person"], [m.entity], NOUN_CONFIDENCE)]
+
+
+def _signature(name, clause: _Clause) -> list[Rule]:
+    """A byline or signature, a line without a verb: 'By X and Y, Meridian News Agency', 'Nadia Rahman,
+    Mesopotamia Strategy Group' (members), 'Approved: Brig. X, Director, Muthanna Intelligence Directorate'
+    (its head, by the role between)."""
+    m = clause.at.get(name.idx)
+    if m is None or name.dep_ != "appos" or clause.families.get(m.entity) != "Organization" \
+            or any(t.pos_ in ("VERB", "AUX") and t.i > 0 for t in name.sent):
+        return []
+    people = [e for e in clause.entities_of(name.head) if clause.families.get(e) == "Person"]
+    roles = [ROLE_WORDS.get(c.lower_, ((), False))[0] for c in name.head.children if c.dep_ == "appos" and c.i < name.i]
+    return [(("LEADS",) if ("LEADS",) in roles else ("MEMBER_OF",), people, [m.entity], NOUN_CONFIDENCE)]
 
 
 def _attack(noun) -> bool:
@@ -935,7 +960,8 @@ def _attack(noun) -> bool:
 
 def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     """'the KDP in Erbil', 'Quds Force officers in Basra', 'the Ainkawa district of Erbil', 'Farhad Zamani of
-    the MOIS' (a member), 'the KSDP of Hama Haji Mahmoud' (its leader), 'has been in contact with X'."""
+    the MOIS' (a member), 'the KSDP of Hama Haji Mahmoud' (its leader), 'has been in contact with X', 'the
+    quarrel between X and Y'."""
     head = prep.head
     if prep.lower_ == "against":
         return _against(prep, clause)
@@ -944,7 +970,10 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     if head.pos_ not in ("NOUN", "PROPN"):
         return []
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
-    if prep.lower_ in ("in", "around"):
+    if prep.lower_ == "between" and head.lemma_.lower() in CONFLICT_NOUNS:  # "the quarrel between X and Y"
+        return [(("OPPOSED",), places[:1], places[1:], NOUN_CONFIDENCE)]
+    if prep.lower_ in ("in", "around") or prep.lower_ == "on" and any(
+            p.dep_ == "pobj" and p.lower_ in SPATIAL_NOUNS for p in prep.children):  # "on the edge of X"
         before = prep.doc[prep.i - 1]
         body = before.lower_ in GROUP_NOUNS or clause.family_at(before) == "Organization"
         if before != head and body and before.head.dep_ == "prep":
@@ -960,8 +989,12 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         aside = before.text == "," or head.dep_ == "appos" or head.lower_ in PLACE_NOUNS
         owners = [e for e in owners if aside or clause.families.get(e) != "Location"]
         return [(LOC, owners, places, NOUN_CONFIDENCE)]
-    if prep.lower_ == "of" and head.lower_ in PLACE_NOUNS:
+    if prep.lower_ == "of" and (head.lower_ in PLACE_NOUNS or head.lower_ in SPATIAL_NOUNS and head.dep_ == "appos"):
         parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
+        if head.dep_ == "appos" and (head.lower_ not in DIRECTIONS or _bare_the(head)) \
+                and not any(t.lower_ in DIRECTIONS for t in prep.doc[head.i:prep.i]):
+            # "Ramadi, the capital of Anbar", "the Hoz district, the heart of the city" (not "a town north of X")
+            parts += [e for e in clause.entities_of(head.head, follow=False) if clause.families.get(e) == "Location"]
         return [(("PART_OF",), parts, places, NOUN_CONFIDENCE)]
     if prep.lower_ == "of" and head.idx in clause.at:
         owner = clause.at[head.idx].entity

@@ -180,6 +180,7 @@ class DocumentResolver:
         self.base = base
         self.local = Resolver(matcher=AliasMatcher(()), families={})
         self.seen: list[str] = []
+        self.people: dict[str, list[str]] = {}  # a person this document introduced -> its name's part skeletons
 
     def define_acronyms(self, text: str) -> dict[str, str]:
         """'Kurdistan Socialist Democratic Party (KSDP)', 'Islamic Revolutionary Guard Corps – Qods Force
@@ -191,9 +192,21 @@ class DocumentResolver:
         if local.entity:
             return local
         found = self.base.resolve(name, self.seen)
+        if found.entity is None and not found.candidates and (fuller := self._fuller(name)):
+            return fuller
         if found.entity is None and local.candidates:
             return Resolution(None, 0.0, local.candidates + found.candidates)
         return found
+
+    def _fuller(self, name: str) -> Resolution | None:
+        """'Hassan Karim Jabbar al-Zayadi' after 'Hassan Karim al-Zayadi', or the other way round: a person
+        this document introduced, named again with a middle name added or left out (first and last names
+        the same, at least three names in the shorter form)."""
+        parts = name_key(name).split()
+        fits = [e for e, known in self.people.items()
+                if min(len(parts), len(known)) >= 3 and len(parts) != len(known)
+                and parts[0] == known[0] and parts[-1] == known[-1] and _within(*sorted((parts, known), key=len))]
+        return Resolution(fits[0], SCORE_SURNAME) if len(fits) == 1 else None
 
     def note(self, entity_id: str) -> None:
         self.seen.append(entity_id)
@@ -202,3 +215,11 @@ class DocumentResolver:
         self.local.learn(entity_id, family, [name])
         self.local.matcher.keys[normalize(name)].add(entity_id)
         self.seen.append(entity_id)
+        if family == "Person":
+            self.people.setdefault(entity_id, name_key(name).split())
+
+
+def _within(short: list[str], long: list[str]) -> bool:
+    """Whether the parts of `short` occur in `long` in the same order."""
+    rest = iter(long)
+    return all(part in rest for part in short)

@@ -300,6 +300,27 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
          "him with a survey.", ("brother-hosseini", "FUNDED", "t-source-karrar")),
         ("During the meeting of 9 Ordibehesht, Brother Hosseini paid Source Karrar three million dinars and tasked "
          "him with a survey.", ("t-source-karrar", "HANDLED_BY", "brother-hosseini")),
+        # a place's appositive; a person's body; bylines and signatures; offices over a place
+        ("The militia shelled Tikrit, the capital of Salahuddin province, in March.",
+         ("tikrit", "PART_OF", "salahuddin-province")),
+        ("Ammar al-Hakim's Hikma Movement left the alliance.", ("ammar-al-hakim", "LEADS", "hikma-movement")),
+        ("By Laila Haddad and Omar Fahmi, Tigris News Service", ("omar-fahmi", "MEMBER_OF", "tigris-news-service")),
+        ("Approved: Col. Samir Aziz Hadi, Director, Diyala Security Directorate",
+         ("col-samir-aziz-hadi", "LEADS", "diyala-security-directorate")),
+        ("Khalid Jassim al-Dulaimi, the governor of Nineveh, met the Peshmerga.",
+         ("khalid-jassim-al-dulaimi", "LOCATED_IN", "nineveh")),
+        ("The detainee, Salim Hadi Jabbar, a resident of Kirkuk, was questioned by Capt. Omar Fahmi.",
+         ("salim-hadi-jabbar", "LOCATED_IN", "kirkuk")),
+        ("The detainee, Salim Hadi Jabbar, a resident of Kirkuk, was questioned by Capt. Omar Fahmi.",
+         ("omar-fahmi", "MET_WITH", "salim-hadi-jabbar")),
+        # money from a body's budget; orders; sanctions; a quarrel between two; a critic; a veteran
+        ("The Mahdi Army was paid from the Peshmerga budget.", ("peshmerga", "FUNDED", "mahdi-army")),
+        ("He said that, on the orders of Soleimani, Khazali drove to Basra.",
+         ("qayis-khazali", "HANDLED_BY", "qassem-soleimani")),
+        ("The United States imposed sanctions on Kataib Hezbollah in 2009.",
+         ("united-states", "OPPOSED", "kataib-hezbollah")),
+        ("The feud between the Mahdi Army and the Peshmerga cost ten lives.", ("mahdi-army", "OPPOSED", "peshmerga")),
+        ("Hadi al-Amiri, a veteran of the Quds Force, spoke.", ("hadi-al-amiri", "MEMBER_OF", "quds-force")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
@@ -318,6 +339,8 @@ def test_recall_rules_find_the_fact(resolver, model, text, fact):
          ("qayis-khazali", "FUNDED", "mahdi-army")),
         ("Kataib Hezbollah tried to break the ISIS siege of Kirkuk.", ("kataib-hezbollah", "OPPOSED", "isis")),
         ("Several PMF factions sent fighters to Syria.", ("popular-mobilization-forces", "VISITED", "syria")),
+        ("Fighters reached Sinjar, west of Mosul, at dawn.", ("sinjar", "PART_OF", "mosul")),
+        ("Khazali demanded that the Mahdi Army be paid by the Peshmerga.", ("peshmerga", "FUNDED", "mahdi-army")),
     ],
 )
 def test_recall_rules_do_not_overreach(resolver, model, text, fact):

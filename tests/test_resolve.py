@@ -102,3 +102,13 @@ def test_a_hyphenated_acronym_names_the_body_named_last():
     doc = Resolver.build([]).for_document()
     text = "officers of the Kurdistan Security Council – Counter Terrorism (KSC-CT) said"
     assert doc.define_acronyms(text) == {"KSC-CT": "Counter Terrorism"}
+
+
+def test_a_person_named_again_with_a_middle_name_added_or_left_out():
+    doc = Resolver.build([]).for_document()
+    doc.introduce("hassan-karim-al-zayadi", "Person", "Hassan Karim al-Zayadi")
+    assert doc.resolve("Hassan Karim Jabbar al-Zayadi").entity == "hassan-karim-al-zayadi"
+    doc.introduce("ali-hamid-jabbar-al-saadi", "Person", "Ali Hamid Jabbar al-Saadi")
+    assert doc.resolve("Ali Hamid al-Saadi").entity == "ali-hamid-jabbar-al-saadi"
+    assert doc.resolve("Ali al-Saadi").entity is None  # two names are not enough to tell relatives apart
+    assert doc.resolve("Muhannad Jabbar al-Zayadi").entity is None  # another first name: a relative
