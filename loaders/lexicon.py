@@ -86,7 +86,6 @@ VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
     **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
              "pound hit encircle surround storm",
              {"": ("TARGETED",)}),
-    **_verbs("detain imprison jail intern", {"in": LOC, "at": LOC}),  # "was detained at Camp Bucca": held there
     **_verbs("burn destroy torch loot raze demolish", {"in": ("TARGETED",)}),  # "burned houses in Albu Hassan"
     **_verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
     **_verbs("control hold secure", {"": ("CONTROLS",)}),

@@ -942,9 +942,8 @@ def _branch(name, clause: _Clause) -> list[Rule]:
 
 
 def _signature(name, clause: _Clause) -> list[Rule]:
-    """A byline or signature, a line without a verb: 'By X and Y, Meridian News Agency', 'Nadia Rahman,
-    Mesopotamia Strategy Group' (members), 'Approved: Brig. X, Director, Muthanna Intelligence Directorate'
-    (its head, by the role between)."""
+    """A byline or signature, a line without a verb: 'By X and Y, Meridian News Agency' (members), 'Approved:
+    Brig. X, Director, Muthanna Intelligence Directorate' (its head, by the role between)."""
     m = clause.at.get(name.idx)
     if m is None or name.dep_ != "appos" or clause.families.get(m.entity) != "Organization" \
             or any(t.pos_ in ("VERB", "AUX") and t.i > 0 for t in name.sent):
