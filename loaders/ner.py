@@ -142,12 +142,12 @@ def units(text: str) -> list[Name]:
 # names spaCy's small model sees only the proper part of, the kind of thing following in lower case: an event
 # ("the Tikrit offensive", "the battle for Jalawla"), a council ("the Babil provincial council") named by its place
 # (a siege or an offensive "of" or "on" a place is an attack on it: loaders.relations reads those)
-EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|assault|battle)\b")
+EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|assault|battle|kidnapping|massacre|bombing|siege)\b")
 EVENT_BEFORE = re.compile(r"\b[Bb]attle (?:of|for) $")
 STATION_AFTER = re.compile(r" Station\b")  # an intelligence service's post in a place: "Najaf Station"
 COUNCIL_AFTER = re.compile(r"\s+(?:(?:district|provincial|province|municipal|city|town|local)\s+)?council\b")
 # a tribe ("the Janabi tribe"), and a place spaCy missed before the kind of place it is ("the Bakrajo quarter")
-PROPER = r"[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
+PROPER = r"(?:(?:al|el)-)?[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
 TRIBE = re.compile(rf"\bthe\s+({PROPER}\s+(?:tribe|clan))\b")
 QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|suburb|village)\b")
 

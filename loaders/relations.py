@@ -829,9 +829,13 @@ def _agents(verb, clause: _Clause) -> list[str]:
 
 def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
     """Facts a verb states through its object: 'held talks with X', 'carried out strikes against X',
-    'made a condolence visit' (an operation), 'sent weapons to X', 'gave X millions of dollars', 'sent him
-    to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
+    'made a condolence visit' (an operation), 'the raid was carried out by X', 'sent weapons to X', 'gave X
+    millions of dollars', 'sent him to Tehran', 'listed X as a terrorist organization', 'drove X out of Y'."""
     objects = [c for c in token.children if c.dep_ in ("dobj", "dative") and c.pos_ != "ADP"]
+    if not objects and lemma in LIGHT:  # "the raid was carried out by X": X took part in it
+        events = [e for c in token.children if c.dep_ == "nsubjpass" for e in clause.entities_of(c)
+                  if clause.families.get(e) == "Operation"]
+        return [(("PARTICIPATED_IN",), _agents(token, clause), events, VERB_CONFIDENCE)] if events else []
     direct = [c for c in objects if c.dep_ == "dobj"]
     if not direct and token.dep_ == "relcl" and token.head.pos_ == "NOUN" and lemma in TRANSFER \
             and not any(c.dep_ == "nsubj" and c.lower_ in PRONOUNS for c in token.children):

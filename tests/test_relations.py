@@ -321,6 +321,10 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
          ("united-states", "OPPOSED", "kataib-hezbollah")),
         ("The feud between the Mahdi Army and the Peshmerga cost ten lives.", ("mahdi-army", "OPPOSED", "peshmerga")),
         ("Hadi al-Amiri, a veteran of the Quds Force, spoke.", ("hadi-al-amiri", "MEMBER_OF", "quds-force")),
+        # a named event carried out by someone; a quarter whose name starts with an article
+        ("Police said the Tikrit bombing was carried out by Kataib Hezbollah.",
+         ("kataib-hezbollah", "PARTICIPATED_IN", "tikrit-bombing")),
+        ("Badr opened an office in the al-Jadida quarter of Kirkuk.", ("al-jadida", "PART_OF", "kirkuk")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
