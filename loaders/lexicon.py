@@ -50,55 +50,67 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
     return dict.fromkeys(lemmas.split(), (slots, reverse))
 
 
-VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = {
-    **_verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
-    **_verbs("receive host tell contact phone telephone persuade urge convince pressure question interrogate interview",
+def _one_entry_each(*tables: dict) -> dict:
+    """The tables as one, refusing a lemma listed twice (in a dict display the later entry would silently
+    replace the earlier one)."""
+    out: dict = {}
+    for table in tables:
+        if twice := out.keys() & table.keys():
+            raise ValueError(f"listed twice in loaders.lexicon.VERBS: {sorted(twice)}")
+        out.update(table)
+    return out
+
+
+VERBS: dict[str, tuple[dict[str, tuple[str, ...]], bool]] = _one_entry_each(
+    _verbs("meet confer negotiate talk speak", {"": ("MET_WITH",), "with": ("MET_WITH",), "at": ("VISITED",)}),
+    _verbs("receive host tell contact phone telephone persuade urge convince pressure question interrogate interview",
              {"": ("MET_WITH",)}),
-    **_verbs("discuss", {"with": ("MET_WITH",)}),
-    **_verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
-    **_verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
-    **_verbs("travel go fly come return drive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
+    _verbs("discuss", {"with": ("MET_WITH",)}),
+    _verbs("visit", {"": ("VISITED", "MET_WITH"), "in": ("VISITED",), "at": ("VISITED",)}),
+    _verbs("tour", {"": ("VISITED",), "at": ("VISITED",), "in": ("VISITED",)}),
+    _verbs("travel go fly come return drive slip cross", {"to": ("VISITED",), "into": ("VISITED",),
                                                             "in": ("VISITED",)}),
-    **_verbs("arrive", {"in": ("VISITED",), "at": ("VISITED",)}),
-    **_verbs("reach", {"": ("VISITED",)}),
-    **_verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
-    **_verbs("enter", {"": ("VISITED",)}),
-    **_verbs("introduce", {"to": ("MET_WITH",)}),
-    **_verbs("advance march", {"on": ("TARGETED",), "to": ("VISITED",), "into": ("VISITED",)}),
-    **_verbs("push move break head", {"to": ("VISITED",), "into": ("VISITED",)}),  # "broke through to Amerli"
-    **_verbs("bet rely", {"on": ("ALLIED_WITH",)}),  # "the KDP has bet on Turkey"
-    **_verbs("include comprise", {"": ("PART_OF",)}, reverse=True),  # "a list that included Badr"
-    **_verbs("lead command run found direct chair form establish create head", {"": ("LEADS",)}),
-    **_verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
-    **_verbs("serve", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
-    **_verbs("work", {"in": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",), "with": ("ALLIED_WITH",)}),
-    **_verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
+    _verbs("arrive", {"in": ("VISITED",), "at": ("VISITED",)}),
+    _verbs("reach", {"": ("VISITED",)}),
+    _verbs("spend", {"in": ("VISITED",), "around": ("VISITED",), "at": ("VISITED",)}),  # "spent days in X"
+    _verbs("enter", {"": ("VISITED",)}),
+    _verbs("introduce", {"to": ("MET_WITH",)}),
+    _verbs("advance march", {"on": ("TARGETED",), "to": ("VISITED",), "into": ("VISITED",)}),
+    _verbs("push move break", {"to": ("VISITED",), "into": ("VISITED",)}),  # "broke through to Amerli"
+    _verbs("head", {"": ("LEADS",), "to": ("VISITED",), "into": ("VISITED",)}),  # "headed to Baghdad"
+    _verbs("bet rely", {"on": ("ALLIED_WITH",)}),  # "the KDP has bet on Turkey"
+    _verbs("include comprise", {"": ("PART_OF",)}, reverse=True),  # "a list that included Badr"
+    _verbs("lead command run found direct chair form establish create", {"": ("LEADS",)}),
+    _verbs("join", {"": ("MEMBER_OF", "PARTICIPATED_IN")}),
+    _verbs("serve", {"in": ("MEMBER_OF",), "with": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",)}),
+    _verbs("work", {"in": ("MEMBER_OF",), "for": ("MEMBER_OF",), "at": ("MEMBER_OF",), "with": ("ALLIED_WITH",)}),
+    _verbs("fight battle", {"": ("OPPOSED",), "against": ("OPPOSED",), "in": ("PARTICIPATED_IN",),
                               "for": ("MEMBER_OF",)}),
-    **_verbs("recruit cultivate enlist co-opt enroll enrol", {"": ("RECRUITED",)}),
-    **_verbs("handle task debrief", {"": ("HANDLED_BY",)}, reverse=True),
-    **_verbs("train", {"": ("TRAINED",)}),
-    **_verbs("fund finance pay bankroll", {"": ("FUNDED",)}),
-    **_verbs("arm equip", {"": ("ARMED",)}),
-    **_verbs("supply", {"": ("ARMED",), "to": ("ARMED",)}),
-    **_verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
-    **_verbs("oppose resist confront rival denounce condemn", {"": ("OPPOSED",)}),
-    **_verbs("clash", {"with": ("OPPOSED",)}),
-    **_verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
+    _verbs("recruit cultivate enlist co-opt enroll enrol", {"": ("RECRUITED",)}),
+    _verbs("handle task debrief", {"": ("HANDLED_BY",)}, reverse=True),
+    _verbs("train", {"": ("TRAINED",)}),
+    _verbs("fund finance pay bankroll", {"": ("FUNDED",)}),
+    _verbs("arm equip", {"": ("ARMED",)}),
+    _verbs("supply", {"": ("ARMED",), "to": ("ARMED",)}),
+    _verbs("support back aid assist help advise sponsor protect", {"": ("SUPPORTED",)}),
+    _verbs("oppose resist confront rival denounce condemn", {"": ("OPPOSED",)}),
+    _verbs("clash", {"with": ("OPPOSED",)}),
+    _verbs("attack target kidnap abduct kill assassinate bomb arrest detain ambush shell raid strike execute besiege "
              "pound hit encircle surround storm",
              {"": ("TARGETED",)}),
-    **_verbs("burn destroy torch loot raze demolish", {"in": ("TARGETED",)}),  # "burned houses in Albu Hassan"
-    **_verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
-    **_verbs("control hold secure", {"": ("CONTROLS",)}),
-    **_verbs("recapture retake liberate free", {"": CONTROL}),
-    **_verbs("take", {"": ("CONTROLS",), "in": ("PARTICIPATED_IN",), "of": ("CONTROLS",)}),  # "took Mosul", "part in"
-    **_verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
-    **_verbs("report answer", {"to": ("HANDLED_BY",)}),
-    **_verbs("participate", {"in": ("PARTICIPATED_IN",)}),
-    **_verbs("attend", {"": ("PARTICIPATED_IN",)}),
-    **_verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
+    _verbs("burn destroy torch loot raze demolish", {"in": ("TARGETED",)}),  # "burned houses in Albu Hassan"
+    _verbs("capture seize overrun occupy", {"": CONTROL}),  # a place is held; a person or group is attacked
+    _verbs("control hold secure", {"": ("CONTROLS",)}),
+    _verbs("recapture retake liberate free", {"": CONTROL}),
+    _verbs("take", {"": ("CONTROLS",), "in": ("PARTICIPATED_IN",), "of": ("CONTROLS",)}),  # "took Mosul", "part in"
+    _verbs("inform brief tip", {"": ("SOURCE_FOR",)}),
+    _verbs("report answer", {"to": ("HANDLED_BY",)}),
+    _verbs("participate", {"in": ("PARTICIPATED_IN",)}),
+    _verbs("attend", {"": ("PARTICIPATED_IN",)}),
+    _verbs("base headquarter station locate shelter hide deploy live open lie keep sit retreat maintain",
              {"in": LOC, "near": LOC, "at": LOC, "into": LOC}),  # "keeps an office in X": for a body, not a country
-    **_verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
-}
+    _verbs("cooperate ally align coordinate partner side", {"with": ("ALLIED_WITH",)}),
+)
 RETAKE = {"recapture", "retake", "liberate", "free"}
 HANDLING = {"run", "direct"}  # who runs a body leads it; who runs a person handles them
 CONTROL_VERBS = {"take", "capture", "seize", "overrun", "occupy", "wrest", "win"}  # "took X from Y": Y held X

@@ -325,6 +325,8 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
         ("Police said the Tikrit bombing was carried out by Kataib Hezbollah.",
          ("kataib-hezbollah", "PARTICIPATED_IN", "tikrit-bombing")),
         ("Badr opened an office in the al-Jadida quarter of Kirkuk.", ("al-jadida", "PART_OF", "kirkuk")),
+        ("Khazali headed to Basra in May.", ("qayis-khazali", "VISITED", "basra")),
+        ("Khazali headed the Mahdi Army in Basra.", ("qayis-khazali", "LEADS", "mahdi-army")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
@@ -382,3 +384,10 @@ def test_a_fact_about_someone_the_quote_does_not_name_is_less_certain(resolver, 
     found = facts(resolver, model, "Khazali met Muhandis in Baghdad. He later visited Tehran and met Soleimani there.")
     named = found[("qayis-khazali", "MET_WITH", "abu-mahdi-al-muhandis")]
     assert found[("qayis-khazali", "VISITED", "tehran")].confidence < named.confidence
+
+
+def test_a_verb_is_listed_once_in_the_lexicon():
+    from loaders import lexicon
+
+    with pytest.raises(ValueError, match="meet"):  # a later entry would replace the earlier one unseen
+        lexicon._one_entry_each(lexicon._verbs("meet", {"": ("MET_WITH",)}), lexicon._verbs("meet visit", {}))
