@@ -209,6 +209,7 @@ def chromium(tmp_path: Path):
 
 def browser_login(driver, settings: Settings, password: str) -> None:
     """What a user does: open Neo4j Browser, check it found our Bolt port, type the user and password, connect."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -220,9 +221,17 @@ def browser_login(driver, settings: Settings, password: str) -> None:
     assert bolt.endswith(f"127.0.0.1:{settings.neo4j_bolt_port}")
     driver.find_element(By.CSS_SELECTOR, '[data-testid="username"]').send_keys(settings.neo4j_user)
     field.send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, '[data-testid="connect"]').click()
     connected = f"You are connected as user {settings.neo4j_user}"
-    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), connected))
+    for _ in range(3):  # a click can land before the form is live (seen once: the form filled, nothing sent)
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid="connect"]'))).click()
+        try:
+            WebDriverWait(driver, 20).until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), connected))
+            return
+        except TimeoutException:
+            if not driver.find_elements(By.CSS_SELECTOR, '[data-testid="connect"]'):
+                break  # the form is gone: clicking again would not help
+    raise AssertionError("Neo4j Browser did not connect: "
+                         + driver.find_element(By.TAG_NAME, "body").get_attribute("textContent")[:500])
 
 
 @dataclass
