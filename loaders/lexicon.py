@@ -51,12 +51,12 @@ def _verbs(lemmas: str, slots: dict[str, tuple[str, ...]], reverse: bool = False
 
 
 def _one_entry_each(*tables: dict) -> dict:
-    """The tables as one, refusing a lemma listed twice (in a dict display the later entry would silently
+    """The tables as one, refusing a word listed twice (in a dict display the later entry would silently
     replace the earlier one)."""
     out: dict = {}
     for table in tables:
         if twice := out.keys() & table.keys():
-            raise ValueError(f"listed twice in loaders.lexicon.VERBS: {sorted(twice)}")
+            raise ValueError(f"listed twice in a table of loaders.lexicon: {sorted(twice)}")
         out.update(table)
     return out
 
@@ -119,32 +119,31 @@ EXPEL = {"drive", "push", "expel", "oust", "evict", "chase", "force"}  # "drove 
 DESIGNATE = {"list", "designate", "label", "brand", "declare", "name", "blacklist"}  # "... as a terrorist group"
 # a light verb and an event noun state what a verb would: "held talks with", "carried out strikes against",
 # "made a visit to", "played a part in" (the noun's lemma -> its preposition and the fact)
-EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = {
-    **dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation",
-                     "conference", "session", "interview"),
-                    ({"with"}, ("MET_WITH",))),
-    **dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
-                    ({"against", "on"}, ("TARGETED",))),
-    **dict.fromkeys(("visit", "trip", "journey"), ({"to"}, ("VISITED",))),
-    **dict.fromkeys(("part", "role"), ({"in"}, ("PARTICIPATED_IN",))),
-    **dict.fromkeys(("relationship", "relations", "ties", "links", "alliance", "partnership"),
-                    ({"with", "to"}, ("ALLIED_WITH",))),  # "has a special relationship with"
-    **dict.fromkeys(("order", "orders", "instruction", "instructions", "direction", "directions", "guidance"),
-                    ({"from"}, ("HANDLED_BY",))),  # "took his orders from"
-    **dict.fromkeys(("sanction", "sanctions", "embargo"), ({"on", "against"}, ("OPPOSED",))),  # "imposed sanctions on"
-}
+EVENT_OBJECTS: dict[str, tuple[set[str], tuple[str, ...]]] = _one_entry_each(
+    dict.fromkeys(("talk", "talks", "meeting", "discussion", "negotiation", "conversation", "consultation",
+                   "conference", "session", "interview"),
+                  ({"with"}, ("MET_WITH",))),
+    dict.fromkeys(("strike", "airstrike", "attack", "raid", "assault", "bombing", "offensive"),
+                  ({"against", "on"}, ("TARGETED",))),
+    dict.fromkeys(("visit", "trip", "journey"), ({"to"}, ("VISITED",))),
+    dict.fromkeys(("part", "role"), ({"in"}, ("PARTICIPATED_IN",))),
+    dict.fromkeys(("relationship", "relations", "ties", "links", "alliance", "partnership"),
+                  ({"with", "to"}, ("ALLIED_WITH",))),  # "has a special relationship with"
+    dict.fromkeys(("order", "orders", "instruction", "instructions", "direction", "directions", "guidance"),
+                  ({"from"}, ("HANDLED_BY",))),  # "took his orders from"
+    dict.fromkeys(("sanction", "sanctions", "embargo"), ({"on", "against"}, ("OPPOSED",))),  # "imposed sanctions on"
+)
 # a state a prepositional phrase puts its subject in: "in contact with X", "under the control of X" (held by X),
 # "in Islamic State hands", "under the direction of X" (the noun -> preposition, its object's preposition,
 # the fact, whether the fact is about the object)
-STATES: dict[tuple[str, str], tuple[str, tuple[str, ...], bool]] = {
-    **dict.fromkeys((("in", "contact"), ("in", "touch"), ("in", "talks"), ("in", "negotiations")),
-                    ("with", ("MET_WITH",), False)),
-    ("under", "control"): ("of", ("CONTROLS",), True),
-    ("in", "hands"): ("", ("CONTROLS",), True),
-    **dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions"), ("on", "orders"),
-                     ("on", "instructions"), ("at", "behest")),
-                    ("of", ("HANDLED_BY",), False)),
-}
+STATES: dict[tuple[str, str], tuple[str, tuple[str, ...], bool]] = _one_entry_each(
+    dict.fromkeys((("in", "contact"), ("in", "touch"), ("in", "talks"), ("in", "negotiations")),
+                  ("with", ("MET_WITH",), False)),
+    {("under", "control"): ("of", ("CONTROLS",), True), ("in", "hands"): ("", ("CONTROLS",), True)},
+    dict.fromkeys((("under", "direction"), ("under", "orders"), ("under", "instructions"), ("on", "orders"),
+                   ("on", "instructions"), ("at", "behest")),
+                  ("of", ("HANDLED_BY",), False)),
+)
 # "gave the Special Groups millions of dollars", "delivered two consignments of rockets to the Peshmerga"
 TRANSFER = {"send", "deliver", "ship", "smuggle", "give", "provide", "supply", "fly", "hand", "transfer", "pay",
             "channel", "funnel"}
@@ -178,19 +177,19 @@ PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "are
 PLACE_WORD = _alternatives(sorted(PLACE_NOUNS))  # for loaders.extract: "X, a town in ..." is a place
 UNIT_NOUNS = {"unit", "branch", "wing", "arm", "division", "department", "directorate", "subsidiary", "faction",
               "brigade", "cell", "service"}
+OFFICES = {"governor", "mayor", "resident"}  # of a place: the holder is there (no type links him to it otherwise)
 # a role noun -> (what it says of its holder and the entity it is a role of, reversed: said of that entity)
-ROLE_WORDS: dict[str, tuple[tuple[str, ...], bool]] = {
-    **dict.fromkeys(LEADER_WORDS, (("LEADS",), False)),
-    **dict.fromkeys(MEMBER_WORDS, (("MEMBER_OF",), False)),
-    **dict.fromkeys(SOURCE_WORDS, (("SOURCE_FOR",), False)),
-    **dict.fromkeys(KIN_WORDS, (("RELATIVE_OF",), False)),
-    **dict.fromkeys(("ally", "partner", "friend", "associate", "confidant"), (("ALLIED_WITH",), False)),
-    **dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary", "critic"), (("OPPOSED",), False)),
-    **dict.fromkeys(UNIT_NOUNS, (("PART_OF",), False)),
-    "handler": (("HANDLED_BY",), True),
-    **dict.fromkeys(("governor", "mayor", "resident"), ((), False)),  # of a place: its holder is there
-}
-OFFICES = {"governor", "mayor", "resident"}
+ROLE_WORDS: dict[str, tuple[tuple[str, ...], bool]] = _one_entry_each(
+    dict.fromkeys(LEADER_WORDS, (("LEADS",), False)),
+    dict.fromkeys(MEMBER_WORDS, (("MEMBER_OF",), False)),
+    dict.fromkeys(SOURCE_WORDS, (("SOURCE_FOR",), False)),
+    dict.fromkeys(KIN_WORDS, (("RELATIVE_OF",), False)),
+    dict.fromkeys(("ally", "partner", "friend", "associate", "confidant"), (("ALLIED_WITH",), False)),
+    dict.fromkeys(("rival", "enemy", "foe", "opponent", "adversary", "critic"), (("OPPOSED",), False)),
+    dict.fromkeys(UNIT_NOUNS, (("PART_OF",), False)),
+    {"handler": (("HANDLED_BY",), True)},
+    dict.fromkeys(OFFICES, ((), False)),
+)
 HANDLER = ROLE_WORDS["handler"]
 TIES = {("RELATIVE_OF",), ("ALLIED_WITH",), ("OPPOSED",)}  # unlike posts, these are held nowhere
 RESPONSIBLE = {"responsible"}  # "the case officer responsible for Source 2 at the station"

@@ -386,7 +386,7 @@ def test_a_fact_about_someone_the_quote_does_not_name_is_less_certain(resolver, 
     assert found[("qayis-khazali", "VISITED", "tehran")].confidence < named.confidence
 
 
-def test_a_verb_is_listed_once_in_the_lexicon():
+def test_a_word_is_listed_once_in_a_lexicon_table():
     from loaders import lexicon
 
     with pytest.raises(ValueError, match="meet"):  # a later entry would replace the earlier one unseen
