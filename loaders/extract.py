@@ -18,12 +18,14 @@ ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a pl
 # What stands just before a name says more about its family than spaCy's small model often does.
 PLACE_CONTEXT = re.compile(
     r"\b(?:in|near|outside|into|to|from|(?:town|village|city|district|province|region|area|north|south|east|west"
-    r"|capital|outskirts|governor|mayor) of)\s+$", re.IGNORECASE
+    r"|capital|outskirts|governor|mayor) of|(?:border|crossing|checkpoint) at)\s+$", re.IGNORECASE
 )
 PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
     r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
 )
+# "the source codenamed Darband": a person, whatever spaCy calls the name elsewhere
+CODENAME_BEFORE = re.compile(r"\b(?:source|agent|informant)s?\s+(?:codenamed|code-named|known as)\s+$", re.IGNORECASE)
 # "X, the leader of ...", "X, the Badr Organization’s commander", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
     rf"^,\s+(?:(?:the |a |an )?(?:[\w-]+(?:['’]s)? ){{0,2}}"
@@ -137,7 +139,8 @@ def _coordinated(name: ner.Name, resolver: Resolver) -> list[ner.Name]:
 def _context(text: str, name: ner.Name) -> tuple[tuple[str, str], int] | None:
     """The family and kind the words around a name give it, and how much that weighs."""
     before, after = text[max(0, name.start - 40):name.start], text[name.end:name.end + 60]
-    if ROLE_AFTER.match(after) or WHO_AFTER.match(after) and not OF_BEFORE.search(before):
+    if ROLE_AFTER.match(after) or WHO_AFTER.match(after) and not OF_BEFORE.search(before) \
+            or CODENAME_BEFORE.search(before):
         return ("Person", "person"), DEFINITION_WEIGHT
     if PLACE_AFTER.match(after):
         return ("Location", "place"), DEFINITION_WEIGHT
@@ -231,7 +234,10 @@ def extract(
                     id=entity_id, name=name.text, family=name.family, kind=kind, aliases=[name.text],
                     reviewed=False, candidates=candidates,
                 )
-                local.introduce(entity_id, name.family, name.text)
+                # "Kosrat Rasul Ali, the first deputy ...", which spaCy called a facility: indexed as a person
+                context = None if is_source or name.label == "KIND" else _context(text, name)
+                defined = context is not None and context[1] == DEFINITION_WEIGHT
+                local.introduce(entity_id, context[0][0] if defined else name.family, name.text)
                 families[entity_id] = name.family
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1

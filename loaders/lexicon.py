@@ -149,6 +149,9 @@ TRANSFER = {"send", "deliver", "ship", "smuggle", "give", "provide", "supply", "
             "channel", "funnel"}
 WEAPON_NOUNS = {"weapon", "arm", "rocket", "missile", "ammunition", "explosive", "gun", "rifle", "mortar", "drone",
                 "equipment", "penetrator", "launcher", "munition"}
+TRAINING_NOUNS = {"training", "instruction"}
+# "receive weapons, training and money from the Quds Force": what the giver gave (armed, trained, funded)
+RECEIVE = {"receive", "get", "obtain", "accept"}
 MONEY_NOUNS = {"money", "dollar", "fund", "funding", "payment", "cash", "salary", "stipend", "euro", "toman", "rial",
                "million", "billion"}
 # "the quarrel between X and Y": each opposes the other
@@ -161,6 +164,7 @@ COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fou
 LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
          "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
 SEND = {"send", "dispatch", "deploy"}
+SUCCEED = {"succeed", "replace"}  # "succeeded X as commander of Y": the subject holds the role now
 BALANCE = {"balance", "pit", "play", "weigh", "hedge", "warn", "vote"}  # "balanced the KDP against the PUK"
 # what one side does to another, named as a noun: "the Islamic State siege of Amerli", "attacks on X by Y"
 # (the noun -> the prepositions that name its target)
@@ -210,7 +214,9 @@ GROUP_NOUNS = {"delegation", "delegations", "members", "officials", "officers", 
 # a group that travels is where it met someone, not where it is based
 MOBILE = {"delegation", "delegations", "envoy", "envoys", "team", "teams"}
 # a place someone keeps: its owner, not the place its name starts with ("the Makhmour refugee camp")
-FACILITY_NOUNS = {"office", "offices", "headquarters", "camp", "camps", "residence", "house", "home"}
+# "offices of the KDPI", "the IRGC garrison in Marivan": where a body is, and the body a strike on them hits
+BODY_SITES = {"office", "offices", "headquarters", "camp", "camps", "garrison", "garrisons", "base", "bases"}
+FACILITY_NOUNS = BODY_SITES | {"residence", "house", "home"}
 # whoever commands "Peshmerga units" or "JAM fighters" serves in that force; they do not lead it
 PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militiamen", "cells", "commands"}
 # "on the outskirts of Tehran", "in the north of the city": where a part of a place is, the place is

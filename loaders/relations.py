@@ -30,6 +30,7 @@ from loaders.lexicon import (
     ATTRIBUTION_BEFORE,
     BALANCE,
     BODY_NOUNS,
+    BODY_SITES,
     BUDGET_NOUNS,
     COMITATIVE,
     CONFLICT_NOUNS,
@@ -67,6 +68,7 @@ from loaders.lexicon import (
     PLACE_NOUNS,
     POSSESSIVE_GAP,
     PRONOUNS,
+    RECEIVE,
     RELATIVE,
     REPORTED_PRONOUNS,
     REPORTING,
@@ -82,9 +84,11 @@ from loaders.lexicon import (
     STANCES,
     STATES,
     SUBORDINATE,
+    SUCCEED,
     TIE_PREPS,
     TIES,
     TITLE_CLASSES,
+    TRAINING_NOUNS,
     TRANSFER,
     UNIT_NOUNS,
     VERBS,
@@ -220,8 +224,8 @@ class _Clause:
             if token.dep_ != "poss" and m in self.possessed:  # "the Revolutionary Guards’ Quds Force"
                 m = self.possessed[m]
             found = [m.entity]
-        elif (named := self._known_as(token)) is not None:  # "an officer known as Hajj Yusuf"
-            found = [named]
+        elif named := self._known_as(token):  # "an officer known as Hajj Yusuf"
+            found = named
         elif lower in GROUP_PRONOUNS:
             found = self._group(token, avoid)
         elif lower in PRONOUNS:
@@ -232,9 +236,10 @@ class _Clause:
                               else self._described(clause.head))
         elif examples := self._examples(token):  # "Shia leaders such as Ammar al-Hakim and Hadi al-Amiri"
             found = examples
-        elif lower in GROUP_NOUNS:  # "a delegation of the PUK", "Quds Force officers", "his fighters"
+        elif lower in GROUP_NOUNS or lower in BODY_SITES:  # "a delegation of the PUK", "his fighters"
             found = [e for c in token.children if c.dep_ == "prep" and c.lower_ == "of"
-                     for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)]
+                     for p in c.children if p.dep_ == "pobj" for e in self.entities_of(p, depth + 1)
+                     if lower not in BODY_SITES or self.families.get(e) != "Location"]  # not "the camps of Ramadi"
             owners = [self.at[t.idx].entity for c in token.children if c.dep_ in ("compound", "nmod")
                       for t in c.subtree if t.idx in self.at]  # "the MNF-I interrogation cell", "the KDP office"
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
@@ -419,15 +424,16 @@ class _Clause:
         return [e for c in subjects for e in self.entities_of(c, follow=False)
                 if self.families.get(e) == "Person" and e not in avoid]
 
-    def _known_as(self, token) -> str | None:
-        """'an officer known as Hajj Yusuf', 'an offensive the militias called Operation Ashura'."""
+    def _known_as(self, token) -> list[str]:
+        """'an officer known as Hajj Yusuf', 'an offensive the militias called Operation Ashura', 'two instructors,
+        who called themselves Abu Jihad and Abu Ali'."""
         for acl in token.children:
             if acl.dep_ in ("acl", "relcl") and acl.lemma_.lower() in ("know", "call", "name", "nickname"):
                 for prep in acl.children:
                     for o in prep.children if prep.lower_ == "as" else [prep] if prep.dep_ == "oprd" else []:
                         if o.idx in self.at:
-                            return self.at[o.idx].entity
-        return None
+                            return [self.at[x.idx].entity for x in (o, *o.conjuncts) if x.idx in self.at]
+        return []
 
     def _person_above(self, noun) -> list[str]:
         """'who' refers to a person: 'Source 2, an engineer at the North Oil Company who reports ...'."""
@@ -498,8 +504,7 @@ class _Clause:
         'an officer known as X', 'X is the leader', 'named X as the leader', 'Oil Minister X', or the holder
         of a coordinated role."""
         named = [e for c in noun.children if c.dep_ == "appos" for e in self.entities_of(c)]
-        if (known := self._known_as(noun)) is not None:
-            named.append(known)
+        named += self._known_as(noun)
         head = noun.head
         if named or head.i == noun.i:
             return named
@@ -514,7 +519,10 @@ class _Clause:
             return self.subjects(head)[0]
         if noun.dep_ == "pobj" and head.lower_ == "as":
             verb = head.head
-            return [e for c in verb.children if c.dep_ == "dobj" for e in self.entities_of(c)] or self.subjects(verb)[0]
+            objects = [e for c in verb.children if c.dep_ == "dobj" for e in self.entities_of(c)]
+            if verb.lemma_.lower() in SUCCEED:  # "Qaani, who succeeded Soleimani as commander of X": both, in turn
+                return self.subjects(verb)[0] + objects
+            return objects or self.subjects(verb)[0]
         if noun.dep_ == "conj" and depth < 2 and "NNS" not in (noun.tag_, head.tag_):
             return self.holders(head, depth + 1)  # "the chairman and the founder of X"; not "his brother and fighters"
         return []
@@ -709,8 +717,8 @@ class _Descriptions:
 
 def _unasserted(verb, depth: int = 0) -> bool:
     """Not said to have happened: 'did not meet', 'had no role in', 'without coordinating with', 'should list',
-    'will visit', 'planned to visit', 'wished first to consult', 'should help them to drive X out', 'demanded
-    that X be paid' ('would later lead' tells what did happen)."""
+    'will visit', 'planned to visit', 'wished first to consult', 'should help them to drive X out', 'would never
+    allow the KDP to take X', 'demanded that X be paid' ('would later lead' tells what did happen)."""
     later = any(c.lower_ in ("later", "eventually") for c in verb.children)
     perfect = any(c.dep_ == "aux" and c.lower_ == "have" for c in verb.children)
     return any(c.dep_ == "neg" or c.dep_ == "aux" and c.lower_ in MODALS
@@ -719,8 +727,9 @@ def _unasserted(verb, depth: int = 0) -> bool:
                or c.dep_ == "dobj" and any(g.dep_ == "det" and g.lower_ in ("no", "neither") for g in c.children)
                for c in verb.children) \
         or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
-        or verb.dep_ == "xcomp" and (verb.head.lemma_.lower() in IRREALIS or depth < 2 and _unasserted(verb.head,
-                                                                                                       depth + 1)) \
+        or (verb.dep_ == "xcomp" or verb.dep_ == "ccomp" and any(c.dep_ == "aux" and c.lower_ == "to"
+                                                                for c in verb.children)) \
+        and (verb.head.lemma_.lower() in IRREALIS or depth < 2 and _unasserted(verb.head, depth + 1)) \
         or verb.dep_ == "ccomp" and verb.head.lemma_.lower() in IRREALIS and (  # "demanded that they be paid"
             verb.tag_ == "VB" or any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VB" for c in verb.children))
 
@@ -732,7 +741,7 @@ def _objects_of(prep, clause: _Clause) -> list[str]:
 def _places_of(prep, clause: _Clause) -> list[str]:
     """Where arriving puts someone: 'at Amerli', or 'at the Zanyari headquarters in Dabashan' (a meeting at a
     safe house in a district is not a visit to the district)."""
-    found = _objects_of(prep, clause)
+    found = [e for e in _objects_of(prep, clause) if clause.families.get(e) == "Location"]
     return found or [e for o in prep.children if o.dep_ == "pobj" for p in o.children
                      if p.dep_ == "prep" and p.lower_ == "in" for e in _objects_of(p, clause)]
 
@@ -861,6 +870,12 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             words, predicates = EVENT_OBJECTS.get(obj.lower_) or EVENT_OBJECTS[noun]
             out += [(predicates, subj, _objects_of(p, clause), NOUN_CONFIDENCE)
                     for p in (*obj.children, *preps) if p.dep_ == "prep" and p.lower_ in words]
+        if lemma in RECEIVE and obj == direct[0]:  # "receive weapons, training and money from X": X gave them
+            given = things | {t.lemma_.lower() for t in obj.conjuncts}
+            givers = [e for p in (*preps, *obj.children) if p.dep_ in ("prep", "dative") and p.lower_ == "from"
+                      for e in _objects_of(p, clause)]  # "received a salary from X": the parser may hang it on either
+            out += [((predicate,), givers, subj, VERB_CONFIDENCE) for nouns, predicate in
+                    ((WEAPON_NOUNS, "ARMED"), (MONEY_NOUNS, "FUNDED"), (TRAINING_NOUNS, "TRAINED")) if given & nouns]
         if lemma in TRANSFER and things & (WEAPON_NOUNS | MONEY_NOUNS):
             recipients = [e for c in token.children if c.dep_ == "dative" for e in clause.entities_of(c)]
             recipients += [e for p in preps if p.lower_ in ("to", "for") for o in p.children if o.dep_ == "pobj"
@@ -975,7 +990,8 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
     places = [e for p in prep.children if p.dep_ == "pobj" for e in clause.entities_of(p)]
     if prep.lower_ == "between" and head.lemma_.lower() in CONFLICT_NOUNS:  # "the quarrel between X and Y"
         return [(("OPPOSED",), places[:1], places[1:], NOUN_CONFIDENCE)]
-    if prep.lower_ in ("in", "around") or prep.lower_ == "on" and any(
+    if prep.lower_ in ("in", "around") or prep.lower_ == "at" and head.lower_ in BODY_SITES \
+            or prep.lower_ == "on" and any(
             p.dep_ == "pobj" and p.lower_ in SPATIAL_NOUNS for p in prep.children):  # "on the edge of X"
         before = prep.doc[prep.i - 1]
         body = before.lower_ in GROUP_NOUNS or clause.family_at(before) == "Organization"

@@ -22,7 +22,7 @@ TITLES = {
     "sgt", "sergeant", "cmdr", "commander", "staff", "mr", "mrs", "ms", "dr", "sheikh", "shaykh", "haj", "hajj",
     "hajji", "ayatollah", "sayyid", "sayed", "president", "minister", "prime", "deputy", "judge", "imam", "mullah",
     "ambassador", "secretary", "senator", "speaker", "agent", "officer", "the", "brother", "sister", "comrade",
-    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance", "sardar",
+    "engineer", "eng", "oil", "foreign", "defense", "defence", "interior", "finance", "sardar", "kak",
 }
 STOPWORDS = {"of", "the", "and", "for", "in", "on", "to", "a"}
 # Transliteration: one letter for sounds written several ways; vowels only where they start a word.
@@ -31,6 +31,7 @@ SOUNDS = [("ph", "f"), ("kh", "x"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("th"
 # "the Fatah Alliance ... Fatah", "the Badr Organization ... Badr": the name without the kind of body it is
 BODY_WORDS = {"organization", "organisation", "alliance", "party", "movement", "coalition", "front", "bloc",
               "brigades", "corps", "league", "union"}
+FIRM_WORDS = {"company", "group", "firm", "corporation"}  # "the Shaho Transport Company ... Shaho's tankers"
 SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
 ACRONYM_DEFINITION = re.compile(
     r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8}(?:-[A-Z]{1,4})?)\)"
@@ -60,9 +61,12 @@ def name_key(name: str) -> str:
 
 
 def short_name(name: str) -> str | None:
-    """'the Badr Organization' -> 'Badr': a body's name without the kind of body it is, if it has one."""
+    """'the Badr Organization' -> 'Badr', 'the Shaho Transport Company' -> 'Shaho': a body's name without the
+    kind of body it is, if it has one."""
     named = name_parts(name)
-    return named[0] if len(named) == 2 and fold(named[1]) in BODY_WORDS else None
+    if len(named) == 3 and fold(named[2]) in FIRM_WORDS and named[1][:1].isupper():
+        return named[0]
+    return named[0] if len(named) == 2 and fold(named[1]) in BODY_WORDS | FIRM_WORDS else None
 
 
 def initials(name: str) -> str:
@@ -107,7 +111,8 @@ class Resolver:
         for alias in aliases:
             self.words[entity_id].update(fold(p) for p in name_parts(alias))
             key = name_key(alias)
-            if key:
+            named = name_parts(alias)
+            if key and not (len(named) == 1 and named[0].islower()):  # "foreign ministry" is not "Ministry"
                 self.skeletons[key].add(entity_id)
             words = [w for w in re.findall(r"[\w’']+", alias) if w.lower() not in STOPWORDS]
             if len(words) >= 2 and not is_acronym(alias):
@@ -184,8 +189,17 @@ class DocumentResolver:
 
     def define_acronyms(self, text: str) -> dict[str, str]:
         """'Kurdistan Socialist Democratic Party (KSDP)', 'Islamic Revolutionary Guard Corps – Qods Force
-        (IRGC-QF)': the acronym means the long name here (the Qods Force, named last)."""
-        return {acr: long for long, acr in ACRONYM_DEFINITION.findall(text) if initials(long).endswith(acr[-2:])}
+        (IRGC-QF)': the acronym means the long name here (the Qods Force, named last). Its letters may come in
+        another order, from the name in another language ('Democratic Party of Iranian Kurdistan (KDPI)')."""
+        found = {}
+        for long, acr in ACRONYM_DEFINITION.findall(text):
+            if not (initials(long).endswith(acr[-2:]) or sorted(acr.replace("-", "")) == sorted(initials(long))):
+                continue
+            head = long.split(" of ")[0]
+            if head != long and self.resolve(long).entity is None and self.resolve(head).entity is not None:
+                long = head  # "the Quds Force of the Islamic Revolutionary Guard Corps (IRGC-QF)": the Quds Force
+            found[acr] = long
+        return found
 
     def resolve(self, name: str) -> Resolution:
         local = self.local.resolve(name, self.seen)

@@ -327,6 +327,21 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
         ("Badr opened an office in the al-Jadida quarter of Kirkuk.", ("al-jadida", "PART_OF", "kirkuk")),
         ("Khazali headed to Basra in May.", ("qayis-khazali", "VISITED", "basra")),
         ("Khazali headed the Mahdi Army in Basra.", ("qayis-khazali", "LEADS", "mahdi-army")),
+        # what is received from whom; a body's sites; names taken; a successor; a codename; "Kak"
+        ("Kataib Hezbollah and the Mahdi Army receive weapons, training and money from the Quds Force.",
+         ("quds-force", "TRAINED", "mahdi-army")),
+        ("Kataib Hezbollah and the Mahdi Army receive weapons, training and money from the Quds Force.",
+         ("quds-force", "ARMED", "kataib-hezbollah")),
+        ("The detainee said that Khazali received a monthly salary from the Quds Force.",
+         ("quds-force", "FUNDED", "qayis-khazali")),
+        ("Soleimani met Khazali at the Peshmerga garrison in Kirkuk.", ("peshmerga", "LOCATED_IN", "kirkuk")),
+        ("Drones struck a camp of the Mahdi Army at Kirkuk.", ("mahdi-army", "LOCATED_IN", "kirkuk")),
+        ("He said that two instructors, who called themselves Abu Jihad and Abu Ali, were members of Hezbollah.",
+         ("abu-ali", "MEMBER_OF", "hezbollah")),
+        ("Esmail Qaani, who succeeded Qassem Soleimani as commander of the Quds Force, flew to Baghdad.",
+         ("esmail-qaani", "LEADS", "quds-force")),
+        ("Brother Mehdi met the source codenamed Darband. Brother Mehdi paid Darband two thousand dollars and "
+         "tasked him with a survey.", ("darband", "HANDLED_BY", "brother-mehdi")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
@@ -347,10 +362,22 @@ def test_recall_rules_find_the_fact(resolver, model, text, fact):
         ("Several PMF factions sent fighters to Syria.", ("popular-mobilization-forces", "VISITED", "syria")),
         ("Fighters reached Sinjar, west of Mosul, at dawn.", ("sinjar", "PART_OF", "mosul")),
         ("Khazali demanded that the Mahdi Army be paid by the Peshmerga.", ("peshmerga", "FUNDED", "mahdi-army")),
+        ("By 2013 many Peshmerga men sat in the protest camps of Ramadi.", ("peshmerga", "LOCATED_IN", "ramadi")),
+        ("Khazali said that the PUK would never allow the KDP to take Kirkuk.", ("kdp", "CONTROLS", "kirkuk")),
+        ("Esmail Qaani, who succeeded Qassem Soleimani as commander of the Quds Force, flew to Baghdad.",
+         ("qassem-soleimani", "MET_WITH", "quds-force")),
     ],
 )
 def test_recall_rules_do_not_overreach(resolver, model, text, fact):
     assert fact not in facts(resolver, model, text)
+
+
+def test_a_kurdish_honorific_names_the_person_named_before(resolver, model):
+    text = ("Darband stated that Kosrat Rasul Ali, the first deputy secretary-general of the PUK, travelled to Tehran. "
+            "According to the source, Kak Kosrat told his hosts nothing.")
+    mentions = extract("t", text, noise_spans(text, []), resolver, model).mentions
+    named = {text[s:e]: entity for entity, spans in mentions.items() for s, e in spans}
+    assert named["Kak Kosrat"] == named["Kosrat Rasul Ali"]  # spaCy calls the full name a facility
 
 
 def test_weaker_constructions_get_lower_confidence(resolver, model):

@@ -112,3 +112,28 @@ def test_a_person_named_again_with_a_middle_name_added_or_left_out():
     assert doc.resolve("Ali Hamid al-Saadi").entity == "ali-hamid-jabbar-al-saadi"
     assert doc.resolve("Ali al-Saadi").entity is None  # two names are not enough to tell relatives apart
     assert doc.resolve("Muhannad Jabbar al-Zayadi").entity is None  # another first name: a relative
+
+
+def test_an_acronym_in_another_language_and_the_body_of_a_body():
+    r = Resolver.build([("quds-force", "Organization", ["Quds Force"])])
+    doc = r.for_document()
+    kdpi = "offices of the Democratic Party of Iranian Kurdistan (KDPI) in Koya"
+    assert doc.define_acronyms(kdpi) == {"KDPI": "Democratic Party of Iranian Kurdistan"}  # the letters reordered
+    assert doc.define_acronyms("the Iraqi National Congress (PKK)") == {}  # not the same letters
+    qf = "members of the Quds Force of the Islamic Revolutionary Guard Corps (IRGC-QF) trained them"
+    assert doc.define_acronyms(qf) == {"IRGC-QF": "Quds Force"}  # the known body named first
+
+
+def test_a_generic_word_left_of_an_alias_is_no_name():
+    r = Resolver.build([("iranian-foreign-ministry", "Organization", ["Iranian Ministry of Foreign Affairs",
+                                                                      "foreign ministry"])])
+    assert r.resolve("Ministry").entity is None  # "the Ministry" of an MOIS cable is not the foreign ministry
+    assert r.resolve("Foreign Ministry").entity == "iranian-foreign-ministry"
+
+
+def test_a_company_by_its_first_name():
+    r = Resolver.build([("shaho-transport-company", "Organization", ["Shaho Transport Company"])])
+    doc = r.for_document()
+    assert doc.resolve("Shaho").entity is None
+    doc.note("shaho-transport-company")
+    assert doc.resolve("Shaho").entity == "shaho-transport-company"
