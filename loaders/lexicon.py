@@ -164,7 +164,7 @@ COOPERATION = {"fight", "battle", "operate", "advance", "work", "serve"}  # "fou
 LIGHT = {"make", "conduct", "carry", "launch", "stage", "hold", "mount", "plan", "organize", "organise", "execute",
          "perform", "undertake", "pay"}  # "made a condolence visit", "planned the raid": took part in it
 SEND = {"send", "dispatch", "deploy"}
-SUCCEED = {"succeed", "replace"}  # "succeeded X as commander of Y": the subject holds the role now
+SUCCEED = {"succeed", "replace"}  # "succeeded X as commander of Y": the subject holds the role, as X did
 BALANCE = {"balance", "pit", "play", "weigh", "hedge", "warn", "vote"}  # "balanced the KDP against the PUK"
 # what one side does to another, named as a noun: "the Islamic State siege of Amerli", "attacks on X by Y"
 # (the noun -> the prepositions that name its target)

@@ -77,6 +77,10 @@ def test_context_outweighs_the_label_spacy_gave(resolver, model):
                        "village, lies near the border.", [], resolver, model)
     families = {e.id: e.family for e in out.entities}  # spaCy: Zanyari a person, Qara Tapa a person
     assert families["zanyari"] == "Organization" and families["qara-tapa"] == "Location"
+    out = extract("d", "Brother Mehdi crossed the border at Bashmakh and met the source codenamed Darband. Darband "
+                       "said nothing.", [], resolver, model)
+    families = {e.id: e.family for e in out.entities}  # spaCy: Bashmakh a person, Darband an organization
+    assert families["bashmakh"] == "Location" and families["darband"] == "Person"
 
 
 def test_a_name_found_once_names_the_same_entity_everywhere(resolver, model):
