@@ -218,6 +218,10 @@ def extract(
             name = _body_before_nouns(name, local, acronyms, families)
         resolution = Resolution(None, 0.0) if is_source else local.resolve(acronyms.get(name.text, name.text))
         entity_id = resolution.entity
+        # what the words around a new name say of it (a numbered source is an informant; "the Babil provincial
+        # council" says what it is)
+        context = None if is_source or name.label == "KIND" or entity_id is not None and entity_id not in new \
+            else _context(text, name)
         if entity_id is None:
             group = name.label in ONLY_LINKED and name.text.endswith("s") and name.text[:1].isupper()
             if name.label in ONLY_LINKED and not group or not name_key(name.text):
@@ -235,14 +239,11 @@ def extract(
                     reviewed=False, candidates=candidates,
                 )
                 # "Kosrat Rasul Ali, the first deputy ...", which spaCy called a facility: indexed as a person
-                context = None if is_source or name.label == "KIND" else _context(text, name)
                 defined = context is not None and context[1] == DEFINITION_WEIGHT
                 local.introduce(entity_id, context[0][0] if defined else name.family, name.text)
                 families[entity_id] = name.family
         if entity_id in new:
             votes[entity_id][(name.family, "ethnic_group" if name.label in ONLY_LINKED else name.kind)] += 1
-            # a numbered source is an informant; "the Babil provincial council" says what it is
-            context = None if is_source or name.label == "KIND" else _context(text, name)
             if context is not None:
                 votes[entity_id][context[0]] += context[1]
         local.note(entity_id)

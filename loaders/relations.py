@@ -861,21 +861,13 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
         if terrorist:  # the complement ("a terrorist organization") names no one
             out.append((("OPPOSED",), subj, [e for c in objects for e in clause.entities_of(c)], VERB_CONFIDENCE))
     for obj in direct:
-        noun, named = obj.lemma_.lower(), clause.at.get(obj.idx)
-        things = {noun} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
-                           for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
+        noun, named, things = obj.lemma_.lower(), clause.at.get(obj.idx), _things(obj)
         if named is not None and clause.families.get(named.entity) == "Operation" and lemma in LIGHT:
             out.append((("PARTICIPATED_IN",), subj, [named.entity], VERB_CONFIDENCE))
         elif named is None and (obj.lower_ in EVENT_OBJECTS or noun in EVENT_OBJECTS):
             words, predicates = EVENT_OBJECTS.get(obj.lower_) or EVENT_OBJECTS[noun]
             out += [(predicates, subj, _objects_of(p, clause), NOUN_CONFIDENCE)
                     for p in (*obj.children, *preps) if p.dep_ == "prep" and p.lower_ in words]
-        if lemma in RECEIVE and obj == direct[0]:  # "receive weapons, training and money from X": X gave them
-            given = things | {t.lemma_.lower() for t in obj.conjuncts}
-            givers = [e for p in (*preps, *obj.children) if p.dep_ in ("prep", "dative") and p.lower_ == "from"
-                      for e in _objects_of(p, clause)]  # "received a salary from X": the parser may hang it on either
-            out += [((predicate,), givers, subj, VERB_CONFIDENCE) for nouns, predicate in
-                    ((WEAPON_NOUNS, "ARMED"), (MONEY_NOUNS, "FUNDED"), (TRAINING_NOUNS, "TRAINED")) if given & nouns]
         if lemma in TRANSFER and things & (WEAPON_NOUNS | MONEY_NOUNS):
             recipients = [e for c in token.children if c.dep_ == "dative" for e in clause.entities_of(c)]
             recipients += [e for p in preps if p.lower_ in ("to", "for") for o in p.children if o.dep_ == "pobj"
@@ -892,7 +884,20 @@ def _light_verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             if places:
                 losers = clause.entities_of(obj)
                 out += [(("CONTROLS",), losers, places, NOUN_CONFIDENCE), (FIGHT, subj, losers, VERB_CONFIDENCE)]
+    if lemma in RECEIVE and direct:  # "receive weapons, training and money from X": X gave them
+        obj = direct[0]
+        given = _things(obj) | {t.lemma_.lower() for t in obj.conjuncts}
+        givers = [e for p in (*preps, *obj.children) if p.dep_ in ("prep", "dative") and p.lower_ == "from"
+                  for e in _objects_of(p, clause)]  # "received a salary from X": the parser may hang it on either
+        out += [((predicate,), givers, subj, VERB_CONFIDENCE) for nouns, predicate in
+                ((WEAPON_NOUNS, "ARMED"), (MONEY_NOUNS, "FUNDED"), (TRAINING_NOUNS, "TRAINED")) if given & nouns]
     return out
+
+
+def _things(obj) -> set[str]:
+    """What an object names, by lemma: 'rockets', or what it counts ('two consignments of rockets and mortars')."""
+    return {obj.lemma_.lower()} | {t.lemma_.lower() for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"
+                                   for o in p.children if o.dep_ == "pobj" for t in (o, *o.conjuncts)}
 
 
 def _state(prep, clause: _Clause) -> list[Rule]:

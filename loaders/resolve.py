@@ -32,6 +32,7 @@ SOUNDS = [("ph", "f"), ("kh", "x"), ("gh", "g"), ("sh", "s"), ("ch", "s"), ("th"
 BODY_WORDS = {"organization", "organisation", "alliance", "party", "movement", "coalition", "front", "bloc",
               "brigades", "corps", "league", "union"}
 FIRM_WORDS = {"company", "group", "firm", "corporation"}  # "the Shaho Transport Company ... Shaho's tankers"
+KIND_WORDS = BODY_WORDS | FIRM_WORDS
 SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
 ACRONYM_DEFINITION = re.compile(
     r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8}(?:-[A-Z]{1,4})?)\)"
@@ -57,7 +58,11 @@ def name_parts(name: str) -> list[str]:
 
 
 def name_key(name: str) -> str:
-    return " ".join(filter(None, (skeleton(p) for p in name_parts(name))))
+    return _key(name_parts(name))
+
+
+def _key(parts: list[str]) -> str:
+    return " ".join(filter(None, (skeleton(p) for p in parts)))
 
 
 def short_name(name: str) -> str | None:
@@ -66,7 +71,7 @@ def short_name(name: str) -> str | None:
     named = name_parts(name)
     if len(named) == 3 and fold(named[2]) in FIRM_WORDS and named[1][:1].isupper():
         return named[0]
-    return named[0] if len(named) == 2 and fold(named[1]) in BODY_WORDS | FIRM_WORDS else None
+    return named[0] if len(named) == 2 and fold(named[1]) in KIND_WORDS else None
 
 
 def initials(name: str) -> str:
@@ -109,9 +114,9 @@ class Resolver:
     def learn(self, entity_id: str, family: str, aliases: Iterable[str]) -> None:
         self.families[entity_id] = family
         for alias in aliases:
-            self.words[entity_id].update(fold(p) for p in name_parts(alias))
-            key = name_key(alias)
             named = name_parts(alias)
+            self.words[entity_id].update(fold(p) for p in named)
+            key = _key(named)
             if key and not (len(named) == 1 and named[0].islower()):  # "foreign ministry" is not "Ministry"
                 self.skeletons[key].add(entity_id)
             words = [w for w in re.findall(r"[\w’']+", alias) if w.lower() not in STOPWORDS]
