@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 
 from graph.write import ClaimRecord, EntityRecord
 from loaders import lexicon, ner, relations
-from loaders.aliases import normalize, overlaps, slug
-from loaders.resolve import Resolution, Resolver, name_key, name_parts, short_name
+from loaders.aliases import fold, normalize, overlaps, slug
+from loaders.resolve import KIND_WORDS, Resolution, Resolver, name_key, name_parts, short_name
 from schema.model import Model
 
 ONLY_LINKED = {"NORP"}  # "Iranian", "Sunni": a known group's mention; only a plural ("Kurds") may be new
@@ -24,8 +24,16 @@ PERSON_CONTEXT = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Gen|Col|Brig|Maj|Capt|Lt|Sheikh|Shaykh|Brother|Haj|Hajj|Sayyid|Mullah|Ayatollah|President|"
     r"Minister|Ambassador|Speaker|Colonel|General|Brigadier)\.?\s+$"
 )
-# "the source codenamed Darband": a person, whatever spaCy calls the name elsewhere
-CODENAME_BEFORE = re.compile(r"\b(?:source|agent|informant)s?\s+(?:codenamed|code-named|known as)\s+$", re.IGNORECASE)
+# "the source codenamed Darband", "a courier called Karrar", "a man he knows only as Abu Zahra", "the instructor,
+# whom the trainees called Hajji Ahmad": a person, whatever spaCy calls the name elsewhere
+CODENAME_BEFORE = re.compile(
+    r"\b(?:source|agent|informant|courier|man|woman|officer|instructor|trainer|commander|smuggler|driver|"
+    r"handler|cleric)s?(?:,?\s+\w+){0,3}?\s+(?:codenamed|code-named|called|named|(?:known|referred to)(?: only)? as)"
+    r"\s+$",
+    re.IGNORECASE)
+# "Haidar Kadhim Jabbar al-Shibli (hereafter detainee)": the term stands for that name from there on
+HEREAFTER = re.compile(r"\s*\((?:hereafter|hereinafter|henceforth),?\s+(?:(?:referred to|called) as\s+|called\s+)?"
+                       r"(?:the\s+)?[\"“']?([A-Za-z][\w-]*(?: [A-Za-z0-9][\w-]*){0,2}?)[\"”']?\s*\)")
 # "X, the leader of ...", "X, the Badr Organization’s commander", "X, who leads ...": X is a person
 ROLE_AFTER = re.compile(
     rf"^,\s+(?:(?:the |a |an )?(?:[\w-]+(?:['’]s)? ){{0,2}}"
@@ -63,13 +71,20 @@ def _longer_name(text: str, name: ner.Name, inner: list[tuple[int, int]]) -> boo
     return bool(words) and all(w[:1].isupper() for w in words) and not rest.strip().startswith(("'", "’"))
 
 
-def _surnames_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, list[tuple[int, int]]]) -> None:
+def _short_names_to_full_names(new: dict[str, EntityRecord], mentions: dict[str, list[tuple[int, int]]]) -> None:
     """'Hadi al-Amiri ... Amiri': a new one-word name that is the last name of exactly one new person
-    named in full before it is that person, whichever family spaCy first gave either name."""
-    for short in [e for e in new.values() if len(name_key(e.name).split()) == 1 and e.id in mentions]:
-        owners = [e for e in new.values() if e.id != short.id and e.id in mentions
-                  and len(name_key(e.name).split()) > 1 and name_key(e.name).split()[-1] == name_key(short.name)
-                  and "Person" in (e.family, short.family) and mentions[e.id][0] < mentions[short.id][0]]
+    named in full before it is that person, whichever family spaCy first gave either name; so is the first
+    name of exactly one new person named in full before or after it ('a courier called Karrar ... identified
+    Karrar as Karrar Jawad Hashim')."""
+    for short in [e for e in new.values() if len(name_key(e.name).split()) == 1 and e.id in mentions
+                  and e.kind != "informant"]:  # "Source 2" is not "Source Basir"
+        key, first = name_key(short.name), fold(name_parts(short.name)[0])
+        owners = [e for e in new.values() if e.id != short.id and e.id in mentions and e.kind != "informant"
+                  and len(parts := name_key(e.name).split()) > 1
+                  and (parts[-1] == key and "Person" in (e.family, short.family)
+                       and mentions[e.id][0] < mentions[short.id][0]
+                       or fold(name_parts(e.name)[0]) == first and e.family == "Person"
+                       and short.family != "Organization" and " " not in short.name)]  # not "Imam Ali"
         if len(owners) == 1:
             owner = owners[0]
             _merge(new, mentions, owner.id, short.id, family="Person",
@@ -100,14 +115,33 @@ def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[st
         while second in merged:
             second = merged[second]
         if first == second or not ALIAS_GAP.fullmatch(text[end:start]) \
-                or families.get(first) not in ("Person", "Organization") or first in new and second in new \
-                and new[second].family != new[first].family:
+                or families.get(first) not in ("Person", "Organization"):
             continue
         keep, gone = (first, second) if second in new else (second, first) if first in new else (None, None)
         if keep is None or gone not in mentions or keep not in mentions:
             continue
         _merge(new, mentions, keep, gone)
         merged[gone] = keep
+
+
+def _defined_terms(text: str, new: dict[str, EntityRecord], mentions: dict[str, list[Span]],
+                   noise: list[Span]) -> None:
+    """'Haidar Kadhim Jabbar al-Shibli (hereafter detainee) ... Detainee stated that ...': from its definition on,
+    the term is a mention of the name before it, and a new entity spaCy made of the term is that name's."""
+    for entity, start in sorted(((k, e) for k, spans in mentions.items() for _, e in spans), key=lambda x: x[1]):
+        definition = HEREAFTER.match(text, start)
+        if definition is None or entity not in mentions:
+            continue
+        term = definition.group(1)
+        for other in [k for k in new if k != entity and k in mentions and normalize(new[k].name) == normalize(term)]:
+            mentions[entity] += mentions.pop(other)  # 'Detainee', which spaCy took for a name (not an alias)
+            del new[other]
+        taken = [s for spans in mentions.values() for s in spans] + noise
+        for m in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text[definition.end():], re.IGNORECASE):
+            span = (definition.end() + m.start(), definition.end() + m.end())
+            if not overlaps(*span, taken):
+                mentions[entity].append(span)
+        mentions[entity].sort()
 
 
 def _body_before_nouns(name: ner.Name, local, acronyms: dict[str, str], families: dict[str, str]) -> ner.Name:
@@ -122,6 +156,17 @@ def _body_before_nouns(name: ner.Name, local, acronyms: dict[str, str], families
     if entity is None or families.get(entity) != "Organization":
         return name
     return replace(name, end=name.start + len(head), text=head, family="Organization", kind="organization")
+
+
+def _body_by_kind(text: str, name: ner.Name, mentions: dict[str, list[Span]], families: dict[str, str]
+                  ) -> str | None:
+    """'the Iraqi Turkmen Front ... the Front’s leader': the kind of body alone, capitalised, is the one body
+    named before it whose name ends in that word."""
+    if " " in name.text or fold(name.text) not in KIND_WORDS:
+        return None
+    bodies = {k for k, spans in mentions.items() if families.get(k) == "Organization"
+              for s, e in spans if e <= name.start and fold(text[s:e].split()[-1]) == fold(name.text)}
+    return bodies.pop() if len(bodies) == 1 else None
 
 
 def _coordinated(name: ner.Name, resolver: Resolver) -> list[ner.Name]:
@@ -196,7 +241,7 @@ def extract(
     places = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in ("GPE", "LOC", "FAC", "ORG")]
     places += [span for k, spans in found.items() if families.get(k) == "Location" for span in spans]
     names += ner.titled_names(text) + ner.kind_names(doc, sorted(set(places)))
-    for name in sorted(names, key=lambda n: (n.start, -n.end)):
+    for name in sorted(names, key=lambda n: (n.start, -n.end, n.label != "KIND")):  # what a kind word says first
         inner = [(s, e) for s, e in taken if name.start <= s and e <= name.end and (s, e) != (name.start, name.end)]
         if name.family == "Person" and len(inner) == 1 and inner[0][0] == name.start \
                 and len(name_parts(text[inner[0][0]:inner[0][1]])) >= 2 \
@@ -217,7 +262,7 @@ def extract(
         if not is_source:
             name = _body_before_nouns(name, local, acronyms, families)
         resolution = Resolution(None, 0.0) if is_source else local.resolve(acronyms.get(name.text, name.text))
-        entity_id = resolution.entity
+        entity_id = resolution.entity or (None if is_source else _body_by_kind(text, name, mentions, families))
         # what the words around a new name say of it (a numbered source is an informant; "the Babil provincial
         # council" says what it is)
         context = None if is_source or name.label == "KIND" or entity_id is not None and entity_id not in new \
@@ -272,7 +317,8 @@ def extract(
         mentions.setdefault(entity_id, []).append(span)
     mentions = {k: v for k, v in mentions.items() if v}
     _declared_aliases(text, new, mentions, families)
-    _surnames_to_full_names(new, mentions)
+    _defined_terms(text, new, mentions, noise)
+    _short_names_to_full_names(new, mentions)
     families.update((k, e.family) for k, e in new.items())
     mention_list = [relations.Mention(s, e, k) for k, spans in mentions.items() for s, e in spans]
     informants = {e.id for e in new.values() if e.kind == "informant"}

@@ -14,7 +14,7 @@ MEMBER_WORDS = ("member officer official operative agent fighter militant spokes
                 "adviser advisor envoy diplomat minister lawmaker politician employee ambassador secretary engineer "
                 "captain major colonel general lieutenant sergeant soldier commando fellow analyst elder cleric judge "
                 "trader activist delegate aide bodyguard figure veteran dealer businessman merchant smuggler "
-                "wali").split()
+                "wali researcher courier consul journalist correspondent").split()
 SOURCE_WORDS = "source informant asset informer spy".split()
 KIN_WORDS = ("son brother father cousin nephew niece uncle aunt wife husband daughter sister mother relative "
              "brother-in-law son-in-law").split()
@@ -175,6 +175,7 @@ ATTACKS = {**dict.fromkeys(("siege", "blockade", "encirclement", "shelling", "bo
 LIFT = {"break", "end", "lift", "relieve"}  # "broke the siege": fought the besiegers
 ARRIVING = {"arrive", "travel", "go", "fly", "come", "return", "drive", "slip", "cross"}
 HOLDING = {"open", "keep", "maintain"}  # what is kept somewhere is there, not its keeper
+KEEPING = HOLDING | {"have", "run"}  # "AAH and KH both have offices in Basra": the offices are theirs
 REPORTING = {"report"}  # an informant who reports to X is X's source; an officer who does is handled by X
 PLACE_NOUNS = {"town", "city", "village", "district", "province", "region", "area", "governorate", "capital",
                "quarter", "neighbourhood", "neighborhood", "suburb"}
@@ -223,8 +224,9 @@ PARTITIVE = {"units", "fighters", "forces", "men", "troops", "soldiers", "militi
 SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west", "centre", "center", "heart",
                  "suburbs", "part", "parts"}
 DIRECTIONS = {"north", "south", "east", "west"}  # "the north of X" is in X; "north of X" is not
-PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "it", "its"}
-GROUP_PRONOUNS = {"they", "them", "it", "its"}
+PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "their", "it", "its"}
+GROUP_PRONOUNS = {"they", "them", "their", "it", "its"}
+FIRST_PERSON = {"i", "me", "my", "myself"}  # an opinion piece's author, outside quotation marks
 REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
 SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
           "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
@@ -240,6 +242,7 @@ MODALS = {"should", "would", "could", "must", "shall", "will", "'ll", "ought", "
 IRREALIS = {"plan", "want", "wish", "hope", "intend", "promise", "seek", "try", "attempt", "aim", "expect", "ask",
             "urge", "request", "offer", "propose", "threaten", "refuse", "fail", "decline", "need", "prepare", "vow",
             "pledge", "agree", "decide", "able", "unable", "demand", "insist", "recommend", "suggest"}
+CONDITIONS = {"if", "unless"}  # "would respond if the militias entered Tal Afar": they have not
 RELATIVE = {"who", "whom", "whose", "which", "that"}
 PERSONAL_RELATIVE = {"who", "whom", "whose"}
 # What a definite description ("the station", "the operation", "the town", "the general") can call an entity

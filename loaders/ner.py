@@ -36,6 +36,8 @@ FIELD_LABEL = re.compile(r"[A-Z]+:")
 TITLE_BEFORE = re.compile(r"(?:Brother|Sister|Sheikh|Shaykh|Hajj?|Sayyid|Mullah|Dr\.|Mr\.|Gen\.|Col\.|Brig\.)\s$")
 LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 POSSESSIVE = re.compile(r"['’]s$")
+# "Tal Afar’s Turkmen", which spaCy may take for one person's name: a person or a place is what owns
+INNER_POSSESSIVE = re.compile(r"['’]s\s")
 
 
 def paragraph_breaks(doc):
@@ -89,6 +91,8 @@ def names(doc) -> list[Name]:
         if ent.label_ not in LABELS:
             continue
         text = clean(ent.text)
+        if ent.label_ in ("PERSON", "GPE", "LOC"):
+            text = INNER_POSSESSIVE.split(text)[0]
         if len(text) < 2 or not any(c.isupper() for c in text) or "\n" in text:
             continue  # a name has a capital: spaCy's small model tags a lone "politburo" now and then
         offset = ent.text.find(text)
@@ -146,10 +150,12 @@ EVENT_AFTER = re.compile(r"\s+(?:offensive|raid|operation|campaign|assault|battl
 EVENT_BEFORE = re.compile(r"\b[Bb]attle (?:of|for) $")
 STATION_AFTER = re.compile(r" Station\b")  # an intelligence service's post in a place: "Najaf Station"
 COUNCIL_AFTER = re.compile(r"\s+(?:(?:district|provincial|province|municipal|city|town|local)\s+)?council\b")
-# a tribe ("the Janabi tribe"), and a place spaCy missed before the kind of place it is ("the Bakrajo quarter")
+# a tribe ("the Janabi tribe"), and a place spaCy missed or mislabelled before the kind of place it is ("the
+# Bakrajo quarter", "the Zilkan base", "the Mehran border point")
 PROPER = r"(?:(?:al|el)-)?[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
 TRIBE = re.compile(rf"\bthe\s+({PROPER}\s+(?:tribe|clan))\b")
-QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|suburb|village)\b")
+QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|suburb|village|(?:air )?base|"
+                     rf"border (?:point|crossing)|crossing)\b")
 
 
 def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:

@@ -33,6 +33,7 @@ from loaders.lexicon import (
     BODY_SITES,
     BUDGET_NOUNS,
     COMITATIVE,
+    CONDITIONS,
     CONFLICT_NOUNS,
     CONTROL,
     CONTROL_VERBS,
@@ -45,6 +46,7 @@ from loaders.lexicon import (
     EXPEL,
     FACILITY_NOUNS,
     FIGHT,
+    FIRST_PERSON,
     GROUP_NOUNS,
     GROUP_PRONOUNS,
     HANDLER,
@@ -52,6 +54,7 @@ from loaders.lexicon import (
     HEDGE,
     HOLDING,
     IRREALIS,
+    KEEPING,
     LEMMA_GAPS,
     LIFT,
     LIGHT,
@@ -98,6 +101,8 @@ from schema.model import InvalidData, Model
 
 VERB_CONFIDENCE, NOUN_CONFIDENCE, STANCE_CONFIDENCE = 0.75, 0.7, 0.65
 HEDGE_FACTOR = 0.8  # "reportedly", "allegedly"
+BYLINE = re.compile(r"^By [A-Z].*$", re.MULTILINE)  # "By Ayla Bayatli", near the top: who "I" is
+BYLINE_WITHIN = 400
 ANAPHORA_FACTOR = 0.9  # the quote does not name an endpoint: "he", "the detainee", "the operation" stand for it
 Rule = tuple[tuple[str, ...], list[str], list[str], float]  # predicates, subjects, objects, confidence
 
@@ -199,11 +204,13 @@ class _Clause:
 
     def __init__(self, at: dict[int, Mention], possessed: dict[Mention, Mention], inside: list[Mention],
                  families: dict[str, str], last_person: str | None, described: _Descriptions, informants: set[str],
-                 claimant: str | None, last_body: str | None = None, commands: dict[str, str] | None = None):
+                 claimant: str | None, last_body: str | None = None, commands: dict[str, str] | None = None,
+                 author: str | None = None):
         self.at, self.possessed, self.inside, self.families = at, possessed, inside, families
         self.last_person, self.described, self.informants, self.claimant = last_person, described, informants, claimant
         self.last_body = last_body
         self.commands = commands or {}  # who leads which body, as the text said so far
+        self.author = author  # who the byline names
         self.resolving: set[int] = set()  # noun phrases being resolved ("he ... his": each other's subject)
 
     def entities_of(self, token, depth: int = 0, avoid: tuple[str, ...] = (), follow: bool = True) -> list[str]:
@@ -230,6 +237,12 @@ class _Clause:
             found = self._group(token, avoid)
         elif lower in PRONOUNS:
             found = self._antecedent(token, avoid)
+        elif lower in FIRST_PERSON:  # "When I went back to Tal Afar", not "“I will not leave,” he said"
+            found = [self.author] if self.author and not _quoted(token) else []
+        elif lower == "whose" and _relative_clause(token) is None and token.head.dep_ == "nsubj":
+            # "a party based in Halabja whose leader, X, is close to Tehran", parsed as the verb's second subject
+            found = [e for c in token.head.head.children if c.dep_ == "nsubj" and c != token.head
+                     for e in self.entities_of(c, follow=False)]
         elif lower in RELATIVE and (clause := _relative_clause(token)) is not None:  # "which X has held"
             found = self._described(clause.head) if lower == "whose" else []  # "militias whose abuses"
             found = found or (self._person_above(clause.head) if lower in PERSONAL_RELATIVE
@@ -245,6 +258,8 @@ class _Clause:
             found += [e for e in dict.fromkeys(owners) if lower not in FACILITY_NOUNS or self.families.get(e) != "Location"]
             found += [self.commands.get(e, e) if lower in PARTITIVE else e for c in token.children if c.dep_ == "poss"
                       for e in self.entities_of(c, depth + 1)]  # "his fighters": those of the body he leads
+            if not found and lower in BODY_SITES and token.dep_ == "dobj" and token.head.lemma_.lower() in KEEPING:
+                found = [e for e in self.subjects(token.head)[0] if self.families.get(e) == "Organization"]
             found = found or self.referent(token)  # "Islamic State militants ... the militants"
         elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
                 found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
@@ -368,11 +383,8 @@ class _Clause:
         that he ...'), else the nearest person named before it in the sentence, else the subject of its
         clause, else who asserts the sentence ('According to Khazali, ... paid him'), else the first person
         of the last sentence that named one. A speaker not known to be a person leaves it unresolved."""
-        verb = pronoun.head
-        if pronoun.dep_ == "nsubj" and verb.dep_ == "conj":  # "He is close to X, and he maintains ...": the same
-            first = [c for c in verb.head.children if c.dep_ == "nsubj" and c.lower_ == pronoun.lower_]
-            if first:
-                return self.entities_of(first[0], avoid=avoid)
+        if parallel := self._parallel_subject(pronoun, avoid):
+            return parallel
         speaker = self._speaker(pronoun) if pronoun.lower_ in REPORTED_PRONOUNS else None
         if speaker is None or speaker in avoid:
             before = [x.entity for x in self.inside if x.end <= pronoun.idx and self.families.get(x.entity) == "Person"]
@@ -385,6 +397,22 @@ class _Clause:
         if speaker is not None:  # "DQ said that he ...", with DQ unknown or not known to be a person
             return [speaker] if self.families.get(speaker) == "Person" else []
         return [self.last_person] if self.last_person else []
+
+    def _parallel_subject(self, pronoun, avoid: tuple[str, ...]) -> list[str]:
+        """'He is close to X, and he maintains ...'; 'X stated that A travels to Tehran, that he takes his orders
+        from B, and that B pays him': the person a clause coordinated with the pronoun's is about (A)."""
+        verb = pronoun.head
+        for _ in range(2):
+            if not (verb.dep_ == "conj" or verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "that"
+                                                                       for c in verb.children)):
+                return []
+            verb = verb.head
+            for subject in (c for c in verb.children if c.dep_ == "nsubj" and c != pronoun):
+                found = [e for e in self.entities_of(subject, follow=False, avoid=avoid)
+                         if self.families.get(e) == "Person" and e not in avoid]
+                if found:
+                    return found[:1]
+        return []
 
     def topic(self, sent, speaker: str | None) -> str | None:
         """Who 'he' in the next sentence most likely is: whoever this sentence reports, else its main subject
@@ -426,7 +454,7 @@ class _Clause:
 
     def _known_as(self, token) -> list[str]:
         """'an officer known as Hajj Yusuf', 'an offensive the militias called Operation Ashura', 'two instructors,
-        who called themselves Abu Jihad and Abu Ali'."""
+        who called themselves Abu Jihad and Abu Ali', 'a man he knows only as Abu Zahra'."""
         for acl in token.children:
             if acl.dep_ in ("acl", "relcl") and acl.lemma_.lower() in ("know", "call", "name", "nickname"):
                 for prep in acl.children:
@@ -436,21 +464,33 @@ class _Clause:
         return []
 
     def _person_above(self, noun) -> list[str]:
-        """'who' refers to a person: 'Source 2, an engineer at the North Oil Company who reports ...'."""
+        """'who' refers to a person: 'Source 2, an engineer at the North Oil Company who reports ...', 'Source 7
+        is a member of the council who has reported ...'."""
         for _ in range(5):
             m = self.at.get(noun.idx)
             if m is not None and self.families.get(m.entity) == "Person":
                 return [m.entity]
+            if noun.dep_ == "attr":  # the copula's subject is who the noun describes
+                people = [e for c in noun.head.children if c.dep_ == "nsubj" for e in self.entities_of(c)
+                          if self.families.get(e) == "Person"]
+                if people:
+                    return people
             if noun.head.i == noun.i:
                 break
             noun = noun.head
         return self._described(noun)
 
     def _described(self, noun, follow: bool = True) -> list[str]:
-        """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ...")."""
+        """The entity a descriptive noun stands for, climbing appositions ("Rasul, a trader ..."); an apposition
+        the parser hung elsewhere describes the name its comma follows ("influence through the Patriotic Union of
+        Kurdistan, the party Jalal Talabani founded")."""
+        start = noun.left_edge.i
         while noun.dep_ == "appos" and noun.idx not in self.at:
             noun = noun.head
-        return self.entities_of(noun, follow=follow)
+        found = self.entities_of(noun, follow=follow)
+        if not found and start >= 2 and noun.doc[start - 1].text == "," and (m := self.at.get(noun.doc[start - 2].idx)):
+            found = [m.entity]
+        return found
 
     def subjects(self, verb, depth: int = 0) -> tuple[list[str], bool]:
         """Who a verb's subject stands for, and whether the verb is passive: its own subject, the noun a
@@ -617,6 +657,9 @@ def extract(
     last_body: str | None = None
     commands: dict[str, str] = {}
     described = _Descriptions(text, ordered, families)
+    byline = BYLINE.search(text, 0, BYLINE_WITHIN)
+    author = next((m.entity for m in ordered if byline and byline.start() <= m.start < byline.end()
+                   and families.get(m.entity) == "Person"), None)
     cursor = 0
     for sent in doc.sents:
         sentence = text[sent.start_char:sent.end_char]
@@ -632,7 +675,7 @@ def extract(
         hedge = HEDGE_FACTOR if HEDGE.search(sentence) else 1
         named = _claimant(text, sent.start_char, inside, families)  # "according to X", "X said"
         clause = _Clause(at, possessed, inside, families, last_person, described, informants, named, last_body,
-                         commands)
+                         commands, author)
         speaker, reported = clause.attribution(sent)
         named_here = {m.entity for m in inside}
         if speaker is None:
@@ -674,6 +717,12 @@ def extract(
     return sorted(claims.values(), key=lambda c: (c.start, c.id))
 
 
+def _quoted(token) -> bool:
+    """Inside quotation marks that open in its sentence."""
+    before = token.doc.text[token.sent.start_char:token.idx]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
 class _Descriptions:
     """The nouns the text has used so far for each entity, for definite descriptions to refer back."""
 
@@ -703,6 +752,7 @@ class _Descriptions:
                                             and self.families.get(at[c.idx].entity) == "Organization"]
             if token.dep_ == "appos" and token.head.idx in at:
                 self.seen[token.lower_].append((token.idx, at[token.head.idx].entity))
+
             for c in token.children:
                 if c.dep_ == "appos" and c.idx in at:
                     self.seen[token.lower_].append((token.idx, at[c.idx].entity))
@@ -727,6 +777,7 @@ def _unasserted(verb, depth: int = 0) -> bool:
                or c.dep_ == "dobj" and any(g.dep_ == "det" and g.lower_ in ("no", "neither") for g in c.children)
                for c in verb.children) \
         or verb.dep_ == "pcomp" and verb.head.lower_ == "without" \
+        or verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in CONDITIONS for c in verb.children) \
         or (verb.dep_ == "xcomp" or verb.dep_ == "ccomp" and any(c.dep_ == "aux" and c.lower_ == "to"
                                                                 for c in verb.children)) \
         and (verb.head.lemma_.lower() in IRREALIS or depth < 2 and _unasserted(verb.head, depth + 1)) \
@@ -792,7 +843,8 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
                                     or clause.family_at(c) == "Operation")
         if c.dep_ in ("dobj", "dative") and "" in slots and not passive and not light:  # not "paid a visit"
             add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
-        preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] if c.dep_ == "dobj" else []
+        preps = [c] if c.dep_ == "prep" else [p for p in c.children if p.dep_ == "prep"] \
+            if c.dep_ == "dobj" or c.dep_ == "advmod" and c.lower_ in ("back", "home") else []  # "went back to X"
         if c.dep_ == "dobj" and c.idx not in clause.at:  # "spent much of the next three years in Iraq"
             preps += [q for p in preps for o in p.children if o.dep_ == "pobj" and o.idx not in clause.at
                       for q in o.children if q.dep_ == "prep"]
@@ -802,6 +854,11 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             if prep.lower_ in slots:
                 add(slots[prep.lower_], subj, _places_of(prep, clause) if lemma in ARRIVING
                     else _objects_of(prep, clause))
+    gap = token if token.dep_ == "relcl" else token.head if token.dep_ == "conj" and token.head.dep_ == "relcl" else None
+    if gap is not None and "" in slots and not passive and not any(c.dep_ in ("dobj", "dative") for c in token.children) \
+            and not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.lower_ == "that" for t in gap.subtree if t.i < gap.i) \
+            and any(c.dep_ == "nsubj" for c in gap.children):
+        add(slots[""], subj, clause._described(gap.head), gap.head)  # "the party Talabani founded and led"
     objects = [c for c in token.children if c.dep_ == "dobj"]
     holders = [token, *objects, *(x for c in objects for x in c.conjuncts)]  # "from" may hang off the place
     places = [e for c in objects for e in clause.entities_of(c)]
