@@ -128,8 +128,8 @@ def _defined_terms(text: str, new: dict[str, EntityRecord], mentions: dict[str, 
                    noise: list[Span]) -> None:
     """'Haidar Kadhim Jabbar al-Shibli (hereafter detainee) ... Detainee stated that ...': from its definition on,
     the term is a mention of the name before it, and a new entity spaCy made of the term is that name's."""
-    for entity, start in sorted(((k, e) for k, spans in mentions.items() for _, e in spans), key=lambda x: x[1]):
-        definition = HEREAFTER.match(text, start)
+    for entity, end in sorted(((k, e) for k, spans in mentions.items() for _, e in spans), key=lambda x: x[1]):
+        definition = HEREAFTER.match(text, end)
         if definition is None or entity not in mentions:
             continue
         term = definition.group(1)

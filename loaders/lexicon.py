@@ -226,7 +226,7 @@ SPATIAL_NOUNS = {"outskirts", "edge", "edges", "north", "south", "east", "west",
 DIRECTIONS = {"north", "south", "east", "west"}  # "the north of X" is in X; "north of X" is not
 PRONOUNS = {"he", "she", "him", "her", "his", "they", "them", "their", "it", "its"}
 GROUP_PRONOUNS = {"they", "them", "their", "it", "its"}
-FIRST_PERSON = {"i", "me", "my", "myself"}  # an opinion piece's author, outside quotation marks
+FIRST_PERSON = {"i", "me", "my", "myself"}  # the byline's author, outside quotation marks
 REPORTED_PRONOUNS = {"he", "him", "she"}  # "DQ said that he crossed ...": the speaker
 SPEECH = {"say", "tell", "state", "report", "claim", "add", "admit", "confirm", "insist", "explain", "testify",
           "acknowledge", "estimate", "deny", "describe", "allege", "assert", "note", "write", "stress", "recall"}
