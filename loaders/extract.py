@@ -91,13 +91,14 @@ def _short_names_to_full_names(new: dict[str, EntityRecord], mentions: dict[str,
                    kind="person" if owner.family != "Person" else owner.kind)
 
 
-def _merge(new: dict[str, EntityRecord], mentions: dict[str, list[Span]], keep: str, gone: str, **changes: str
-           ) -> None:
+def _merge(new: dict[str, EntityRecord], mentions: dict[str, list[Span]], keep: str, gone: str,
+           as_alias: bool = True, **changes: str) -> None:
     """New entity `gone` is `keep`: its mentions become `keep`'s, and a new `keep` takes its names as aliases
-    (and `changes`)."""
+    (unless `as_alias` is false: a term a text defines is no one's name elsewhere) and `changes`."""
     mentions[keep] = sorted(mentions[keep] + mentions.pop(gone))
     if keep in new:
-        new[keep] = replace(new[keep], aliases=[*new[keep].aliases, *new[gone].aliases], **changes)
+        aliases = [*new[keep].aliases, *new[gone].aliases] if as_alias else new[keep].aliases
+        new[keep] = replace(new[keep], aliases=aliases, **changes)
     del new[gone]
 
 
@@ -134,8 +135,7 @@ def _defined_terms(text: str, new: dict[str, EntityRecord], mentions: dict[str, 
             continue
         term = definition.group(1)
         for other in [k for k in new if k != entity and k in mentions and normalize(new[k].name) == normalize(term)]:
-            mentions[entity] += mentions.pop(other)  # 'Detainee', which spaCy took for a name (not an alias)
-            del new[other]
+            _merge(new, mentions, entity, other, as_alias=False)  # 'Detainee', which spaCy took for a name
         taken = [s for spans in mentions.values() for s in spans] + noise
         for m in re.finditer(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text[definition.end():], re.IGNORECASE):
             span = (definition.end() + m.start(), definition.end() + m.end())

@@ -752,7 +752,6 @@ class _Descriptions:
                                             and self.families.get(at[c.idx].entity) == "Organization"]
             if token.dep_ == "appos" and token.head.idx in at:
                 self.seen[token.lower_].append((token.idx, at[token.head.idx].entity))
-
             for c in token.children:
                 if c.dep_ == "appos" and c.idx in at:
                     self.seen[token.lower_].append((token.idx, at[c.idx].entity))
