@@ -351,12 +351,12 @@ def entities_body(flt: EntityFilter, order: str, families: list[str], p: Params,
     """How many entities match (an expression, or None when counting them costs what listing them does) and a
     statement of them in `order`, to be cut into a page (append SKIP and LIMIT); the entity is `var`. `flt`
     has its fuzzy names resolved. A family asked for at the top of the filter (one of the model's `families`)
-    is matched as a label, so Neo4j scans that label only; with nothing else asked, Neo4j counts them from its
-    count store."""
+    is matched as that label alone (every node with it is an Entity), so Neo4j scans that label only; with nothing
+    else asked, Neo4j counts them from its count store, which keeps a count per label and none for two together."""
     e = var
     labelled = flt.family in families
     where = (replace(flt, family=None) if labelled else flt).compile(e, p, var)
-    node = f"({e}:Entity:{flt.family})" if labelled else f"({e}:Entity)"
+    node = f"({e}:{flt.family})" if labelled else f"({e}:Entity)"
     degree = f"COUNT {{ ({e})-[:{p.facts}]-() }}" if order == "DEGREE" else "0"
     return (f"COUNT {{ {node} }}" if where == "true" else None,
             f"MATCH {node} WHERE {where} WITH {e}, {degree} AS {e}_degree "
