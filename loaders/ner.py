@@ -156,6 +156,7 @@ PROPER = r"(?:(?:al|el)-)?[A-Z][\w’'-]+(?:\s+(?:al-)?[A-Z][\w’'-]+)?"
 TRIBE = re.compile(rf"\bthe\s+({PROPER}\s+(?:tribe|clan))\b")
 QUARTER = re.compile(rf"\bthe\s+({PROPER})\s+(?:quarter|district|neighbou?rhood|suburb|village|(?:air )?base|"
                      rf"border (?:point|crossing)|crossing)\b")
+BASED = re.compile(rf"\b({PROPER})[-‐–]based\b")  # "the Mashhad-based shrine foundation": a place
 
 
 def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:
@@ -177,5 +178,6 @@ def kind_names(doc, places: list[tuple[int, int]]) -> list[Name]:
         elif after := COUNCIL_AFTER.match(text, end):
             out.append(Name(start, after.end(), text[start:after.end()], "Organization", "organization", "KIND"))
     out += [Name(*m.span(1), m.group(1), "Organization", "organization", "KIND") for m in TRIBE.finditer(text)]
-    out += [Name(*m.span(1), m.group(1), "Location", "place", "KIND") for m in QUARTER.finditer(text)]
+    out += [Name(*m.span(1), m.group(1), "Location", "place", "KIND") for regex in (QUARTER, BASED)
+            for m in regex.finditer(text)]
     return out

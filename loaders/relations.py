@@ -260,6 +260,10 @@ class _Clause:
                       for e in self.entities_of(c, depth + 1)]  # "his fighters": those of the body he leads
             if not found and lower in BODY_SITES and token.dep_ == "dobj" and token.head.lemma_.lower() in KEEPING:
                 found = [e for e in self.subjects(token.head)[0] if self.families.get(e) == "Organization"]
+            if not found and lower in BODY_SITES and token.dep_ == "pobj" and token.head.lower_ == "with":
+                owner = token.head.head  # "an Iranian body with offices in Karbala": the body's, named before it
+                found = [e for e in self.entities_of(owner.head if owner.dep_ == "appos" else owner, depth + 1)
+                         if self.families.get(e) == "Organization"]
             found = found or self.referent(token)  # "Islamic State militants ... the militants"
         elif token.pos_ == "NOUN" and (token.tag_ == "NNS" or lower in SELF_NOUNS) and token.lemma_ not in UNIT_NOUNS and (
                 found := [m.entity for c in token.children if c.dep_ == "compound" and (m := self.at.get(c.idx))
@@ -690,7 +694,8 @@ def extract(
             elif token.pos_ in ("ADJ", "ADV") and token.lower_ in STANCES:
                 rules = clause.stance(token)
             elif token.pos_ in ("VERB", "AUX") and not _unasserted(token):
-                rules = _light_verb(token, lemma, clause) + (_verb(token, lemma, clause) if lemma in VERBS else [])
+                rules = _light_verb(token, lemma, clause) + (_verb(token, lemma, clause) if lemma in VERBS else []) \
+                    + _based(token, clause)
             else:
                 continue
             for predicates, s_ids, o_ids, confidence in rules:
@@ -1019,6 +1024,18 @@ def _branch(name, clause: _Clause) -> list[Rule]:
     return [(("PART_OF",), [m.entity], [e for e in owners if clause.families.get(e) == "Organization"],
              NOUN_CONFIDENCE),
             (("LEADS",), [e for e in owners if clause.families.get(e) == "Person"], [m.entity], NOUN_CONFIDENCE)]
+
+
+def _based(verb, clause: _Clause) -> list[Rule]:
+    """'the Mashhad-based shrine foundation', 'Astan Quds Razavi, the Mashhad-based foundation': what is
+    described is in the place named before the hyphen."""
+    if verb.lower_ != "based" or verb.dep_ != "amod" or verb.i < 2 or verb.doc[verb.i - 1].text not in "-‐–":
+        return []
+    place = clause.at.get(verb.doc[verb.i - 2].idx)
+    if place is None or clause.families.get(place.entity) != "Location":
+        return []
+    owners = clause.entities_of(verb.head) or (clause.entities_of(verb.head.head) if verb.head.dep_ == "appos" else [])
+    return [(LOC, owners, [place.entity], NOUN_CONFIDENCE)]
 
 
 def _signature(name, clause: _Clause) -> list[Rule]:

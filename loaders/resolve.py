@@ -33,6 +33,8 @@ BODY_WORDS = {"organization", "organisation", "alliance", "party", "movement", "
               "brigades", "corps", "league", "union"}
 FIRM_WORDS = {"company", "group", "firm", "corporation"}  # "the Shaho Transport Company ... Shaho's tankers"
 KIND_WORDS = BODY_WORDS | FIRM_WORDS
+# Husayn (Hussein, Hossein, Husain, after SOUNDS) and Hasan (Hassan) are two names with one consonant skeleton
+HUSAYN = re.compile(r"^h[aou]s{1,2}(?:e?i|ai)n")
 SCORE_EXACT, SCORE_SKELETON, SCORE_ACRONYM, SCORE_SURNAME, SCORE_CANDIDATE = 1.0, 0.9, 0.85, 0.85, 0.6
 ACRONYM_DEFINITION = re.compile(
     r"([A-Z][\w’'\-]*(?:\s+(?:of|the|and|for|al|(?:al-|el-)?[A-Z][\w’'\-]*))+)\s+\(([A-Z]{2,8}(?:-[A-Z]{1,4})?)\)"
@@ -46,6 +48,7 @@ def skeleton(token: str) -> str:
         return ""
     for a, b in SOUNDS:
         t = t.replace(a, b)
+    t = HUSAYN.sub("hs1n", t)  # a consonant of its own: Hussein is not Hassan
     head, rest = t[0], re.sub(r"[aeiou]", "", t[1:])
     return re.sub(r"(.)\1+", r"\1", head + rest)
 

@@ -370,6 +370,11 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
          "2013.", ("t-source-7", "SOURCE_FOR", "brother-rahmani")),
         ("Sarah Miller is a researcher at the Nineveh Centre for Civic Studies.",
          ("sarah-miller", "MEMBER_OF", "nineveh-centre-for-civic-studies")),
+        # a body with offices somewhere; "the Mashhad-based foundation" (and a place before "-based" is a place)
+        ("The Atabat Reconstruction Headquarters, an Iranian body with offices in Karbala and Najaf, built a clinic.",
+         ("atabat-reconstruction-headquarters", "LOCATED_IN", "najaf")),
+        ("The work was financed by Astan Quds Razavi, the Mashhad-based shrine foundation.",
+         ("astan-quds-razavi", "LOCATED_IN", "mashhad")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):

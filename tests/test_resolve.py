@@ -19,6 +19,17 @@ def test_transliterations_share_a_skeleton(a, b):
     assert skeleton(a) == skeleton(b)
 
 
+@pytest.mark.parametrize("a, b", [("Hossein", "Hassan"), ("Hussein", "Hasan"), ("Husayn", "Hassan")])
+def test_hussein_and_hassan_are_two_names(a, b):
+    assert skeleton(a) != skeleton(b)
+    assert skeleton(a) == skeleton("Hussain")
+
+
+def test_a_full_name_with_another_given_name_is_someone_else(resolver):
+    assert resolver.resolve("Hossein Nasrollahi").entity is None
+    assert resolver.resolve("Hasan Nasrallah").entity == resolver.resolve("Hassan Nasrallah").entity is not None
+
+
 def test_titles_articles_and_possessives_are_not_name_parts():
     assert name_parts("Maj. Gen. Qassem Soleimani's") == ["Qassem", "Soleimani"]
     assert name_key("al-Muhandis") == name_key("Muhandis")
