@@ -1029,7 +1029,7 @@ def _branch(name, clause: _Clause) -> list[Rule]:
 def _based(verb, clause: _Clause) -> list[Rule]:
     """'the Mashhad-based shrine foundation', 'Astan Quds Razavi, the Mashhad-based foundation': what is
     described is in the place named before the hyphen."""
-    if verb.lower_ != "based" or verb.dep_ != "amod" or verb.i < 2 or verb.doc[verb.i - 1].text not in "-‐–":
+    if verb.lower_ != "based" or verb.dep_ != "amod" or verb.i < 2 or verb.doc[verb.i - 1].text not in ("-", "‐", "–"):
         return []
     place = clause.at.get(verb.doc[verb.i - 2].idx)
     if place is None or clause.families.get(place.entity) != "Location":
