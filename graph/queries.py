@@ -22,6 +22,7 @@ MAX_HOPS = 6
 MAX_ALL_PATHS_HOPS = 4  # every simple path grows fast with length; shortest ones do not
 MAX_FUZZY = 1000  # full-text hits a fuzzy name or a search considers
 MAX_NEIGHBOURHOOD = 3
+CANDIDATES = 1000  # at most this many linked entities of the contacts question are checked one by one
 HUB = 100  # an entity with more facts than this is a hub: a neighbourhood walks through it last
 # the dashboard's lists that are the first N of a ranking; the others list every key
 TOP_LISTS = ("claims_by_document", "most_connected", "co_mentions", "most_central")
@@ -113,6 +114,12 @@ class EntityFilter:
     any_of: tuple[EntityFilter, ...] = ()
     none_of: EntityFilter | None = None
     fuzzy_ids: tuple[str, ...] | None = None  # what name_fuzzy found, filled in by Reads before compiling
+
+    def seekable(self) -> bool:
+        """Whether an index finds what this filter matches: it asks for kinds or ids (given, or found by a
+        fuzzy name), itself or in a filter it must also match."""
+        return (self.kinds is not None or self.ids is not None or self.fuzzy_ids is not None
+                or any(f.seekable() for f in self.all_of))
 
     def children(self) -> tuple[EntityFilter, ...]:
         return (*self.all_of, *self.any_of, *((self.none_of,) if self.none_of else ()))
@@ -523,16 +530,36 @@ class Reads:
     def contacts_body(self, of: str, linked: EntityFilter, p: Params, var: str) -> str:
         """A statement of the contacts of `of` linked to an entity matching `linked` (fuzzy names resolved),
         by contact and linked entity, each `{contact, linked, of}` (`of` the organization's node): a contact has
-        a dealing (`dealings_of`) and a link (`links_of`) to the linked entity, listed when asked for."""
-        org, side, s, c, x = (f"{var}_{n}" for n in ("org", "side", "s", "c", "x"))
+        a dealing (`dealings_of`) and a link (`links_of`) to the linked entity, listed when asked for.
+
+        A contact's links are found from whichever side has fewer facts. When `linked` can be looked up in an
+        index (`seekable`) and matches at most CANDIDATES entities, a contact with more facts than all of them
+        together (a hub) is checked against each of them; any other contact's facts are read."""
+        org, side, s, c, x, y, xs, cost = (f"{var}_{n}" for n in ("org", "side", "s", "c", "x", "y", "xs", "cost"))
         where = linked.compile(x, p, var)
+        degree = f"COUNT {{ ({c})-[:{p.facts}]-() }}"
+        candidates, near = "[]", "true"
+        if linked.seekable():
+            cap = p(var, "candidates", CANDIDATES)
+            candidates = (f"COLLECT {{ MATCH ({y}:Entity) WHERE {linked.compile(y, p, var)} AND {y} <> {org} "
+                          f"RETURN {y} LIMIT {p(var, 'over', CANDIDATES + 1)} }}")
+            near = f"size({xs}) > {cap} OR {degree} <= {cost}"
         return (
             f"MATCH ({org}:Entity {{id: {p(var, 'of', of)}}}) WITH {org}, {self.side(org, var)} AS {side} "
+            f"WITH {org}, {side}, {candidates} AS {xs} "
+            f"WITH {org}, {side}, {xs}, reduce(n = 0, {y} IN {xs} | n + COUNT {{ ({y})-[:{p.facts}]-() }}) AS {cost} "
             f"UNWIND {side} AS {s} MATCH ({s})-[:{self.dealing}]-({c}:Entity) WHERE NOT {c} IN {side} "
-            f"WITH DISTINCT {org}, {c} ORDER BY {c}.id "
+            f"WITH DISTINCT {org}, {c}, {xs}, {cost} ORDER BY {c}.id "
             # each contact's linked entities, a contact at a time: a page cut from this stops expanding contacts
-            f"CALL ({org}, {c}) {{ MATCH ({c})-[:{p.facts}]-({x}:Entity) WHERE {x} <> {org} AND {where} "
-            f"  WITH DISTINCT {x} ORDER BY {x}.id RETURN {x} }} "
+            f"CALL ({org}, {c}, {xs}, {cost}) {{ CALL ({org}, {c}, {xs}, {cost}) {{ "
+            f"  WITH {org}, {c}, {xs}, {cost} WHERE {near} "
+            # the contact's facts read in a subquery of their own, which Neo4j cannot start from the linked entities
+            f"  CALL ({c}) {{ MATCH ({c})-[:{p.facts}]-({x}:Entity) RETURN DISTINCT {x} }} "
+            f"  WITH {org}, {x} WHERE {x} <> {org} AND {where} RETURN {x} "
+            f"  UNION "
+            f"  WITH {c}, {xs}, {cost} WHERE NOT ({near}) "
+            f"  UNWIND {xs} AS {x} WITH {c}, {x} WHERE EXISTS {{ ({c})-[:{p.facts}]-({x}) }} RETURN {x} }} "
+            f"  WITH {x} ORDER BY {x}.id RETURN {x} }} "
             f"RETURN {{contact: {c}, linked: {x}, of: {org}}} AS {var}"
         )
 

@@ -81,6 +81,47 @@ def test_contacts_include_dealings_with_members(seeded, model):
     assert member_ids and any(s in member_ids or t in member_ids for s, t in sources)
 
 
+def contacts_by_hand(graph, model, of: str, linked: dict) -> list[tuple[str, str]]:
+    """The contacts question's (contact, linked entity) pairs, from every fact edge, in Python."""
+    reads = Reads(graph, model)
+    edges = graph.read(f"MATCH (a:Entity)-[r:{reads.fact_pattern}]->(b:Entity) RETURN a.id AS a, b.id AS b, "
+                       "type(r) AS type")
+    nodes = {r["id"]: r for r in graph.read("MATCH (e:Entity) RETURN e.id AS id, e.kind AS kind, "
+                                            "coalesce(e.tags, []) AS tags, labels(e) AS labels")}
+
+    def matches(x: str) -> bool:
+        node = nodes[x]
+        return (node["kind"] in linked.get("kinds", [node["kind"]]) and set(linked.get("tags", ())) <= set(node["tags"])
+                and x in linked.get("ids", [x]) and linked.get("family", "Entity").title() in node["labels"])
+
+    side = {of} | {e["a"] for e in edges if e["b"] == of and e["type"] in model.membership_types}
+    contacts = ({e["b"] for e in edges if e["a"] in side and e["type"] in model.contact_types}
+                | {e["a"] for e in edges if e["b"] in side and e["type"] in model.contact_types}) - side
+    near = {(e["a"], e["b"]) for e in edges} | {(e["b"], e["a"]) for e in edges}
+    return sorted((c, x) for c, x in near if c in contacts and x != of and matches(x))
+
+
+@pytest.mark.parametrize("of, linked, candidates", [
+    ("mois", {"kinds": ["political_party"], "tags": ["kurdish"]}, 1000),
+    ("mois", {"ids": ["ksdp"]}, 1000),  # the contact has more facts than the party: it is checked against it
+    ("quds-force", {"ids": ["asaib-ahl-al-haq", "hezbollah"]}, 1000),  # one contact checked, the others read
+    ("mois", {"kinds": ["political_party", "militia"]}, 1000),
+    ("mois", {"kinds": ["political_party", "militia"]}, 2),  # more candidates than that: every contact is read
+    ("quds-force", {"family": "ORGANIZATION"}, 1000),  # nothing an index finds: every contact is read
+    ("quds-force", {"kinds": ["militia"], "tags": ["shia"]}, 1000),
+])
+def test_contacts_are_found_from_the_side_with_fewer_facts(seeded, model, monkeypatch, of, linked, candidates):
+    """A contact with more facts than the entities it may be linked to together is checked against each of them,
+    any other contact's facts are read: either way the same pairs, by contact and linked entity."""
+    monkeypatch.setattr(queries, "CANDIDATES", candidates)
+    flt = ", ".join(f"{k}: {json.dumps(v) if k != 'family' else v}" for k, v in linked.items())
+    rows = run(seeded, model, f"""{{ contacts(of: "{of}", linkedTo: {{{flt}}}, first: 200) {{ totalCount
+        nodes {{ contact {{ id }} linkedEntity {{ id }} }} }} }}""")["contacts"]
+    got = [(r["contact"]["id"], r["linkedEntity"]["id"]) for r in rows["nodes"]]
+    assert got == contacts_by_hand(seeded, model, of, linked) and rows["totalCount"] == len(got)
+    assert got or linked.get("tags") == ["shia"]
+
+
 def test_contacts_and_their_dealings_and_links_are_pages(seeded, model):
     """Each contact's dealings and links come a page at a time, by type, source and target, with their totals;
     so do the contacts, by contact and linked entity."""
@@ -526,3 +567,43 @@ def test_an_entitys_facts_in_each_direction_come_by_type_source_and_target(seede
         assert len(keys) > 3 and len(set(n["type"] for n in nodes)) > 1 and keys == sorted(keys), direction
         assert all(("mois" == k[1]) if direction == "OUT" else ("mois" == k[2]) if direction == "IN" else "mois" in k
                    for k in keys)
+
+
+def test_a_hub_contacts_facts_are_not_read(empty_graph, model):
+    """The contacts question reads hardly more of Neo4j when a contact gains 300 facts that link it to nothing
+    asked for (it is checked against the Kurdish parties, not read through), or when 300 parties that are not
+    Kurdish appear (the parties are looked up once, not once for each contact)."""
+    from conftest import SEEDS, load
+
+    from graph.queries import EntityFilter, Params
+
+    load(empty_graph, model, SEEDS)
+    reads = Reads(empty_graph, model)
+    linked = EntityFilter(kinds=("political_party",), tags=("kurdish",))
+
+    def hits() -> tuple[int, list]:
+        p = Params(reads.fact_pattern)
+        body = reads.contacts_body("mois", linked, p, "row")
+        with empty_graph.driver.session(database=empty_graph.database) as session:
+            result = session.run(f"PROFILE CALL () {{ {body} }} RETURN row.contact.id AS c, row.linked.id AS x",
+                                 p.values)
+            pairs = [(r["c"], r["x"]) for r in result]
+            plan = result.consume().profile
+
+        def total(op: dict) -> int:
+            return op.get("dbHits", 0) + sum(total(c) for c in op.get("children", []))
+        return total(plan), pairs
+
+    before, pairs = hits()
+    assert ("mohammed-haji-mahmoud", "ksdp") in pairs
+    try:
+        empty_graph.run("MATCH (c:Entity {id: 'mohammed-haji-mahmoud'}) UNWIND range(1, 300) AS i "
+                        "CREATE (c)-[:VISITED {claim_ids: []}]->(:Entity:Location {id: 'village-' + i, name: 'V' + i})")
+        hub, again = hits()
+        empty_graph.run("UNWIND range(1, 300) AS i MATCH (v:Entity {id: 'village-' + i}) "
+                        "CREATE (:Entity:Organization {id: 'party-' + i, name: 'P' + i, kind: 'political_party'})"
+                        "-[:LOCATED_IN {claim_ids: []}]->(v)")
+        parties, still = hits()
+        assert again == still == pairs and hub - before < 100 and parties - hub < 1000, (before, hub, parties)
+    finally:  # the seed graph again, for the tests after this one
+        empty_graph.run("MATCH (n:Entity) WHERE n.id =~ '(village|party)-[0-9]+' DETACH DELETE n")
