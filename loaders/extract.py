@@ -102,6 +102,22 @@ def _merge(new: dict[str, EntityRecord], mentions: dict[str, list[Span]], keep: 
     del new[gone]
 
 
+PROVINCE = re.compile(r"(.+?)\s+(?:[Pp]rovince|[Gg]overnorate)")
+
+
+def _provinces(text: str, new: dict[str, EntityRecord], mentions: dict[str, list[Span]],
+               families: dict[str, str]) -> None:
+    """'Amarah, the capital of Maysan Province ... rivals in Maysan': a new place named as a province or a
+    governorate is the one place the text also names without that word."""
+    for whole in [e for e in new.values() if e.family == "Location" and e.id in mentions]:
+        if not (m := PROVINCE.fullmatch(whole.name)):
+            continue
+        same = {k for k, spans in mentions.items() if k != whole.id and families.get(k) == "Location"
+                and any(fold(text[s:e]) == fold(m.group(1)) for s, e in spans)}
+        if len(same) == 1:
+            _merge(new, mentions, same.pop(), whole.id)
+
+
 def _declared_aliases(text: str, new: dict[str, EntityRecord], mentions: dict[str, list[Span]],
                       families: dict[str, str]) -> None:
     """'Ismail Hamid Sultan, known as Abu Younis', 'Ismail Hamid Sultan (alias Abu Younis)': the second name
@@ -317,6 +333,7 @@ def extract(
         mentions.setdefault(entity_id, []).append(span)
     mentions = {k: v for k, v in mentions.items() if v}
     _declared_aliases(text, new, mentions, families)
+    _provinces(text, new, mentions, families)
     _defined_terms(text, new, mentions, noise)
     _short_names_to_full_names(new, mentions)
     families.update((k, e.family) for k, e in new.items())

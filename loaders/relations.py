@@ -858,6 +858,12 @@ def _verb(token, lemma: str, clause: _Clause) -> list[Rule]:
             if prep.lower_ in slots:
                 add(slots[prep.lower_], subj, _places_of(prep, clause) if lemma in ARRIVING
                     else _objects_of(prep, clause))
+    if "" in slots and not passive and not any(c.dep_ in ("dobj", "dative") for c in token.children):
+        # "has armed and advised Badr", "trained and armed the Hashd": one subject, and the object of the last verb
+        for c in [c for v in token.conjuncts if v.i > token.i and v.pos_ == "VERB"
+                  and not any(x.dep_ in ("nsubj", "nsubjpass") for x in v.children)
+                  for c in v.children if c.dep_ == "dobj"]:
+            add(slots[""], subj, clause.entities_of(c, avoid=tuple(subj)), c)
     gap = token if token.dep_ == "relcl" else token.head if token.dep_ == "conj" and token.head.dep_ == "relcl" else None
     if gap is not None and "" in slots and not passive and not any(c.dep_ in ("dobj", "dative") for c in token.children) \
             and not any(t.tag_ in ("WDT", "WP", "WP$", "WRB") or t.lower_ == "that" for t in gap.subtree if t.i < gap.i) \

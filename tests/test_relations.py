@@ -375,6 +375,10 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
          ("atabat-reconstruction-headquarters", "LOCATED_IN", "najaf")),
         ("The work was financed by Astan Quds Razavi, the Mashhad-based shrine foundation.",
          ("astan-quds-razavi", "LOCATED_IN", "mashhad")),
+        # two verbs and the object after the second: the first verb's object too
+        ("The Quds Force has armed and advised both Badr and Asaib Ahl al-Haq since 2014.",
+         ("quds-force", "ARMED", "asaib-ahl-al-haq")),
+        ("The Quds Force funded and trained the Badr Organization.", ("quds-force", "FUNDED", "badr-organization")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
@@ -402,6 +406,8 @@ def test_recall_rules_find_the_fact(resolver, model, text, fact):
         ("Turkey warned that it would respond if the Peshmerga entered Kirkuk.", ("peshmerga", "VISITED", "kirkuk")),
         ("By Sarah Miller\n\nKhazali told the court: “I went back to Kirkuk in May.”",
          ("sarah-miller", "VISITED", "kirkuk")),
+        ("The Quds Force trained, and the PUK armed, the Badr Organization.",
+         ("quds-force", "ARMED", "badr-organization")),  # the second verb has a subject of its own
     ],
 )
 def test_recall_rules_do_not_overreach(resolver, model, text, fact):
@@ -466,6 +472,9 @@ def test_a_word_is_listed_once_in_a_lexicon_table():
          "as Karrar Jawad Hashim.", ("Karrar", "Karrar Jawad Hashim")),
         ("The Kurdistan Islamic Group, known as Komal, has its headquarters in Khurmal.",
          ("Kurdistan Islamic Group", "Komal")),
+        # a province named with and without the word
+        ("Brother Mehdi met the source at a farm outside Amarah, the capital of Maysan Province. Badr and the "
+         "Sadrists have been rivals in Maysan since September.", ("Maysan Province", "Maysan")),
     ],
 )
 def test_one_entity_under_the_names_a_text_gives_it(resolver, model, text, same):
