@@ -3,7 +3,7 @@
 import pytest
 
 from bench import check_gold
-from bench.evaluate import print_misses, score
+from bench.evaluate import CLEAN, print_misses, score
 from graph.write import ClaimRecord, DocumentRecord, MentionRecord
 
 
@@ -47,6 +47,8 @@ def test_the_scorer_aligns_entities_links_and_facts(capsys):
     print_misses("d", result)  # --misses: each with its sentence (the claim's quote here is "q")
     assert capsys.readouterr().out.splitlines() == ["d  MISSED VISITED farhad-zamani ksdp", "    ",
                                                     "d  WRONG  LEADS farhad-zamani ksdp", "    q"]
+    print_misses(CLEAN[0], result)  # a document the rules were never tuned on: its misses stay unread
+    assert capsys.readouterr().out.splitlines() == [f"{CLEAN[0]}  (CLEAN: 1 missed and 1 wrong, not printed)"]
 
 
 def test_the_scorer_compares_claimants_of_facts_found_in_their_sentence():
