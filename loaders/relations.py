@@ -1093,7 +1093,8 @@ def _noun_prep(prep, clause: _Clause) -> list[Rule]:
         owners = [e for e in owners if aside or clause.families.get(e) != "Location"]
         return [(LOC, owners, places, NOUN_CONFIDENCE)]
     if prep.lower_ == "of" and (head.lower_ in PLACE_NOUNS or head.lower_ in SPATIAL_NOUNS and head.dep_ == "appos"):
-        parts = [clause.at[c.idx].entity for c in head.children if c.dep_ == "compound" and c.idx in clause.at]
+        parts = [clause.at[c.idx].entity for c in head.children  # the parser may call "the Bakrajo quarter" an amod
+                 if c.idx in clause.at and (c.dep_ in ("compound", "nmod") or c.dep_ == "amod" and c.ent_type_ != "NORP")]
         if head.dep_ == "appos" and (head.lower_ not in DIRECTIONS or _bare_the(head)) \
                 and not any(t.lower_ in DIRECTIONS for t in prep.doc[head.i:prep.i]):
             # "Ramadi, the capital of Anbar", "the Hoz district, the heart of the city" (not "a town north of X")

@@ -379,6 +379,9 @@ def test_clause_rules_do_not_overreach(resolver, model, text, fact):
         ("The Quds Force has armed and advised both Badr and Asaib Ahl al-Haq since 2014.",
          ("quds-force", "ARMED", "asaib-ahl-al-haq")),
         ("The Quds Force funded and trained the Badr Organization.", ("quds-force", "FUNDED", "badr-organization")),
+        # "the X quarter of Y", however the parser attaches the X
+        ("Brother Kazemi met Source Hemin in a rented apartment in the Bakrajo quarter of Sulaimaniyah.",
+         ("bakrajo", "PART_OF", "sulaimaniyah")),
     ],
 )
 def test_recall_rules_find_the_fact(resolver, model, text, fact):
@@ -408,6 +411,7 @@ def test_recall_rules_find_the_fact(resolver, model, text, fact):
          ("sarah-miller", "VISITED", "kirkuk")),
         ("The Quds Force trained, and the PUK armed, the Badr Organization.",
          ("quds-force", "ARMED", "badr-organization")),  # the second verb has a subject of its own
+        ("Kataib Hezbollah burned houses in the Sunni village of Albu Hassan.", ("sunni", "PART_OF", "albu-hassan")),
     ],
 )
 def test_recall_rules_do_not_overreach(resolver, model, text, fact):
