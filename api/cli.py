@@ -95,7 +95,8 @@ def neo4j_status() -> None:
 
 @app.command()
 def init() -> None:
-    """Apply constraints, indexes and the full-text index derived from schema/model.yaml (idempotent)."""
+    """Apply constraints, indexes and the full-text index derived from schema/model.yaml, and the index of each
+    fact type on its edges' two ends (idempotent)."""
     with friendly_errors(), connect(settings()) as graph:
         for statement in migrate(graph, load_model()):
             console.print(f"  {statement}")

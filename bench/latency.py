@@ -873,11 +873,11 @@ def load_corpus(settings: Settings, size: str, log: Callable[[str], None]) -> tu
         summary = asdict(synthetic.cached(out, int(size)))
         folder, params, corpus = synthetic.corpus_dir(out), SYNTHETIC, {**summary, "seconds": None}
     with connect(settings) as graph:
+        migrate(graph, MODEL)  # a kept corpus too, loaded by an earlier version
         if corpus is not None and marker.is_file() and json.loads(marker.read_text()) == corpus:
             log(f"  {folder} is already loaded in {settings.cablegraph_data}")
             return params, Reads(graph, MODEL).stats()
         marker.unlink(missing_ok=True)
-        migrate(graph, MODEL)
         start = time.perf_counter()
         report = Pipeline(Writer(graph, MODEL), MODEL, workers=settings.cablegraph_workers).load([folder])
         if report.errors:

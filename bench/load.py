@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench import synthetic
 from graph.db import Graph, connect
-from graph.migrate import migrate
+from graph.migrate import fact_ends, migrate
 from graph.server import LocalServer, free_port
 from graph.settings import Settings
 from schema.model import Model, load_model
@@ -159,7 +159,7 @@ BARE_STATEMENTS = {
               "MERGE (c)-[:STATED_IN]->(d) MERGE (c)-[:SUBJECT]->(s) MERGE (c)-[:OBJECT]->(o)",
     "claimed_by": "UNWIND $rows AS r MATCH (c:Claim {id: r.id}), (w:Entity {id: r.by}) MERGE (c)-[:CLAIMED_BY]->(w)",
     "edges": "UNWIND $rows AS r MATCH (s:Entity {id: r.s}), (o:Entity {id: r.o}) MERGE (s)-[f:$(r.p)]->(o) "
-             "SET f.claim_ids = coalesce(f.claim_ids, []) + r.claim_ids, "
+             f"SET f.ends = {fact_ends('r.s', 'r.o')}, f.claim_ids = coalesce(f.claim_ids, []) + r.claim_ids, "
              "f.doc_ids = coalesce(f.doc_ids, []) + [d IN r.doc_ids WHERE NOT d IN coalesce(f.doc_ids, [])], "
              "f.confidence = CASE WHEN f.confidence > r.confidence THEN f.confidence ELSE r.confidence END, "
              "f.first_date = CASE WHEN f.first_date < r.first_date THEN f.first_date "

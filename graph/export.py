@@ -22,7 +22,7 @@ NODE_LABELS = ("Document", "Entity", "Claim")  # every node is one of these (ent
 TYPES = {"list": "string[]", "int": "int", "float": "float", "bool": "boolean"}
 MENTION_PROPS = [("count", "int"), ("spans", "string[]")]
 FACT_PROPS = [("claim_ids", "string[]"), ("doc_ids", "string[]"), ("confidence", "float"), ("first_date", "string"),
-              ("last_date", "string")]
+              ("last_date", "string"), ("ends", "string")]
 
 
 class Exporter:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from graph.db import Graph
-from graph.migrate import FULLTEXT_INDEX
+from graph.migrate import FULLTEXT_INDEX, fact_ends
 from graph.overview import Overview
 from schema.model import Model
 
@@ -301,9 +301,10 @@ def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limi
     shortest path to every entity in reach is not) or how many facts a hub has (an archive's Iraq, or IRGC)."""
     if not 1 <= depth <= MAX_NEIGHBOURHOOD:
         raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
-    a, seen, ring, near, todo, quiet, loud, first, second, found, nxt, x, r, y, nodes, rels, ids, more, n = (
-        f"{var}_{v}" for v in
-        "a seen ring near todo quiet loud first second found next x r y nodes rels ids more n".split())
+    (a, seen, ring, near, todo, quiet, loud, first, second, found, nxt, x, r, y, nodes, rels, ids, more, n, calm, out,
+     lid, s, o, keys, sought, read) = (
+        f"{var}_{v}" for v in "a seen ring near todo quiet loud first second found next x r y nodes rels ids more n "
+                              "calm out lid s o keys sought read".split())
     lim = p(var, "limit", limit)
     typed = "" if types is None else f"AND type({r}) IN {p(var, 'types', types)} "
 
@@ -328,15 +329,38 @@ def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limi
         f"WITH {a}, {seen}, {near}, {found}[..{lim} - size({near})] AS {nxt} "
         f"WITH {a}, {seen} + {nxt} AS {seen}, {nxt} AS {ring}, {near} + {nxt} AS {near} "
     )
+    # The facts among the page: those of its quiet entities read from them (quiet here: at most HUB relationships
+    # of any type, which Neo4j counts in one step); those between two others looked up by their ends, which are
+    # indexed (graph/migrate.py), or read from them when they have fewer facts (an entity's only outgoing
+    # relationships) than there are lookups.
+    facts = p.only(None if types is None else tuple(types))
+    seek = " UNION ALL ".join(  # the hint: without it, the planner scanned an index for some of them
+        f"MATCH ()-[{r}:{kind}]->() USING INDEX {r}:{kind}(ends) WHERE {r}.ends IN {keys} {typed}RETURN {r}"
+        for kind in facts.split("|"))
+    among = (
+        f"CALL ({a}, {near}) {{ WITH [{a}] + {near} AS {nodes} "
+        f"  WITH {nodes}, [{n} IN {nodes} | elementId({n})] AS {ids}, "
+        f"  [{x} IN {nodes} WHERE COUNT {{ ({x})--() }} <= {HUB}] AS {quiet} "
+        f"  WITH {ids}, {quiet}, [{x} IN {nodes} WHERE NOT {x} IN {quiet}] AS {loud} "
+        f"  CALL ({quiet}, {ids}) {{ UNWIND {quiet} AS {x} "
+        f"    MATCH ({x})-[{r}:{facts}]-({y}) WHERE elementId({y}) IN {ids} {typed}"
+        f"    RETURN collect(DISTINCT {r}) AS {calm} }} "
+        f"  CALL ({loud}) {{ UNWIND {loud} AS {x} RETURN sum(COUNT {{ ({x})-->() }}) AS {out} }} "
+        f"  CALL ({loud}, {out}) {{ WITH {loud} WHERE size({loud}) * size({loud}) * {facts.count('|') + 1} < {out} "
+        f"    WITH [{x} IN {loud} | {x}.id] AS {lid} "
+        f"    WITH COLLECT {{ UNWIND {lid} AS {s} UNWIND {lid} AS {o} RETURN {fact_ends(s, o)} }} AS {keys} "
+        f"    CALL ({keys}) {{ {seek} }} RETURN collect({r}) AS {sought} }} "
+        f"  CALL ({loud}, {out}) {{ WITH {loud} WHERE size({loud}) * size({loud}) * {facts.count('|') + 1} >= {out} "
+        f"    WITH {loud}, [{x} IN {loud} | elementId({x})] AS {lid} UNWIND {loud} AS {x} "
+        f"    MATCH ({x})-[{r}:{facts}]->({y}) WHERE elementId({y}) IN {lid} {typed}"
+        f"    RETURN collect({r}) AS {read} }} "
+        f"  RETURN {calm} + {sought} + {read} AS {rels} }} "
+    )
     return (
         f"MATCH ({a}:Entity {{id: {p(var, 'id', entity_id)}}}) "
         f"WITH {a}, [{a}] AS {seen}, [{a}] AS {ring}, [] AS {near} "
-        + hop * depth
-        + f"CALL ({a}, {near}) {{ WITH [{a}] + {near} AS {nodes} "
-        f"  WITH {nodes}, [{n} IN {nodes} | elementId({n})] AS {ids} UNWIND {nodes} AS {x} "
-        f"  MATCH ({x})-[{r}:{p.facts}]->({y}) WHERE elementId({y}) IN {ids} {typed}"
-        f"  RETURN collect(DISTINCT {r}) AS {rels} }} "
-        f"RETURN {{entities: [{a}] + {near}, rels: {rels}}} AS {var}"
+        + hop * depth + among
+        + f"RETURN {{entities: [{a}] + {near}, rels: {rels}}} AS {var}"
     )
 
 

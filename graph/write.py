@@ -17,6 +17,7 @@ from functools import cache
 import neo4j
 
 from graph.db import Graph
+from graph.migrate import fact_ends
 from schema.model import InvalidData, Model
 
 
@@ -294,9 +295,10 @@ class Writer:
             "CALL () { UNWIND $gone AS row "
             "  MATCH (:Entity {id: row.s})-[r:$(row.p)]->(:Entity {id: row.o}) DELETE r } "
             "CALL () { UNWIND $edges AS row MATCH (s:Entity {id: row.s}), (o:Entity {id: row.o}) "
-            "  MERGE (s)-[r:$(row.p)]->(o) SET r = row.props } "
+            f"  MERGE (s)-[r:$(row.p)]->(o) SET r = row.props, r.ends = {fact_ends('row.s', 'row.o')} }} "
             "CALL () { UNWIND $grown AS row MATCH (s:Entity {id: row.s}), (o:Entity {id: row.o}) "
-            "  MERGE (s)-[r:$(row.p)]->(o) WITH r, row.props AS new "
+            f"  MERGE (s)-[r:$(row.p)]->(o) ON CREATE SET r.ends = {fact_ends('row.s', 'row.o')} "
+            "  WITH r, row.props AS new "
             "  SET r.claim_ids = COLLECT { UNWIND coalesce(r.claim_ids, []) + new.claim_ids AS x "
             "      RETURN DISTINCT x ORDER BY x }, "
             "    r.doc_ids = COLLECT { UNWIND coalesce(r.doc_ids, []) + new.doc_ids AS x "
