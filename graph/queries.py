@@ -557,34 +557,41 @@ class Reads:
         a dealing (`dealings_of`) and a link (`links_of`) to the linked entity, listed when asked for.
 
         A contact's links are found from whichever side has fewer relationships. When `linked` can be looked up
-        in an index (`seekable`) and matches at most CANDIDATES entities, a contact with more relationships than all
-        of them together (a hub) is checked against each of them; any other contact's facts are read. Every
-        relationship is counted, mentions too: Neo4j counts all of a node's relationships at once, and by type one
-        type at a time, which made the question a third slower on the 1,000-document corpus."""
-        org, side, s, c, x, y, xs, cost = (f"{var}_{n}" for n in ("org", "side", "s", "c", "x", "y", "xs", "cost"))
+        in an index (`seekable`) and matches at most CANDIDATES entities, the contacts with more relationships than
+        all of them together (hubs) are found among their neighbours, read once for all the hubs; any other
+        contact's facts are read. Every relationship is counted, mentions too: Neo4j counts all of a node's
+        relationships at once, and by type one type at a time, which made the question a third slower on the
+        1,000-document corpus."""
+        org, side, s, c, cs, x, y, xs, cost, hubs, pairs, pair = (
+            f"{var}_{n}" for n in ("org", "side", "s", "c", "cs", "x", "y", "xs", "cost", "hubs", "pairs", "pair"))
         where = linked.compile(x, p, var)
-        degree = f"COUNT {{ ({c})--() }}"
         candidates, near = "[]", "true"
         if linked.seekable():
             cap = p(var, "candidates", CANDIDATES)
             candidates = (f"COLLECT {{ MATCH ({y}:Entity) WHERE {linked.compile(y, p, var)} AND {y} <> {org} "
                           f"RETURN {y} LIMIT {p(var, 'over', CANDIDATES + 1)} }}")
-            near = f"size({xs}) > {cap} OR {degree} <= {cost}"
+            near = f"size({xs}) > {cap} OR COUNT {{ ({c})--() }} <= {cost}"
         return (
             f"MATCH ({org}:Entity {{id: {p(var, 'of', of)}}}) WITH {org}, {self.side(org, var)} AS {side} "
             f"WITH {org}, {side}, {candidates} AS {xs} "
             f"WITH {org}, {side}, {xs}, reduce(n = 0, {y} IN {xs} | n + COUNT {{ ({y})--() }}) AS {cost} "
             f"UNWIND {side} AS {s} MATCH ({s})-[:{self.dealing}]-({c}:Entity) WHERE NOT {c} IN {side} "
-            f"WITH DISTINCT {org}, {c}, {xs}, {cost} ORDER BY {c}.id "
+            f"WITH {org}, {xs}, {cost}, collect(DISTINCT {c}) AS {cs} "
+            f"WITH {org}, {xs}, {cs}, [{c} IN {cs} WHERE NOT ({near})] AS {hubs} "
+            # the hubs' links, from the other side: each candidate's facts read once for all the hubs
+            f"WITH {org}, {cs}, {hubs}, COLLECT {{ UNWIND CASE WHEN {hubs} = [] THEN [] ELSE {xs} END AS {y} "
+            f"  MATCH ({y})-[:{p.facts}]-({c}) WHERE {c} IN {hubs} RETURN DISTINCT {{c: {c}, y: {y}}} AS {pair} }} "
+            f"  AS {pairs} "
+            f"UNWIND {cs} AS {c} WITH {org}, {c}, {hubs}, {pairs} ORDER BY {c}.id "
             # each contact's linked entities, a contact at a time: a page cut from this stops expanding contacts
-            f"CALL ({org}, {c}, {xs}, {cost}) {{ CALL ({org}, {c}, {xs}, {cost}) {{ "
-            f"  WITH {org}, {c}, {xs}, {cost} WHERE {near} "
+            f"CALL ({org}, {c}, {hubs}, {pairs}) {{ CALL ({org}, {c}, {hubs}, {pairs}) {{ "
+            f"  WITH {org}, {c} WHERE NOT {c} IN {hubs} "
             # the contact's facts read in a subquery of their own, which Neo4j cannot start from the linked entities
             f"  CALL ({c}) {{ MATCH ({c})-[:{p.facts}]-({x}:Entity) RETURN DISTINCT {x} }} "
             f"  WITH {org}, {x} WHERE {x} <> {org} AND {where} RETURN {x} "
             f"  UNION "
-            f"  WITH {c}, {xs}, {cost} WHERE NOT ({near}) "
-            f"  UNWIND {xs} AS {x} WITH {c}, {x} WHERE EXISTS {{ ({c})-[:{p.facts}]-({x}) }} RETURN {x} }} "
+            f"  WITH {c}, {hubs}, {pairs} WHERE {c} IN {hubs} "
+            f"  UNWIND [{pair} IN {pairs} WHERE {pair}.c = {c} | {pair}.y] AS {x} RETURN {x} }} "
             f"  WITH {x} ORDER BY {x}.id RETURN {x} }} "
             f"RETURN {{contact: {c}, linked: {x}, of: {org}}} AS {var}"
         )
