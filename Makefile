@@ -22,6 +22,7 @@ bench: install $(NEO4J_GRAPHQL)  ## extraction quality on both evaluation sets, 
 	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.load
 	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.latency --requests 100 --budget 5
 	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.overhead
+	NEO4J_HEAP=2g NEO4J_PAGECACHE=4g $(VENV)/bin/python -m bench.overhead --size 100000
 
 install: system $(STAMP) $(ASSETS)
 

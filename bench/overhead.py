@@ -12,7 +12,7 @@ The layers, each including the one before:
   checks, the compiled read's own request handling, the same answer through the async driver, JSON);
 - `http`: `cablegraph serve`, another process, over HTTP/1.1 with keep-alive (bench.latency's client).
 Each round asks every layer once, in turn, so the machine's drift falls on all of them alike; p50 over the
-rounds. Writes bench/results/overhead.json.
+rounds. Writes bench/results/overhead-SIZE.json.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from bench import latency
 from graph.db import Graph, connect
 from graph.settings import Settings
 
-RESULTS = latency.ROOT / "bench" / "results" / "overhead.json"
+RESULTS = latency.ROOT / "bench" / "results"
 LAYERS = ("cypher", "statement", "answer", "app", "http")
 WARM = 20  # rounds before timing: connections, Neo4j's plans, the compiled plans
 
@@ -172,7 +172,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1000", help="synthetic documents (bench/synthetic.py), or `seeds`")
     parser.add_argument("--requests", type=int, default=300, help="timed rounds per question")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, help="the results file (default bench/results/overhead-SIZE.json)")
     parser.add_argument("--keep", type=Path, help="keep the corpus's Neo4j in KEEP/<size> and use it again "
                                                   "(as bench.latency --keep)")
     args = parser.parse_args()
@@ -181,9 +181,10 @@ def main() -> int:
         with latency.servers(settings, Path(tmp), library=False) as endpoints, connect(settings) as graph:
             questions = uvloop.run(measure(graph, settings, params, endpoints.ours, args.requests))
     results = {"size": args.size, "graph": totals, "rounds": args.requests, "questions": questions}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {args.out}\n\n{table(results)}")
+    out = args.out or RESULTS / f"overhead-{args.size}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}\n\n{table(results)}")
     return 0
 
 
