@@ -506,9 +506,9 @@ class Query:
         return connection(total, rows, skip, lambda r: ContactLink(
             contact=Entity.of(r["contact"]), linked_entity=Entity.of(r["linked"]), of=str(of)))
 
-    @strawberry.field(description=f"Paths of typed facts between two entities, shortest first: all the shortest "
-                      f"ones (up to {MAX_HOPS} hops), or with `all` every path without repeated entities (up to "
-                      f"{MAX_ALL_PATHS_HOPS} hops).")
+    @strawberry.field(description=f"Paths of typed facts between two entities, shortest first and then by their "
+                      f"entities' ids: all the shortest ones (up to {MAX_HOPS} hops), or with `all` every path "
+                      f"without repeated entities (up to {MAX_ALL_PATHS_HOPS} hops).")
     async def paths(
         self,
         info: Info,

@@ -81,7 +81,7 @@ VALUE: dict[str, dict[str, tuple[str, str]]] = {
 }
 # fields holding a list of objects that is a value of {v}: their type, the expression
 LISTS: dict[str, dict[str, tuple[str, str]]] = {
-    "Path": {"entities": ("Entity", "nodes({v})"), "relationships": ("Relationship", "relationships({v})")},
+    "Path": {"entities": ("Entity", "{v}.nodes"), "relationships": ("Relationship", "{v}.rels")},
     "Neighbourhood": {"entities": ("Entity", "{v}.entities"), "relationships": ("Relationship", "{v}.rels")},
     "CommonNeighbour": {"toFirst": ("Relationship", "{v}.left"), "toSecond": ("Relationship", "{v}.right")},
 }

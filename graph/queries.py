@@ -276,19 +276,111 @@ def evidence_of(r: str, var: str) -> str:
 def paths_body(source: str, target: str, max_hops: int, shortest: bool, limit: int, p: Params,
                var: str) -> str | None:
     """The shortest paths of typed facts between two entities, or every simple path up to `max_hops`
-    (shortest first), at most `limit` of them; None when the two are the same."""
+    (shortest first), at most `limit` of them, by length and then by their entities' ids, each `{nodes, rels}`;
+    None when the two are the same. Between two entities of at most HUB facts, paths of up to 3 hops are found
+    by meeting in the middle: from the facts of the two, the facts between them, or else their common
+    neighbours, or else the facts between their neighbours (read from the quiet ones, looked up by their ends
+    between two hubs), so the work is bounded by the degrees of the two and of their quiet neighbours, not by a
+    hub's. Otherwise, and for longer paths, Neo4j's bidirectional search, which reads every fact of a hub it
+    reaches."""
     bound = MAX_HOPS if shortest else MAX_ALL_PATHS_HOPS
     if not 1 <= max_hops <= bound:
         raise ValueError(f"maxHops must be between 1 and {bound}{'' if shortest else ' for all paths'}")
     if source == target:
         return None
-    a, b, n, m = (f"{var}_{x}" for x in "abnm")
+    a, b, n, m, q, x, y, r, s, t, ax, by, xs, ys, ids, out, quiet, one, two, three, near, far, mids = (
+        f"{var}_{v}" for v in "a b n m q x y r s t ax by xs ys ids out quiet one two three near far mids".split())
     hops = f"[:{p.facts}*1..{int(max_hops)}]"
-    match = (f"{var} = allShortestPaths(({a})-{hops}-({b}))" if shortest else
-             f"{var} = ({a})-{hops}-({b}) "
-             f"WHERE all({n} IN nodes({var}) WHERE single({m} IN nodes({var}) WHERE {m} = {n}))")
-    return (f"MATCH ({a}:Entity {{id: {p(var, 'source', source)}}}), ({b}:Entity {{id: {p(var, 'target', target)}}}) "
-            f"MATCH {match} WITH {var} ORDER BY length({var}) LIMIT {p(var, 'limit', limit)} RETURN {var}")
+    ends = (f"MATCH ({a}:Entity {{id: {p(var, 'source', source)}}}), "
+            f"({b}:Entity {{id: {p(var, 'target', target)}}}) ")
+    order = (f"ORDER BY size({var}.rels), [{n} IN {var}.nodes | {n}.id] LIMIT {p(var, 'limit', limit)} "
+             f"RETURN {var}")
+    if max_hops == 1 or not shortest:  # one hop: Neo4j reads the facts of the end with fewer
+        return (ends + f"MATCH {q} = ({a})-{hops}-({b}) "
+                f"WHERE all({n} IN nodes({q}) WHERE single({m} IN nodes({q}) WHERE {m} = {n})) "
+                f"WITH {{nodes: nodes({q}), rels: relationships({q})}} AS {var} " + order)
+    fact = f"[:{p.facts}]"
+    # `ax` and `by`: [neighbour, fact] for every fact of each end
+    two_hops = (f"WITH {a}, {b}, {ax}, {by}, {one}, CASE WHEN {one} = [] THEN COLLECT {{ "
+                f"UNWIND {ax} AS {s} UNWIND {by} AS {t} WITH {s}, {t} WHERE {s}[0] = {t}[0] "
+                f"RETURN {{nodes: [{a}, {s}[0], {b}], rels: [{s}[1], {t}[1]]}} }} ELSE [] END AS {two} "
+                f"WITH {a}, {b}, {ax}, {by}, {one} + {two} AS {near} ")
+    three_hops = (  # no path is shorter, so the ends' neighbourhoods are disjoint: the facts between them
+        f"CALL ({ax}, {by}, {near}) {{ WITH {ax}, {by} WHERE {near} = [] "
+        f"  WITH {ax}, {by}, COLLECT {{ UNWIND {ax} AS {s} RETURN DISTINCT {s}[0] AS {x} }} AS {xs}, "
+        f"  COLLECT {{ UNWIND {by} AS {t} RETURN DISTINCT {t}[0] AS {y} }} AS {ys} "
+        + facts_among(f"{xs}, {ys}", xs, None, p, mids, other=ys)
+        + f"WITH {ax}, {by}, {mids}, [{x} IN {xs} | elementId({x})] AS {ids} UNWIND {mids} AS {r} "
+        f"  WITH {ax}, {by}, {r}, elementId(startNode({r})) IN {ids} AS {out} "
+        f"  WITH {ax}, {by}, {r}, CASE WHEN {out} THEN startNode({r}) ELSE endNode({r}) END AS {x}, "
+        f"  CASE WHEN {out} THEN endNode({r}) ELSE startNode({r}) END AS {y} "
+        f"  UNWIND [{s} IN {ax} WHERE {s}[0] = {x}] AS {s} UNWIND [{t} IN {by} WHERE {t}[0] = {y}] AS {t} "
+        f"  RETURN collect({{nodes: [{x}, {y}], rels: [{s}[1], {r}, {t}[1]]}}) AS {three} }} "
+        f"WITH {near} + [{q} IN {three} | {{nodes: [{a}] + {q}.nodes + [{b}], rels: {q}.rels}}] AS {near} "
+    )
+    return (
+        ends + f"WITH {a}, {b}, COUNT {{ ({a})-{fact}-() }} <= {HUB} "
+        f"AND COUNT {{ ({b})-{fact}-() }} <= {HUB} AS {quiet} "
+        f"CALL ({a}, {b}, {quiet}) {{ WITH {a}, {b} WHERE {quiet} "
+        f"  WITH {a}, {b}, "
+        f"  COLLECT {{ MATCH ({a})-[{r}:{p.facts}]-({x}:Entity) WHERE {x} <> {a} RETURN [{x}, {r}] }} AS {ax}, "
+        f"  COLLECT {{ MATCH ({b})-[{r}:{p.facts}]-({y}:Entity) WHERE {y} <> {b} RETURN [{y}, {r}] }} AS {by} "
+        f"  WITH {a}, {b}, {ax}, {by}, "
+        f"  [{s} IN {ax} WHERE {s}[0] = {b} | {{nodes: [{a}, {b}], rels: [{s}[1]]}}] AS {one} "
+        + two_hops + (three_hops if max_hops >= 3 else "")
+        + f"UNWIND {near} AS {q} RETURN collect({q}) AS {near} }} "
+        f"CALL ({a}, {b}, {quiet}, {near}) {{ WITH {a}, {b} WHERE NOT {quiet}"
+        + (f" OR {near} = [] " if max_hops > 3 else " ")
+        + f"MATCH {q} = allShortestPaths(({a})-{hops}-({b})) "
+        f"RETURN collect({{nodes: nodes({q}), rels: relationships({q})}}) AS {far} }} "
+        f"UNWIND {near} + {far} AS {var} WITH {var} " + order
+    )
+
+
+def facts_among(scope: str, nodes: str, types: list[str] | None, p: Params, var: str,
+                other: str | None = None) -> str:
+    """A CALL that gives `var` the fact edges (of `types`, or every type) among the entities `nodes`, a list
+    expression of the variables in `scope`; or, given `other` (another such list, with none of them), those
+    between an entity of `nodes` and one of `other`. Those of the quiet entities are read from them (quiet here:
+    at most HUB relationships of any type, which Neo4j counts in one step); those between two others are looked
+    up by their ends, which are indexed (graph/migrate.py), or read from them when they have fewer facts (an
+    entity's only outgoing relationships) than there are lookups."""
+    ns, n, ids, lids, quiet, loud, x, y, r, calm, out, lid, s, o, keys, sought, read = (
+        f"{var}_{v}" for v in "ns n ids lids quiet loud x y r calm out lid s o keys sought read".split())
+    typed = "" if types is None else f"AND type({r}) IN {p(var, 'types', types)} "
+    facts = p.only(None if types is None else tuple(types))
+    seek = " UNION ALL ".join(  # the hint: without it, the planner scanned an index for some of them
+        f"MATCH ()-[{r}:{kind}]->() USING INDEX {r}:{kind}(ends) WHERE {r}.ends IN {keys} {typed}RETURN {r}"
+        for kind in facts.split("|"))
+    lookups = f"size({keys}) * {facts.count('|') + 1}"
+    ex, ey = f"elementId({x})", f"elementId({y})"
+
+    def apart(u: str, v: str) -> str:  # the entities of element ids `u` and `v` on either side, given `other`
+        return "" if other is None else f"AND ({u} IN {lids}) <> ({v} IN {lids}) "
+
+    return (
+        f"CALL ({scope}) {{ "
+        + (f"WITH {nodes} AS {ns}, [] AS {lids} " if other is None else
+           f"WITH {nodes} + {other} AS {ns}, [{n} IN {nodes} | elementId({n})] AS {lids} ")
+        + f"  WITH {ns}, {lids}, [{n} IN {ns} | elementId({n})] AS {ids}, "
+        f"  [{x} IN {ns} WHERE COUNT {{ ({x})--() }} <= {HUB}] AS {quiet} "
+        f"  WITH {ids}, {lids}, {quiet}, [{x} IN {ns} WHERE NOT {x} IN {quiet}] AS {loud} "
+        f"  CALL ({quiet}, {ids}, {lids}) {{ UNWIND {quiet} AS {x} "
+        f"    MATCH ({x})-[{r}:{facts}]-({y}) WHERE elementId({y}) IN {ids} {apart(ex, ey)}{typed}"
+        f"    RETURN collect(DISTINCT {r}) AS {calm} }} "
+        f"  CALL ({loud}) {{ UNWIND {loud} AS {x} RETURN sum(COUNT {{ ({x})-->() }}) AS {out} }} "
+        f"  WITH {calm}, {lids}, {loud}, {out}, [{x} IN {loud} | {{id: {x}.id, e: elementId({x})}}] AS {lid} "
+        f"  WITH {calm}, {lids}, {loud}, {out}, COLLECT {{ UNWIND {lid} AS {s} UNWIND {lid} AS {o} "
+        f"    WITH {s}, {o} WHERE true {apart(f'{s}.e', f'{o}.e')}"
+        f"    RETURN {fact_ends(f'{s}.id', f'{o}.id')} }} AS {keys} "
+        f"  CALL ({keys}, {out}) {{ WITH {keys} WHERE {lookups} < {out} "
+        f"    CALL ({keys}) {{ {seek} }} RETURN collect({r}) AS {sought} }} "
+        f"  CALL ({loud}, {lids}, {keys}, {out}) {{ WITH {loud}, {lids} WHERE {lookups} >= {out} "
+        f"    WITH {loud}, {lids}, [{x} IN {loud} | elementId({x})] AS {lid} UNWIND {loud} AS {x} "
+        f"    MATCH ({x})-[{r}:{facts}]->({y}) WHERE elementId({y}) IN {lid} {apart(ex, ey)}{typed}"
+        f"    RETURN collect({r}) AS {read} }} "
+        f"  RETURN {calm} + {sought} + {read} AS {var} }} "
+    )
 
 
 def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limit: int, p: Params,
@@ -301,10 +393,8 @@ def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limi
     shortest path to every entity in reach is not) or how many facts a hub has (an archive's Iraq, or IRGC)."""
     if not 1 <= depth <= MAX_NEIGHBOURHOOD:
         raise ValueError(f"depth must be between 1 and {MAX_NEIGHBOURHOOD}")
-    (a, seen, ring, near, todo, quiet, loud, first, second, found, nxt, x, r, y, nodes, rels, ids, more, n, calm, out,
-     lid, s, o, keys, sought, read) = (
-        f"{var}_{v}" for v in "a seen ring near todo quiet loud first second found next x r y nodes rels ids more n "
-                              "calm out lid s o keys sought read".split())
+    a, seen, ring, near, todo, quiet, loud, first, second, found, nxt, x, r, y, rels, ids, more, n = (
+        f"{var}_{v}" for v in "a seen ring near todo quiet loud first second found next x r y rels ids more n".split())
     lim = p(var, "limit", limit)
     typed = "" if types is None else f"AND type({r}) IN {p(var, 'types', types)} "
 
@@ -329,37 +419,10 @@ def neighbourhood_body(entity_id: str, depth: int, types: list[str] | None, limi
         f"WITH {a}, {seen}, {near}, {found}[..{lim} - size({near})] AS {nxt} "
         f"WITH {a}, {seen} + {nxt} AS {seen}, {nxt} AS {ring}, {near} + {nxt} AS {near} "
     )
-    # The facts among the page: those of its quiet entities read from them (quiet here: at most HUB relationships
-    # of any type, which Neo4j counts in one step); those between two others looked up by their ends, which are
-    # indexed (graph/migrate.py), or read from them when they have fewer facts (an entity's only outgoing
-    # relationships) than there are lookups.
-    facts = p.only(None if types is None else tuple(types))
-    seek = " UNION ALL ".join(  # the hint: without it, the planner scanned an index for some of them
-        f"MATCH ()-[{r}:{kind}]->() USING INDEX {r}:{kind}(ends) WHERE {r}.ends IN {keys} {typed}RETURN {r}"
-        for kind in facts.split("|"))
-    among = (
-        f"CALL ({a}, {near}) {{ WITH [{a}] + {near} AS {nodes} "
-        f"  WITH {nodes}, [{n} IN {nodes} | elementId({n})] AS {ids}, "
-        f"  [{x} IN {nodes} WHERE COUNT {{ ({x})--() }} <= {HUB}] AS {quiet} "
-        f"  WITH {ids}, {quiet}, [{x} IN {nodes} WHERE NOT {x} IN {quiet}] AS {loud} "
-        f"  CALL ({quiet}, {ids}) {{ UNWIND {quiet} AS {x} "
-        f"    MATCH ({x})-[{r}:{facts}]-({y}) WHERE elementId({y}) IN {ids} {typed}"
-        f"    RETURN collect(DISTINCT {r}) AS {calm} }} "
-        f"  CALL ({loud}) {{ UNWIND {loud} AS {x} RETURN sum(COUNT {{ ({x})-->() }}) AS {out} }} "
-        f"  CALL ({loud}, {out}) {{ WITH {loud} WHERE size({loud}) * size({loud}) * {facts.count('|') + 1} < {out} "
-        f"    WITH [{x} IN {loud} | {x}.id] AS {lid} "
-        f"    WITH COLLECT {{ UNWIND {lid} AS {s} UNWIND {lid} AS {o} RETURN {fact_ends(s, o)} }} AS {keys} "
-        f"    CALL ({keys}) {{ {seek} }} RETURN collect({r}) AS {sought} }} "
-        f"  CALL ({loud}, {out}) {{ WITH {loud} WHERE size({loud}) * size({loud}) * {facts.count('|') + 1} >= {out} "
-        f"    WITH {loud}, [{x} IN {loud} | elementId({x})] AS {lid} UNWIND {loud} AS {x} "
-        f"    MATCH ({x})-[{r}:{facts}]->({y}) WHERE elementId({y}) IN {lid} {typed}"
-        f"    RETURN collect({r}) AS {read} }} "
-        f"  RETURN {calm} + {sought} + {read} AS {rels} }} "
-    )
     return (
         f"MATCH ({a}:Entity {{id: {p(var, 'id', entity_id)}}}) "
         f"WITH {a}, [{a}] AS {seen}, [{a}] AS {ring}, [] AS {near} "
-        + hop * depth + among
+        + hop * depth + facts_among(f"{a}, {near}", f"[{a}] + {near}", types, p, rels)
         + f"RETURN {{entities: [{a}] + {near}, rels: {rels}}} AS {var}"
     )
 
@@ -624,7 +687,7 @@ class Reads:
             return []
         return self.read(
             f"CALL () {{ {body} }} "
-            f"RETURN [n IN nodes(p) | {entity('n')}] AS entities, [r IN relationships(p) | {rel('r', False)}] AS rels",
+            f"RETURN [n IN p.nodes | {entity('n')}] AS entities, [r IN p.rels | {rel('r', False)}] AS rels",
             **params.values,
         )
 
