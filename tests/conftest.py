@@ -339,8 +339,10 @@ def cli_env(settings: Settings, **overrides: object) -> dict[str, str]:
 
 @contextmanager
 def api_process(settings: Settings, log: Path) -> Iterator[str]:
-    """`cablegraph serve` on a free port in a process of its own; yields its URL once it listens."""
-    port = free_port()
+    """`cablegraph serve` on a free port in a process of its own; yields its URL once it listens. Not on one of
+    Neo4j's ports, which are free while a test has it stopped, and which it must get back when it starts again."""
+    own = {settings.neo4j_bolt_port, settings.neo4j_http_port}
+    port = next(p for p in iter(free_port, None) if p not in own)
     with open(log, "wb") as out:
         proc = subprocess.Popen([CLI, "serve", "--port", str(port)], env=cli_env(settings), stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
