@@ -373,7 +373,7 @@ def facts_among(scope: str, nodes: str, types: list[str] | None, p: Params, var:
         f"  WITH {calm}, {lids}, {loud}, {out}, COLLECT {{ UNWIND {lid} AS {s} UNWIND {lid} AS {o} "
         f"    WITH {s}, {o} WHERE true {apart(f'{s}.e', f'{o}.e')}"
         f"    RETURN {fact_ends(f'{s}.id', f'{o}.id')} }} AS {keys} "
-        f"  CALL ({keys}, {out}) {{ WITH {keys} WHERE {lookups} < {out} "
+        f"  CALL ({keys}, {out}) {{ WITH {keys} WHERE {keys} <> [] AND {lookups} < {out} "
         f"    CALL ({keys}) {{ {seek} }} RETURN collect({r}) AS {sought} }} "
         f"  CALL ({loud}, {lids}, {keys}, {out}) {{ WITH {loud}, {lids} WHERE {lookups} >= {out} "
         f"    WITH {loud}, {lids}, [{x} IN {loud} | elementId({x})] AS {lid} UNWIND {loud} AS {x} "
