@@ -425,10 +425,10 @@ def test_neighbourhood_walks_through_hubs_last(seeded, model, monkeypatch, start
         type source { id } target { id } } } }""", id=start, depth=depth, first=first)["neighbourhood"]
     ids = [e["id"] for e in hood["entities"]]
     assert ids == walk(edges, start, depth, first, hub)
-    assert facts_among(hood) == facts_among(hood, seeded, model) and hood["relationships"]
+    assert hood_facts(hood) == hood_facts(hood, seeded, model) and hood["relationships"]
 
 
-def facts_among(hood: dict, graph=None, model=None) -> list[tuple[str, str, str]]:
+def hood_facts(hood: dict, graph=None, model=None) -> list[tuple[str, str, str]]:
     """The facts a neighbourhood answered with, or, given the graph, every fact among its entities."""
     if graph is None:
         return sorted((r["type"], r["source"]["id"], r["target"]["id"]) for r in hood["relationships"])
@@ -468,8 +468,8 @@ def test_facts_between_hubs_are_looked_up(empty_graph, model):
     try:
         grow(empty_graph, [h1, h2], 300, "village-")
         after, again = hits(), run(empty_graph, model, query, id=x)["neighbourhood"]
-        assert (h1, h2) in {(a, b) for _, a, b in facts_among(hood)}
-        assert facts_among(again) == facts_among(hood) == facts_among(hood, empty_graph, model)
+        assert (h1, h2) in {(a, b) for _, a, b in hood_facts(hood)}
+        assert hood_facts(again) == hood_facts(hood) == hood_facts(hood, empty_graph, model)
         assert after - before < 300, (before, after)  # reading one hub's new facts would be 300 more
     finally:  # the seed graph again, for the tests after this one
         empty_graph.run("MATCH (n:Entity) WHERE n.id STARTS WITH 'village-' DETACH DELETE n")
